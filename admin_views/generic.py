@@ -1,0 +1,269 @@
+"""The one role-aware ModelView that every model's page is generated from.
+
+Flask-Admin builds forms, column lists and filters once per view and shares them across requests,
+so nothing here mutates the view per request: who is asking is answered by properties and hooks
+(`can_edit`, `is_accessible`, `_handle_view`) that read the current user each time.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.form import BaseForm
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+from wtforms import HiddenField
+
+from admin_views.introspection import derived_column_properties, entity_label, read_model_fields
+from auth.permissions import CREATE, DELETE, EDIT, EXPORT, VIEW, allowed_operations
+from extensions import db
+from models.audit import AuditEvent, changed_values
+from models.base import PanelModel, Versioned
+from reports.cell_safety import neutralise_formula
+
+log = logging.getLogger(__name__)
+
+STALE_EDIT_MESSAGE = (
+    "Someone else changed this record after you opened it, so your changes were not saved. "
+    "Reload the page to see the current values, then make your change again."
+)
+INTEGRITY_MESSAGE = (
+    "The record could not be saved: a value that must be unique is already used, "
+    "or a record it refers to no longer exists."
+)
+DELETE_REFUSED_MESSAGE = (
+    "This record cannot be deleted because other records (for example invoices or payments) "
+    "still refer to it."
+)
+UNEXPECTED_MESSAGE = "Something went wrong and nothing was saved. The error has been logged."
+
+_OPERATION_BY_ENDPOINT = {
+    "create_view": CREATE,
+    "edit_view": EDIT,
+    "delete_view": DELETE,
+    "export": EXPORT,
+}
+_FORM_CONTROL_FIELDS = frozenset({"loaded_version", "csrf_token"})
+
+
+def _format_money_cell(view: Any, context: Any, model: Any, name: str) -> Any:
+    value = getattr(model, name)
+    return "" if value is None else f"{value:,.2f}"
+
+
+def _format_overdue_cell(view: Any, context: Any, model: Any, name: str) -> Markup:
+    if getattr(model, name):
+        return Markup('<span class="badge badge-danger">overdue</span>')
+    return Markup("")
+
+
+class RoleAwareModelView(ModelView):
+    """CRUD for one model, narrowed to what the current user's role may see and do."""
+
+    form_base_class = BaseForm
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 20
+    export_types = ["csv", "xlsx"]
+    column_display_actions = True
+    column_default_sort = ("id", True)
+    list_template = "admin/model/list.html"
+
+    def __init__(self, model: type[PanelModel], session: Any, **kwargs: Any) -> None:
+        fields = read_model_fields(model)
+        self.model_fields = fields
+        self.column_list = list(fields.listed)
+        self.column_details_list = list(fields.detailed)
+        self.column_export_list = list(fields.detailed)
+        self.column_sortable_list = list(fields.sortable)
+        self.column_filters = list(fields.filters)
+        self.column_searchable_list = list(model.panel_search_fields)
+        self.form_columns = list(fields.form)
+        self.form_ajax_refs = {
+            name: {"fields": list(target.panel_search_fields), "page_size": 20}
+            for name, target in fields.relations.items()
+            if target.panel_search_fields
+        }
+        self.column_formatters = {
+            **{name: _format_money_cell for name in ("amount", "credit_limit", "balance")},
+            **{name: _format_money_cell for name in ("paid_amount", "open_amount")},
+            "is_overdue": _format_overdue_cell,
+        }
+        self.column_formatters_export = {}  # exports carry raw values, not display formatting
+        self.column_labels = {"is_overdue": "Overdue", "version_id": "Version"}
+        self._derived_sql_columns = derived_column_properties(model)
+        super().__init__(
+            model,
+            session,
+            name=entity_label(model),
+            category=model.panel_category,
+            endpoint=model.__name__.lower(),
+            **kwargs,
+        )
+
+    # --- who may do what -------------------------------------------------------------------
+
+    def allowed_operations(self) -> frozenset[str]:
+        role = current_user.role if current_user.is_authenticated else None
+        operations = allowed_operations(self.model.__name__, self.category or "", role)
+        if self.model.panel_append_only:
+            operations = operations & {VIEW, EXPORT}
+        return operations
+
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return CREATE in self.allowed_operations()
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return EDIT in self.allowed_operations()
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        return DELETE in self.allowed_operations()
+
+    @property
+    def can_export(self) -> bool:  # type: ignore[override]
+        return EXPORT in self.allowed_operations()
+
+    def is_accessible(self) -> bool:
+        return VIEW in self.allowed_operations()
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        """Refuse an operation by URL as firmly as the hidden button does: 403, not a redirect."""
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        if name == "ajax_update":
+            abort(403)  # inline list editing would bypass the form rules; it is never enabled
+        if name == "ajax_lookup" and not {CREATE, EDIT} & self.allowed_operations():
+            abort(403)
+        operation = _OPERATION_BY_ENDPOINT.get(name)
+        if operation is not None and operation not in self.allowed_operations():
+            abort(403)
+        return None
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def get_query(self) -> Any:
+        query = super().get_query()
+        if self._derived_sql_columns:
+            query = query.options(
+                *(undefer(getattr(self.model, name)) for name in self._derived_sql_columns)
+            )
+        return query
+
+    def get_export_value(self, model: Any, name: str) -> Any:
+        return neutralise_formula(super().get_export_value(model, name))
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def scaffold_form(self) -> type[BaseForm]:
+        form_class = super().scaffold_form()
+        if issubclass(self.model, Versioned):
+            form_class.loaded_version = HiddenField()
+        return form_class
+
+    def edit_form(self, obj: Any = None) -> BaseForm:
+        form = super().edit_form(obj)
+        if request.method == "GET" and hasattr(form, "loaded_version"):
+            form.loaded_version.data = obj.version_id
+        return form
+
+    def writable_fields(self, form: BaseForm) -> list[str]:
+        """The fields this request may write: those left on the form, never the control fields."""
+        return [field.name for field in form if field.name not in _FORM_CONTROL_FIELDS]
+
+    def create_model(self, form: BaseForm) -> Any:
+        record = self.build_new_instance()
+        return record if self._save(form, record, action="create") else False
+
+    def update_model(self, form: BaseForm, model: Any) -> bool:
+        if isinstance(model, Versioned) and form.loaded_version.data != str(model.version_id):
+            flash(STALE_EDIT_MESSAGE, "danger")
+            return False
+        return self._save(form, model, action="update")
+
+    def _save(self, form: BaseForm, record: Any, action: str) -> bool:
+        """Write only the allowed fields, one by one (never `populate_obj`, which blanks the rest)."""
+        names = self.writable_fields(form)
+        before = {} if action == "create" else self._snapshot(record, names)
+        for name in names:
+            form[name].populate_obj(record, name)
+        values = self._snapshot(record, self.model_fields.form)
+        errors = self.model.cross_field_errors(values)
+        if errors:
+            for name, message in errors.items():
+                if name in form:
+                    form[name].errors = [*form[name].errors, message]
+                else:
+                    flash(message, "danger")
+            db.session.rollback()
+            return False
+        db.session.add(record)
+        try:
+            db.session.flush()
+            self._audit(action, record, changed_values(before, self._snapshot(record, names)))
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            flash(STALE_EDIT_MESSAGE, "danger")
+            return False
+        except IntegrityError:
+            db.session.rollback()
+            log.warning("integrity error saving %s", self.model.__name__, exc_info=True)
+            flash(INTEGRITY_MESSAGE, "danger")
+            return False
+        return True
+
+    def delete_model(self, model: Any) -> bool:
+        before = self._snapshot(model, self.model_fields.detailed)
+        record_id = model.id
+        try:
+            db.session.delete(model)
+            db.session.flush()
+            self._audit("delete", model, changed_values(before, {}), record_id=record_id)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            flash(DELETE_REFUSED_MESSAGE, "danger")
+            return False
+        return True
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """Never show a database error to the user: the details go to the log."""
+        log.exception("error in %s view", self.model.__name__)
+        db.session.rollback()
+        flash(UNEXPECTED_MESSAGE, "danger")
+        return True
+
+    @staticmethod
+    def _snapshot(record: Any, names: Any) -> dict[str, Any]:
+        return {name: getattr(record, name, None) for name in names}
+
+    def _audit(
+        self, action: str, record: Any, changes: dict[str, Any], record_id: Any = None
+    ) -> None:
+        db.session.add(
+            AuditEvent(
+                user_id=current_user.id,
+                actor_email=current_user.email,
+                action=action,
+                entity=self.model.__name__,
+                entity_id=str(record_id if record_id is not None else record.id),
+                changes=changes,
+                ip=request.remote_addr,
+            )
+        )

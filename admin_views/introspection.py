@@ -1,0 +1,108 @@
+"""Reads a model's mapper and panel hints into the column lists a generic view is configured with.
+
+Everything here is computed once per view at start-up; nothing depends on who is asking.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import ColumnProperty, RelationshipDirection, RelationshipProperty
+
+from models.base import PanelModel
+
+_LONG_TEXT_TYPES = (sa.Text, sa.JSON)
+_FILTERABLE_TYPES = (sa.Enum, sa.Boolean, sa.Date, sa.DateTime, sa.Numeric, sa.Integer, sa.String)
+
+
+@dataclass(frozen=True)
+class ModelFields:
+    """The names of a model's fields, grouped by how the panel treats them."""
+
+    form: tuple[str, ...]
+    """Editable columns and many-to-one relations, in table order."""
+    listed: tuple[str, ...]
+    detailed: tuple[str, ...]
+    sortable: tuple[str | tuple[str, str], ...]
+    filters: tuple[str, ...]
+    relations: dict[str, type[PanelModel]]
+    """Many-to-one relation name -> the model it points to."""
+
+
+def entity_label(model: type[PanelModel]) -> str:
+    """`FollowUpAction` -> "Follow up actions", unless the model names itself."""
+    if model.panel_label:
+        return model.panel_label
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
+    return f"{words[0].upper()}{words[1:]}s"
+
+
+def read_model_fields(model: type[PanelModel]) -> ModelFields:
+    mapper = sa.inspect(model)
+    hidden_everywhere = set(model.panel_secret_columns)
+    system = set(model.panel_system_columns)
+    relation_by_fk: dict[str, RelationshipProperty] = {}
+    for relation in mapper.relationships:
+        if relation.direction is RelationshipDirection.MANYTOONE:
+            for column in relation.local_columns:
+                relation_by_fk[column.key] = relation
+
+    form: list[str] = []
+    listed: list[str] = []
+    detailed: list[str] = []
+    sortable: list[str | tuple[str, str]] = []
+    filters: list[str] = []
+    relations: dict[str, type[PanelModel]] = {}
+    for column in mapper.local_table.columns:
+        name = column.key
+        if column.primary_key or name == "version_id" or name in hidden_everywhere:
+            continue
+        relation = relation_by_fk.get(name)
+        if relation is not None:
+            target = relation.mapper.class_
+            relations[relation.key] = target
+            form.append(relation.key)
+            listed.append(relation.key)
+            detailed.append(relation.key)
+            if target.panel_search_fields:
+                lookup = f"{relation.key}.{target.panel_search_fields[0]}"
+                sortable.append((relation.key, lookup))
+                filters.append(lookup)
+            continue
+        detailed.append(name)
+        if name in system:
+            if name != "custom_fields":
+                listed.append(name)
+                sortable.append(name)
+            continue
+        form.append(name)
+        if not isinstance(column.type, _LONG_TEXT_TYPES):
+            listed.append(name)
+            sortable.append(name)
+            if isinstance(column.type, _FILTERABLE_TYPES):
+                filters.append(name)
+
+    derived = [
+        name for name in model.panel_derived_columns if name in mapper.attrs or hasattr(model, name)
+    ]
+    detailed = [name for name in detailed if name != "custom_fields"]
+    return ModelFields(
+        form=tuple(form),
+        listed=tuple(listed + derived),
+        detailed=tuple(detailed + derived),
+        sortable=tuple(sortable),
+        filters=tuple(filters),
+        relations=relations,
+    )
+
+
+def derived_column_properties(model: type[PanelModel]) -> tuple[str, ...]:
+    """Derived values that are SQL expressions, to be loaded with the row instead of one by one."""
+    mapper = sa.inspect(model)
+    return tuple(
+        name
+        for name, prop in mapper.attrs.items()
+        if isinstance(prop, ColumnProperty) and prop.deferred
+    )

@@ -1,0 +1,176 @@
+"""The application factory and the `flask --app app ...` commands (ARCHITECTURE §6).
+
+Configuration comes from defaults, then the instance folder's `config.py`, then the environment
+(`DATABASE_URL`, `SECRET_KEY`), then the mapping a caller (a test) passes in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+
+from extensions import csrf, db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=8),
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "FLASK_ADMIN_FLUID_LAYOUT": True,
+}
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(DEFAULT_CONFIG)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'accounts.db'}"
+    app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if test_config:
+        app.config.from_mapping(test_config)
+    _require_secret_key(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    with app.app_context():
+        _tune_sqlite(db.engine)
+
+    from admin_views import init_admin
+    from auth import init_auth
+
+    init_auth(app)
+    init_admin(app)
+
+    @app.route("/")
+    def root() -> Any:
+        from flask import redirect, url_for
+
+        return redirect(url_for("admin.index"))
+
+    register_commands(app)
+    return app
+
+
+def _require_secret_key(app: Flask) -> None:
+    """Serving needs a real secret; maintenance commands sign nothing and may run without one."""
+    if app.config.get("SECRET_KEY"):
+        app.config.setdefault("SESSION_COOKIE_SECURE", not (app.debug or app.testing))
+        return
+    if app.debug or app.testing or not _is_serving():
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        return
+    raise RuntimeError(
+        "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random value "
+        "(for example: python -c 'import secrets; print(secrets.token_hex(32))') before serving."
+    )
+
+
+def _is_serving() -> bool:
+    """True under a WSGI server or `flask run`; False while another `flask` command loads the app."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is None or ctx.command.name == "run"
+
+
+def _tune_sqlite(engine: sa.Engine) -> None:
+    """WAL and a busy timeout let parallel workers write without "database is locked" errors."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_commands(app: Flask) -> None:
+    from auth.passwords import hash_password, password_problem
+    from demo.seed import DEMO_LOGINS, seed_demo_data
+    from models import Account, User
+    from models.accounts import GUEST_ACCOUNT_CODE
+    from models.people import ROLES
+
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create or upgrade the database schema, and create the guest account."""
+        upgrade(directory=str(MIGRATIONS_DIR))
+        if db.session.scalar(sa.select(Account).where(Account.code == GUEST_ACCOUNT_CODE)) is None:
+            db.session.add(Account(code=GUEST_ACCOUNT_CODE, name="Guest", type="guest"))
+            db.session.commit()
+        click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+    @app.cli.command("create-user")
+    @click.option("--email", required=True, help="Login e-mail; must be unique.")
+    @click.option("--role", required=True, type=click.Choice(ROLES), help="What the user may do.")
+    @click.option(
+        "--password",
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="Asked for when left out (not echoed).",
+    )
+    @click.option("--first-name", default=None)
+    @click.option("--last-name", default=None)
+    def create_user(
+        email: str, role: str, password: str, first_name: str | None, last_name: str | None
+    ) -> None:
+        """Create a user who can log in to the panel."""
+        email = email.strip().lower()
+        if "@" not in email:
+            raise click.BadParameter("not an e-mail address", param_hint="--email")
+        if problem := password_problem(password):
+            raise click.BadParameter(problem, param_hint="--password")
+        if db.session.scalar(sa.select(User).where(User.email == email)):
+            raise click.ClickException(f"A user with the e-mail {email} already exists.")
+        db.session.add(
+            User(
+                email=email,
+                role=role,
+                first_name=first_name,
+                last_name=last_name,
+                password_hash=hash_password(password),
+            )
+        )
+        db.session.commit()
+        click.echo(f"Created {role} {email}.")
+
+    @app.cli.command("seed-demo")
+    @click.option(
+        "--accounts",
+        default=40,
+        show_default=True,
+        type=click.IntRange(1, 100_000),
+        help="How many customer accounts to create.",
+    )
+    def seed_demo(accounts: int) -> None:
+        """Fill an empty database with realistic demo data and one login per role."""
+        created = seed_demo_data(accounts)
+        if created:
+            click.echo(f"Seeded {accounts} accounts with invoices, payments and activity.")
+        else:
+            click.echo("The database already holds demo data; nothing was added.")
+        click.echo("Demo logins (role, e-mail, password):")
+        for role, email, password in DEMO_LOGINS:
+            click.echo(f"  {role:<12} {email:<32} {password}")

@@ -1,0 +1,15 @@
+"""Who is asking: login and logout, password hashing, and what each role may do."""
+
+from flask import Flask
+
+from auth.views import auth_blueprint, load_user_by_session_token
+from extensions import login_manager
+
+
+def init_auth(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user_by_session_token)
+    app.register_blueprint(auth_blueprint)

@@ -1,0 +1,94 @@
+"""Collections work on an account: notes left by people, and follow-up actions with due dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from models.base import CustomFieldValues, PanelModel, Versioned, utcnow
+
+if TYPE_CHECKING:
+    from models.accounts import Account
+    from models.billing import Invoice
+    from models.people import User
+
+ACTION_KINDS = ("call", "email", "letter", "other")
+ACTION_STATUSES = ("open", "done", "cancelled")
+
+
+class Note(Versioned, PanelModel, db.Model):
+    """A free-text note on an account, signed by its author."""
+
+    __tablename__ = "notes"
+    panel_category = "Activity"
+    panel_search_fields = ("body",)
+    panel_system_columns = ("created_at", "custom_fields")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(CustomFieldValues, default=dict)
+
+    account: Mapped[Account] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    def __str__(self) -> str:
+        return (self.body or "")[:60]
+
+
+class FollowUpAction(Versioned, PanelModel, db.Model):
+    """A collections task (call, e-mail, letter) on an account or one of its invoices."""
+
+    __tablename__ = "follow_up_actions"
+    panel_category = "Activity"
+    panel_label = "Follow-up actions"
+    panel_search_fields = ("description",)
+    panel_system_columns = ("custom_fields",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    invoice_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invoices.id", ondelete="SET NULL"), index=True
+    )
+    assignee_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(
+        sa.Enum(*ACTION_KINDS, name="action_kind", native_enum=False, create_constraint=True),
+        default="call",
+    )
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    due_date: Mapped[dt.date] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(
+        sa.Enum(*ACTION_STATUSES, name="action_status", native_enum=False, create_constraint=True),
+        default="open",
+        index=True,
+    )
+    completed_at: Mapped[dt.datetime | None]
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(CustomFieldValues, default=dict)
+
+    account: Mapped[Account] = relationship()
+    invoice: Mapped[Invoice | None] = relationship()
+    assignee: Mapped[User | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.due_date}"
+
+    @classmethod
+    def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
+        invoice, account = values.get("invoice"), values.get("account")
+        if invoice is not None and account is not None and invoice.account_id != account.id:
+            return {"invoice": "This invoice belongs to another account."}
+        return {}

@@ -1,0 +1,59 @@
+"""Column types and mixins every model shares: money, versioning, custom-field storage, panel hints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+Money = sa.Numeric(12, 2, asdecimal=True)
+"""Money is stored to the cent and read back as Decimal, never as float."""
+
+CustomFieldValues = sa.JSON().with_variant(JSONB(), "postgresql")
+"""One JSON document of custom-field values per row (JSONB on PostgreSQL, so it can be indexed)."""
+
+CENT = Decimal("0.01")
+
+
+def utcnow() -> dt.datetime:
+    """Timestamps are stored as naive UTC so SQLite and PostgreSQL compare them alike."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class PanelModel:
+    """What the generic admin view needs to know about a model beyond its columns.
+
+    Models only declare; `admin_views` reads these hints so that a new model gets a usable view
+    without any view code.
+    """
+
+    panel_category: ClassVar[str] = "Records"
+    panel_label: ClassVar[str | None] = None
+    panel_search_fields: ClassVar[tuple[str, ...]] = ()
+    panel_derived_columns: ClassVar[tuple[str, ...]] = ()
+    panel_secret_columns: ClassVar[tuple[str, ...]] = ()
+    panel_system_columns: ClassVar[tuple[str, ...]] = ()
+    panel_append_only: ClassVar[bool] = False
+
+    @classmethod
+    def cross_field_errors(cls, values: Mapping[str, Any]) -> dict[str, str]:
+        """Errors that involve more than one field (due date before issue date, ...), by field name.
+
+        Forms and imports both call this, so a rule between fields lives in one place: the model.
+        """
+        return {}
+
+
+class Versioned:
+    """Optimistic locking: every UPDATE checks the version it read, so a stale write fails."""
+
+    version_id: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version_id}

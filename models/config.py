@@ -1,0 +1,77 @@
+"""Configuration kept in the database: form field rules, custom field definitions, settings."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from extensions import db
+from models.base import PanelModel, Versioned
+
+CUSTOM_FIELD_TYPES = ("text", "number", "decimal", "date", "boolean", "choice")
+
+
+class FormFieldRule(Versioned, PanelModel, db.Model):
+    """Whether one field of one entity is hidden, required or read-only for one role."""
+
+    __tablename__ = "form_field_rules"
+    panel_category = "Settings"
+    panel_search_fields = ("entity", "field")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(sa.String(60))
+    field: Mapped[str] = mapped_column(sa.String(60))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    hidden: Mapped[bool] = mapped_column(default=False)
+    required: Mapped[bool] = mapped_column(default=False)
+    readonly: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        sa.UniqueConstraint("entity", "field", "role", name="one_rule_per_field_and_role"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.entity}.{self.field} for {self.role}"
+
+
+class CustomField(Versioned, PanelModel, db.Model):
+    """A field added to an entity without code; its values live in the entity's JSON column."""
+
+    __tablename__ = "custom_fields"
+    panel_category = "Settings"
+    panel_search_fields = ("entity", "key", "label")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(sa.String(60))
+    key: Mapped[str] = mapped_column(sa.String(60))
+    label: Mapped[str] = mapped_column(sa.String(120))
+    type: Mapped[str] = mapped_column(
+        sa.Enum(
+            *CUSTOM_FIELD_TYPES, name="custom_field_type", native_enum=False, create_constraint=True
+        ),
+        default="text",
+    )
+    choices: Mapped[str | None] = mapped_column(sa.Text)
+    help_text: Mapped[str | None] = mapped_column(sa.String(255))
+    order: Mapped[int] = mapped_column(default=0)
+    archived: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (sa.UniqueConstraint("entity", "key", name="one_key_per_entity"),)
+
+    def __str__(self) -> str:
+        return f"{self.entity}.{self.key}"
+
+
+class Setting(Versioned, PanelModel, db.Model):
+    """A named setting that super admins change in the panel (for example hiding finance)."""
+
+    __tablename__ = "settings"
+    panel_category = "Settings"
+    panel_search_fields = ("key",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    value: Mapped[str | None] = mapped_column(sa.Text)
+
+    def __str__(self) -> str:
+        return self.key
