@@ -85,7 +85,7 @@ def _require_secret_key(app: Flask) -> None:
 
 
 def _is_serving() -> bool:
-    """True under a WSGI server or `flask run`; False while another `flask` command loads the app."""
+    """True under a WSGI server or `flask run`; False while another `flask` command runs."""
     ctx = click.get_current_context(silent=True)
     return ctx is None or ctx.command.name == "run"
 

@@ -18,7 +18,7 @@ VIEW_CLASS_BY_MODEL: dict[str, type[RoleAwareModelView]] = {}
 
 
 def panel_models() -> list[type[PanelModel]]:
-    """Every mapped model, in menu order: a model added to `models/` appears with no other change."""
+    """Every mapped model in menu order: a model added to `models/` gets a view, nothing else."""
     models = [
         mapper.class_
         for mapper in db.Model.registry.mappers

@@ -197,7 +197,7 @@ class RoleAwareModelView(ModelView):
         return self._save(form, model, action="update")
 
     def _save(self, form: BaseForm, record: Any, action: str) -> bool:
-        """Write only the allowed fields, one by one (never `populate_obj`, which blanks the rest)."""
+        """Write only the allowed fields, one by one: `populate_obj` would blank the others."""
         names = self.writable_fields(form)
         before = {} if action == "create" else self._snapshot(record, names)
         for name in names:

@@ -87,7 +87,7 @@ class Account(Versioned, PanelModel, db.Model):
     custom_fields: Mapped[dict[str, Any]] = mapped_column(CustomFieldValues, default=dict)
 
     group: Mapped[AccountGroup | None] = relationship(back_populates="accounts")
-    # post_update: accounts and users point at each other, so these keys are set after both rows exist
+    # post_update: accounts and users point at each other; these keys are set once both exist
     account_manager: Mapped[User | None] = relationship(
         foreign_keys=[account_manager_id], post_update=True
     )

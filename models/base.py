@@ -1,4 +1,4 @@
-"""Column types and mixins every model shares: money, versioning, custom-field storage, panel hints."""
+"""Column types and mixins all models share: money, versioning, custom fields, panel hints."""
 
 from __future__ import annotations
 

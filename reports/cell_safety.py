@@ -1,4 +1,4 @@
-"""Keeps spreadsheet applications from running exported text as a formula (CSV/formula injection)."""
+"""Keeps spreadsheets from running exported text as a formula (CSV/formula injection)."""
 
 from typing import Any
 
