@@ -108,17 +108,16 @@ def _tune_sqlite(engine: sa.Engine) -> None:
 def register_commands(app: Flask) -> None:
     from auth.passwords import hash_password, password_problem
     from demo.seed import DEMO_LOGINS, seed_demo_data
-    from models import Account, User
-    from models.accounts import GUEST_ACCOUNT_CODE
+    from models import User
+    from models.accounts import ensure_guest_account
     from models.people import ROLES
 
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or upgrade the database schema, and create the guest account."""
         upgrade(directory=str(MIGRATIONS_DIR))
-        if db.session.scalar(sa.select(Account).where(Account.code == GUEST_ACCOUNT_CODE)) is None:
-            db.session.add(Account(code=GUEST_ACCOUNT_CODE, name="Guest", type="guest"))
-            db.session.commit()
+        ensure_guest_account(db.session)
+        db.session.commit()
         click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
     @app.cli.command("create-user")

@@ -39,5 +39,5 @@ def init_admin(app: Flask) -> Admin:
     )
     for model in panel_models():
         view_class = VIEW_CLASS_BY_MODEL.get(model.__name__, RoleAwareModelView)
-        admin.add_view(view_class(model, db.session))
+        admin.add_view(view_class(model, db))
     return admin

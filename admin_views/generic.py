@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.form import BaseForm
 from flask_login import current_user
 from markupsafe import Markup
@@ -26,6 +27,7 @@ from auth.permissions import CREATE, DELETE, EDIT, EXPORT, VIEW, allowed_operati
 from extensions import db
 from models.audit import AuditEvent, changed_values
 from models.base import PanelModel, Versioned
+from models.scoping import restrict_to_visible_rows
 from reports.cell_safety import neutralise_formula
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,21 @@ def _format_overdue_cell(view: Any, context: Any, model: Any, name: str) -> Mark
     if getattr(model, name):
         return Markup('<span class="badge badge-danger">overdue</span>')
     return Markup("")
+
+
+def _current_user_or_none() -> Any:
+    return current_user if current_user.is_authenticated else None
+
+
+class ScopedAjaxModelLoader(QueryAjaxModelLoader):
+    """Pick lists and the ids they post back go through the same row scoping as the lists."""
+
+    def get_query(self) -> Any:
+        return restrict_to_visible_rows(super().get_query(), self.model, _current_user_or_none())
+
+    def get_one(self, pk: Any) -> Any:
+        with db.session.no_autoflush:  # the form is mid-way through writing to a record
+            return self.get_query().filter(self.model.id == pk).one_or_none()
 
 
 class RoleAwareModelView(ModelView):
@@ -158,12 +175,26 @@ class RoleAwareModelView(ModelView):
     # --- reading ---------------------------------------------------------------------------
 
     def get_query(self) -> Any:
-        query = super().get_query()
+        query = restrict_to_visible_rows(super().get_query(), self.model, _current_user_or_none())
         if self._derived_sql_columns:
             query = query.options(
                 *(undefer(getattr(self.model, name)) for name in self._derived_sql_columns)
             )
         return query
+
+    def get_count_query(self) -> Any:
+        return restrict_to_visible_rows(
+            super().get_count_query(), self.model, _current_user_or_none()
+        )
+
+    def get_one(self, id: Any) -> Any:
+        """By id through the scoped query: a record outside the user's rows does not exist."""
+        return self.get_query().filter(self.model.id == id).one_or_none()
+
+    def _create_ajax_loader(self, name: str, options: dict[str, Any]) -> QueryAjaxModelLoader:
+        return ScopedAjaxModelLoader(
+            name, self.session, self.model_fields.relations[name], **options
+        )
 
     def get_export_value(self, model: Any, name: str) -> Any:
         return neutralise_formula(super().get_export_value(model, name))

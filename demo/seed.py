@@ -20,7 +20,7 @@ from models import (
     Payment,
     User,
 )
-from models.accounts import GUEST_ACCOUNT_CODE
+from models.accounts import ensure_guest_account
 from models.base import CENT
 
 DEMO_LOGINS = (
@@ -44,7 +44,7 @@ def seed_demo_data(account_count: int, seed: int = 2026) -> bool:
         return False
     rng = random.Random(seed)
     today = dt.date.today()
-    _ensure_guest_account()
+    ensure_guest_account(db.session)
 
     logins = [
         User(email=email, role=role, first_name=role.replace("_", " ").title(), last_name="Demo",
@@ -67,11 +67,6 @@ def seed_demo_data(account_count: int, seed: int = 2026) -> bool:
         _demo_activity(rng, account, managers, today)
     db.session.commit()
     return True
-
-
-def _ensure_guest_account() -> None:
-    if db.session.scalar(sa.select(Account).where(Account.code == GUEST_ACCOUNT_CODE)) is None:
-        db.session.add(Account(code=GUEST_ACCOUNT_CODE, name="Guest", type="guest"))
 
 
 def _demo_account(

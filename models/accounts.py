@@ -118,6 +118,15 @@ class Account(Versioned, PanelModel, db.Model):
         return errors
 
 
+def ensure_guest_account(session: Any) -> Account:
+    """The one `guest` account every database has from its first start."""
+    guest = session.scalar(sa.select(Account).where(Account.code == GUEST_ACCOUNT_CODE))
+    if guest is None:
+        guest = Account(code=GUEST_ACCOUNT_CODE, name="Guest", type="guest")
+        session.add(guest)
+    return guest
+
+
 class ManagerAccess(Versioned, PanelModel, db.Model):
     """Grants a manager an account they are not the account manager of."""
 

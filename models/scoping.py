@@ -1,0 +1,57 @@
+"""Row scoping (ARCHITECTURE §5): which records a user may see, decided in this one place.
+
+Managers see the accounts they are account manager of, plus those a `ManagerAccess` grant gives
+them, and the records that belong to those accounts. Every other panel role sees every row. List
+pages, counts, single-record look-ups, pick lists, exports and reports all narrow their queries
+with `restrict_to_visible_rows`, so no path can show a manager more than another.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, TypeVar
+
+import sqlalchemy as sa
+
+from models.accounts import Account, ManagerAccess
+
+SCOPED_ROLES = frozenset({"manager"})
+Statement = TypeVar("Statement", bound=Any)
+
+
+class HasRole(Protocol):
+    id: int
+    role: str
+
+
+def managed_account_ids(user: HasRole) -> sa.Select[tuple[int]]:
+    """The ids of the accounts `user` manages or has been granted, as a subquery-ready SELECT."""
+    return (
+        sa.union(
+            sa.select(Account.id).where(Account.account_manager_id == user.id),
+            sa.select(ManagerAccess.account_id).where(ManagerAccess.user_id == user.id),
+        )
+        .subquery()
+        .select()
+    )
+
+
+def account_column_of(model: type) -> sa.ColumnElement[int] | None:
+    """The column tying a model's rows to an account, or None for models outside any account."""
+    if model is Account:
+        return Account.id
+    return getattr(model, "account_id", None)
+
+
+def restrict_to_visible_rows(statement: Statement, model: type, user: HasRole | None) -> Statement:
+    """Narrow a `select()` or legacy `Query` over `model` to the rows `user` may see.
+
+    Anonymous callers see nothing; a model with no account column is invisible to scoped roles.
+    """
+    if user is None:
+        return statement.where(sa.false())
+    if user.role not in SCOPED_ROLES:
+        return statement
+    account_column = account_column_of(model)
+    if account_column is None:
+        return statement.where(sa.false())
+    return statement.where(account_column.in_(managed_account_ids(user)))
