@@ -196,6 +196,10 @@ class RoleAwareModelView(ModelView):
             name, self.session, self.model_fields.relations[name], **options
         )
 
+    def export_columns_for_request(self) -> list[tuple[str, str]]:
+        """(name, label) of the columns the current user may export."""
+        return list(self._export_columns)
+
     def get_export_value(self, model: Any, name: str) -> Any:
         return neutralise_formula(super().get_export_value(model, name))
 
