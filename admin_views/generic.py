@@ -66,6 +66,14 @@ def _format_overdue_cell(view: Any, context: Any, model: Any, name: str) -> Mark
     return Markup("")
 
 
+def _record_id(raw_id: Any) -> int | None:
+    """Ids arrive as text from URLs and forms; anything but a whole number matches nothing."""
+    try:
+        return int(raw_id)
+    except (TypeError, ValueError):
+        return None
+
+
 def _current_user_or_none() -> Any:
     return current_user if current_user.is_authenticated else None
 
@@ -78,7 +86,7 @@ class ScopedAjaxModelLoader(QueryAjaxModelLoader):
 
     def get_one(self, pk: Any) -> Any:
         with db.session.no_autoflush:  # the form is mid-way through writing to a record
-            return self.get_query().filter(self.model.id == pk).one_or_none()
+            return self.get_query().filter(self.model.id == _record_id(pk)).one_or_none()
 
 
 class RoleAwareModelView(ModelView):
@@ -189,7 +197,7 @@ class RoleAwareModelView(ModelView):
 
     def get_one(self, id: Any) -> Any:
         """By id through the scoped query: a record outside the user's rows does not exist."""
-        return self.get_query().filter(self.model.id == id).one_or_none()
+        return self.get_query().filter(self.model.id == _record_id(id)).one_or_none()
 
     def _create_ajax_loader(self, name: str, options: dict[str, Any]) -> QueryAjaxModelLoader:
         return ScopedAjaxModelLoader(

@@ -1,4 +1,4 @@
-"""Fixtures: a real app on a real database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set).
+"""Fixtures: a real app on a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set).
 
 The schema is built once per database by the same Alembic migrations `init-db` runs; every test
 then starts from empty tables holding only the guest account, as a fresh install does.
@@ -67,15 +67,13 @@ def clean_database(app: Flask) -> Iterator[None]:
 
 
 def _empty_all_tables() -> None:
-    tables = [table.name for table in db.metadata.sorted_tables]
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            for table in tables:
+            for table in tables:  # dependents first, so foreign keys stay enforced
                 connection.execute(sa.text(f"DELETE FROM {table}"))
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 @cache
@@ -95,33 +93,51 @@ def make_user(role: str, email: str | None = None, **fields: Any) -> User:
 
 @dataclass
 class Panel:
-    """A browser-like test client: logs in through the login page and posts forms with CSRF."""
+    """A browser-like test client: logs in through the login page and posts forms with CSRF.
+
+    Each request runs in its own app context, as it does in production: the test's app context
+    must not lend its `g` (the logged-in user, the CSRF token) or its session to the request.
+    """
 
     client: FlaskClient
     csrf_token: str | None = None
 
-    def login(self, email: str, password: str = PASSWORD) -> Any:
-        self.client.get("/login")
-        response = self.client.post(
-            "/login", data={"email": email, "password": password, "csrf_token": self.fresh_token()}
-        )
-        self.csrf_token = None
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        test_session = db.session()
+        test_session.commit()  # the request sees what the test arranged; no stale snapshot held
+        with self.client.application.app_context():
+            response = self.client.open(url, method=method, buffered=True, **kwargs)
+        test_session.commit()  # and the test then reads what the request wrote
         return response
 
-    def fresh_token(self, page: str = "/login") -> str:
-        html = self.client.get(page).get_data(as_text=True)
-        match = CSRF_INPUT.search(html)
-        assert match, f"no CSRF token on {page}"
-        return match.group(1) or match.group(2)
-
     def get(self, url: str, **kwargs: Any) -> Any:
-        return self.client.get(url, **kwargs)
+        return self.request("GET", url, **kwargs)
 
     def post(self, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
         """POST with a valid CSRF token, fetched once from a form page of the panel."""
         if self.csrf_token is None:
             self.csrf_token = self.fresh_token("/admin/")
-        return self.client.post(url, data={"csrf_token": self.csrf_token, **data}, **kwargs)
+        return self.request("POST", url, data={"csrf_token": self.csrf_token, **data}, **kwargs)
+
+    def post_without_csrf(self, url: str, data: dict[str, Any]) -> Any:
+        return self.request("POST", url, data=data)
+
+    def login(self, email: str, password: str = PASSWORD, next_url: str = "") -> Any:
+        token = self.fresh_token()
+        query = f"?next={next_url}" if next_url else ""
+        response = self.request(
+            "POST",
+            f"/login{query}",
+            data={"email": email, "password": password, "csrf_token": token},
+        )
+        self.csrf_token = None
+        return response
+
+    def fresh_token(self, page: str = "/login") -> str:
+        html = self.get(page).get_data(as_text=True)
+        match = CSRF_INPUT.search(html)
+        assert match, f"no CSRF token on {page}"
+        return match.group(1) or match.group(2)
 
 
 @pytest.fixture
