@@ -10,24 +10,34 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.form import BaseForm
+from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
-from wtforms import HiddenField
+from wtforms import Field, HiddenField, ValidationError
 
 from admin_views.introspection import derived_column_properties, entity_label, read_model_fields
-from auth.permissions import CREATE, DELETE, EDIT, EXPORT, VIEW, allowed_operations
+from auth.permissions import (
+    CREATE,
+    DELETE,
+    EDIT,
+    EXPORT,
+    VIEW,
+    allowed_operations,
+    assignable_values,
+)
 from extensions import db
 from models.audit import AuditEvent, changed_values
 from models.base import PanelModel, Versioned
-from models.scoping import restrict_to_visible_rows
+from models.config import HIDE_FINANCE_FROM_MANAGERS, Setting
+from models.scoping import is_visible, restrict_to_visible_rows
 from reports.cell_safety import neutralise_formula
 
 log = logging.getLogger(__name__)
@@ -44,6 +54,7 @@ DELETE_REFUSED_MESSAGE = (
     "This record cannot be deleted because other records (for example invoices or payments) "
     "still refer to it."
 )
+OUT_OF_SCOPE_MESSAGE = "You can only save records that belong to the accounts you manage."
 UNEXPECTED_MESSAGE = "Something went wrong and nothing was saved. The error has been logged."
 
 _OPERATION_BY_ENDPOINT = {
@@ -74,8 +85,22 @@ def _record_id(raw_id: Any) -> int | None:
         return None
 
 
+def _refuse_unknown_record(form: BaseForm, field: Field) -> None:
+    """An optional pick list silently turns an id it cannot find (or may not show) into "none"."""
+    posted = getattr(field, "_formdata", None)
+    if posted not in (None, "", "__None") and field.data is None:
+        raise ValidationError("Not a valid choice")
+
+
 def _current_user_or_none() -> Any:
     return current_user if current_user.is_authenticated else None
+
+
+def _finance_hidden_from_managers() -> bool:
+    """Read once per request: every menu entry and URL check of the request agrees."""
+    if "finance_hidden" not in g:
+        g.finance_hidden = Setting.is_enabled(db.session, HIDE_FINANCE_FROM_MANAGERS)
+    return g.finance_hidden
 
 
 class ScopedAjaxModelLoader(QueryAjaxModelLoader):
@@ -136,8 +161,15 @@ class RoleAwareModelView(ModelView):
     # --- who may do what -------------------------------------------------------------------
 
     def allowed_operations(self) -> frozenset[str]:
-        role = current_user.role if current_user.is_authenticated else None
-        operations = allowed_operations(self.model.__name__, self.category or "", role)
+        if not current_user.is_authenticated:
+            return frozenset()
+        role = current_user.role
+        operations = allowed_operations(
+            self.model.__name__,
+            self.category or "",
+            role,
+            finance_hidden=role == "manager" and _finance_hidden_from_managers(),
+        )
         if self.model.panel_append_only:
             operations = operations & {VIEW, EXPORT}
         return operations
@@ -196,8 +228,11 @@ class RoleAwareModelView(ModelView):
         )
 
     def get_one(self, id: Any) -> Any:
-        """By id through the scoped query: a record outside the user's rows does not exist."""
-        return self.get_query().filter(self.model.id == _record_id(id)).one_or_none()
+        """By id through the scoped query: a record outside the user's rows answers 404."""
+        record = self.get_query().filter(self.model.id == _record_id(id)).one_or_none()
+        if record is None:
+            abort(404)
+        return record
 
     def _create_ajax_loader(self, name: str, options: dict[str, Any]) -> QueryAjaxModelLoader:
         return ScopedAjaxModelLoader(
@@ -219,10 +254,28 @@ class RoleAwareModelView(ModelView):
             form_class.loaded_version = HiddenField()
         return form_class
 
+    def create_form(self, obj: Any = None) -> BaseForm:
+        return self._narrow_to_request(super().create_form(obj))
+
     def edit_form(self, obj: Any = None) -> BaseForm:
-        form = super().edit_form(obj)
+        form = self._narrow_to_request(super().edit_form(obj))
         if request.method == "GET" and hasattr(form, "loaded_version"):
             form.loaded_version.data = obj.version_id
+        return form
+
+    def _narrow_to_request(self, form: BaseForm) -> BaseForm:
+        """Offer each choice field only the values the current role may assign, and refuse ids
+        of records the user may not see.
+
+        The form instance is narrowed, never the shared class, and it validates against the narrowed
+        choices, so a crafted value is refused as "Not a valid choice".
+        """
+        for field in form:
+            if isinstance(field, AjaxSelectField):
+                field.validators = [*field.validators, _refuse_unknown_record]
+            allowed = assignable_values(self.model.__name__, field.name, current_user.role)
+            if allowed is not None and hasattr(field, "choices"):
+                field.choices = [choice for choice in field.choices if choice[0] in allowed]
         return form
 
     def writable_fields(self, form: BaseForm) -> list[str]:
@@ -243,10 +296,11 @@ class RoleAwareModelView(ModelView):
         """Write only the allowed fields, one by one: `populate_obj` would blank the others."""
         names = self.writable_fields(form)
         before = {} if action == "create" else self._snapshot(record, names)
+        errors = self._unassignable_current_values(before)
         for name in names:
             form[name].populate_obj(record, name)
         values = self._snapshot(record, self.model_fields.form)
-        errors = self.model.cross_field_errors(values)
+        errors |= self.model.cross_field_errors(values)
         if errors:
             for name, message in errors.items():
                 if name in form:
@@ -258,6 +312,10 @@ class RoleAwareModelView(ModelView):
         db.session.add(record)
         try:
             db.session.flush()
+            if not is_visible(record, current_user, db.session):
+                db.session.rollback()
+                flash(OUT_OF_SCOPE_MESSAGE, "danger")
+                return False
             self._audit(action, record, changed_values(before, self._snapshot(record, names)))
             db.session.commit()
         except StaleDataError:
@@ -291,6 +349,15 @@ class RoleAwareModelView(ModelView):
         db.session.rollback()
         flash(UNEXPECTED_MESSAGE, "danger")
         return True
+
+    def _unassignable_current_values(self, before: dict[str, Any]) -> dict[str, str]:
+        """A value the role could not have set, it may not change either (say, a super admin)."""
+        errors = {}
+        for name, value in before.items():
+            allowed = assignable_values(self.model.__name__, name, current_user.role)
+            if allowed is not None and value not in allowed:
+                errors[name] = f"Your role cannot change a record whose {name} is {value}."
+        return errors
 
     @staticmethod
     def _snapshot(record: Any, names: Any) -> dict[str, Any]:

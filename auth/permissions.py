@@ -28,20 +28,39 @@ _SETTINGS_DEFAULTS = {
 CATEGORY_DEFAULTS = {"Settings": _SETTINGS_DEFAULTS}
 
 ENTITY_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
-    "Account": {**_BUSINESS_DEFAULTS, "manager": READ_ONLY},
-    "User": {**_BUSINESS_DEFAULTS, "manager": frozenset({VIEW, CREATE, EDIT})},
-    "Invoice": {**_BUSINESS_DEFAULTS, "manager": READ_ONLY},
-    "Payment": {**_BUSINESS_DEFAULTS, "manager": READ_ONLY},
-    "CreditNote": {**_BUSINESS_DEFAULTS, "manager": READ_ONLY},
-    "Note": {**_BUSINESS_DEFAULTS, "manager": frozenset({VIEW, CREATE})},
-    "FollowUpAction": {**_BUSINESS_DEFAULTS, "manager": frozenset({VIEW, CREATE, EDIT})},
+    "Account": {**_BUSINESS_DEFAULTS, "manager": READ_AND_EXPORT},
+    "User": {**_BUSINESS_DEFAULTS, "manager": frozenset({VIEW, CREATE, EDIT, EXPORT})},
+    "Invoice": {**_BUSINESS_DEFAULTS, "manager": READ_AND_EXPORT},
+    "Payment": {**_BUSINESS_DEFAULTS, "manager": READ_AND_EXPORT},
+    "CreditNote": {**_BUSINESS_DEFAULTS, "manager": READ_AND_EXPORT},
+    "Note": {**_BUSINESS_DEFAULTS, "manager": frozenset({VIEW, CREATE, EXPORT})},
+    "FollowUpAction": {**_BUSINESS_DEFAULTS, "manager": frozenset({VIEW, CREATE, EDIT, EXPORT})},
     "AuditEvent": {**_SETTINGS_DEFAULTS, "super_admin": READ_AND_EXPORT, "admin": READ_ONLY},
 }
 
 
-def allowed_operations(entity: str, category: str, role: str | None) -> frozenset[str]:
+FINANCE_ENTITIES = frozenset({"Invoice", "Payment", "CreditNote"})
+"""What the super admin's "hide finance from managers" setting takes away from managers."""
+
+ASSIGNABLE_VALUES: dict[tuple[str, str, str], frozenset[str]] = {
+    ("User", "role", "manager"): frozenset({"individual"}),
+    ("User", "role", "admin"): frozenset({"admin", "manager", "analyst", "individual"}),
+}
+"""(entity, field, role) -> the only values that role may write: nobody grants above their own."""
+
+
+def assignable_values(entity: str, field: str, role: str) -> frozenset[str] | None:
+    """The values `role` may set `entity.field` to, or None when any valid value is allowed."""
+    return ASSIGNABLE_VALUES.get((entity, field, role))
+
+
+def allowed_operations(
+    entity: str, category: str, role: str | None, finance_hidden: bool = False
+) -> frozenset[str]:
     """The operations `role` may perform on `entity`; nothing for anonymous or unknown roles."""
     if role is None:
+        return NOTHING
+    if finance_hidden and role == "manager" and entity in FINANCE_ENTITIES:
         return NOTHING
     table = ENTITY_PERMISSIONS.get(entity) or CATEGORY_DEFAULTS.get(category, _BUSINESS_DEFAULTS)
     return table.get(role, NOTHING)

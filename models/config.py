@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -62,6 +64,10 @@ class CustomField(Versioned, PanelModel, db.Model):
         return f"{self.entity}.{self.key}"
 
 
+HIDE_FINANCE_FROM_MANAGERS = "hide_finance_from_managers"
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
 class Setting(Versioned, PanelModel, db.Model):
     """A named setting that super admins change in the panel (for example hiding finance)."""
 
@@ -75,3 +81,9 @@ class Setting(Versioned, PanelModel, db.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    @classmethod
+    def is_enabled(cls, session: Any, key: str) -> bool:
+        """A yes/no setting: true, yes, on or 1 (any case) turn it on; absent means off."""
+        value = session.scalar(sa.select(cls.value).where(cls.key == key))
+        return (value or "").strip().lower() in TRUE_WORDS

@@ -1,9 +1,10 @@
 """Row scoping (ARCHITECTURE §5): which records a user may see, decided in this one place.
 
 Managers see the accounts they are account manager of, plus those a `ManagerAccess` grant gives
-them, and the records that belong to those accounts. Every other panel role sees every row. List
-pages, counts, single-record look-ups, pick lists, exports and reports all narrow their queries
-with `restrict_to_visible_rows`, so no path can show a manager more than another.
+them, and the records that belong to those accounts; of the people, only those accounts'
+employees (role `individual`), never a colleague with panel rights. Every other panel role sees
+every row. List pages, counts, single-record look-ups, pick lists, exports and reports all narrow
+their queries with `restrict_to_visible_rows`, so no path can show a manager more than another.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 import sqlalchemy as sa
 
 from models.accounts import Account, ManagerAccess
+from models.people import User
 
 SCOPED_ROLES = frozenset({"manager"})
 Statement = TypeVar("Statement", bound=Any)
@@ -54,4 +56,16 @@ def restrict_to_visible_rows(statement: Statement, model: type, user: HasRole | 
     account_column = account_column_of(model)
     if account_column is None:
         return statement.where(sa.false())
-    return statement.where(account_column.in_(managed_account_ids(user)))
+    statement = statement.where(account_column.in_(managed_account_ids(user)))
+    if model is User:
+        statement = statement.where(User.role == "individual")
+    return statement
+
+
+def is_visible(record: Any, user: HasRole | None, session: Any) -> bool:
+    """Whether a saved record is still within `user`'s rows: nobody may write outside them."""
+    if user is not None and user.role not in SCOPED_ROLES:
+        return True
+    model = type(record)
+    query = restrict_to_visible_rows(sa.select(model.id).where(model.id == record.id), model, user)
+    return session.scalar(query) is not None

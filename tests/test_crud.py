@@ -250,3 +250,11 @@ def test_audit_log_records_before_and_after_values(login_as, panel: Panel) -> No
     assert event.user_id == admin.id and event.actor_email == admin.email
     assert event.entity == "Account" and event.entity_id == str(account.id)
     assert event.changes == {"name": {"before": "Before Ltd", "after": "After Ltd"}}
+
+
+def test_unknown_id_in_an_optional_pick_list_is_refused_not_blanked(ledger, login_as, panel):
+    login_as("admin")
+    payload = create_payloads(*ledger)[Payment] | {"invoice": "987654"}
+    response = panel.post("/admin/payment/new/", payload)
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Payment)) is None
