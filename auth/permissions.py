@@ -36,6 +36,7 @@ ENTITY_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "Note": {**_BUSINESS_DEFAULTS, "manager": frozenset({VIEW, CREATE, EXPORT})},
     "FollowUpAction": {**_BUSINESS_DEFAULTS, "manager": frozenset({VIEW, CREATE, EDIT, EXPORT})},
     "AuditEvent": {**_SETTINGS_DEFAULTS, "super_admin": READ_AND_EXPORT, "admin": READ_ONLY},
+    "LoginEvent": {**_SETTINGS_DEFAULTS, "super_admin": READ_AND_EXPORT, "admin": READ_ONLY},
 }
 
 

@@ -2,20 +2,22 @@
 
 from models.accounts import Account, AccountGroup, ManagerAccess
 from models.activity import FollowUpAction, Note
-from models.audit import AuditEvent
+from models.audit import AuditEvent, LoginEvent
 from models.billing import CreditNote, Invoice, Payment
-from models.config import CustomField, FormFieldRule, Setting
+from models.config import ConfigStamp, CustomField, FormFieldRule, Setting
 from models.people import User
 
 __all__ = [
     "Account",
     "AccountGroup",
     "AuditEvent",
+    "ConfigStamp",
     "CreditNote",
     "CustomField",
     "FollowUpAction",
     "FormFieldRule",
     "Invoice",
+    "LoginEvent",
     "ManagerAccess",
     "Note",
     "Payment",

@@ -27,6 +27,11 @@ class AuditEvent(PanelModel, db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     actor_email: Mapped[str | None] = mapped_column(sa.String(254))
+    impersonator_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL", name="fk_audit_events_impersonator")
+    )
+    impersonator_email: Mapped[str | None] = mapped_column(sa.String(254))
+    """Set when a super admin acted while viewing the panel as `actor_email`."""
     action: Mapped[str] = mapped_column(sa.String(40))
     entity: Mapped[str] = mapped_column(sa.String(60))
     entity_id: Mapped[str | None] = mapped_column(sa.String(40))
@@ -37,6 +42,30 @@ class AuditEvent(PanelModel, db.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.entity} #{self.entity_id}"
+
+
+class LoginEvent(PanelModel, db.Model):
+    """One login attempt, successful or not: answers "which managers have logged in?"."""
+
+    __tablename__ = "login_events"
+    panel_category = "Settings"
+    panel_label = "Login history"
+    panel_search_fields = ("email", "ip")
+    panel_append_only = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    success: Mapped[bool]
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+
+    def __str__(self) -> str:
+        return (
+            f"{self.email} {'logged in' if self.success else 'failed'} at {self.at:%Y-%m-%d %H:%M}"
+        )
 
 
 def json_safe(value: Any) -> Any:

@@ -56,12 +56,26 @@ class CustomField(Versioned, PanelModel, db.Model):
     choices: Mapped[str | None] = mapped_column(sa.Text)
     help_text: Mapped[str | None] = mapped_column(sa.String(255))
     order: Mapped[int] = mapped_column(default=0)
+    show_in_list: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     archived: Mapped[bool] = mapped_column(default=False)
 
     __table_args__ = (sa.UniqueConstraint("entity", "key", name="one_key_per_entity"),)
 
     def __str__(self) -> str:
         return f"{self.entity}.{self.key}"
+
+
+class ConfigStamp(db.Model):
+    """A counter bumped in the same transaction as any form rule or custom-field change.
+
+    Each worker compares it once per request and rebuilds its cached rules only when it moved:
+    that is how a rule saved in one worker reaches every other worker without a restart.
+    """
+
+    __tablename__ = "config_stamps"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
 
 
 HIDE_FINANCE_FROM_MANAGERS = "hide_finance_from_managers"
