@@ -8,12 +8,13 @@ from flask_admin.theme import Bootstrap4Theme
 
 from admin_views.generic import RoleAwareModelView
 from admin_views.home import HomeView
+from admin_views.users import UserView
 from extensions import db
 from models.base import PanelModel
 
 MENU_CATEGORIES = ("Accounts", "Billing", "Activity", "Records", "Settings")
 
-VIEW_CLASS_BY_MODEL: dict[str, type[RoleAwareModelView]] = {}
+VIEW_CLASS_BY_MODEL: dict[str, type[RoleAwareModelView]] = {"User": UserView}
 """Per-model subclasses, only where a model needs more than the generic view (ARCHITECTURE §2)."""
 
 

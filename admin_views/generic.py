@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from wtforms import Field, HiddenField, ValidationError
 
 from admin_views.introspection import derived_column_properties, entity_label, read_model_fields
+from auth.impersonation import audit_actor
 from auth.permissions import (
     CREATE,
     DELETE,
@@ -368,12 +369,10 @@ class RoleAwareModelView(ModelView):
     ) -> None:
         db.session.add(
             AuditEvent(
-                user_id=current_user.id,
-                actor_email=current_user.email,
                 action=action,
                 entity=self.model.__name__,
                 entity_id=str(record_id if record_id is not None else record.id),
                 changes=changes,
-                ip=request.remote_addr,
+                **audit_actor(),
             )
         )

@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from auth.impersonation import current_impersonator, impersonation_blueprint
 from auth.views import auth_blueprint, load_user_by_session_token
 from extensions import login_manager
 
@@ -13,3 +14,5 @@ def init_auth(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user_by_session_token)
     app.register_blueprint(auth_blueprint)
+    app.register_blueprint(impersonation_blueprint)
+    app.context_processor(lambda: {"impersonator": current_impersonator()})

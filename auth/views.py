@@ -5,16 +5,17 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from auth.impersonation import current_impersonator
 from auth.passwords import password_matches
 from extensions import db
-from models import User
+from models import LoginEvent, User
 from models.base import utcnow
 
 auth_blueprint = Blueprint("auth", __name__)
@@ -48,15 +49,25 @@ def login() -> str | Response:
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(sa.select(User).where(User.email == email))
-        if (
+        succeeded = (
             user is not None
             and user.is_active
             and password_matches(user.password_hash, form.password.data)
-        ):
+        )
+        db.session.add(
+            LoginEvent(
+                email=email[:254],
+                user_id=user.id if user else None,
+                success=succeeded,
+                ip=request.remote_addr,
+            )
+        )
+        if succeeded:
             user.last_login_at = utcnow()
             db.session.commit()
             login_user(user)
             return redirect(safe_next_url(request.args.get("next")))
+        db.session.commit()
         flash(WRONG_CREDENTIALS, "danger")
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
 
@@ -64,6 +75,8 @@ def login() -> str | Response:
 @auth_blueprint.route("/logout", methods=["POST"])
 def logout() -> Response:
     """Logging out rotates the session token, so a copied cookie stops working too."""
+    if current_impersonator() is not None:
+        abort(400, "Return to your own account before logging out.")
     if current_user.is_authenticated:
         current_user.end_all_sessions()
         db.session.commit()

@@ -8,12 +8,13 @@ from tests.conftest import Panel
 
 ENTITIES = {
     "account", "accountgroup", "user", "manageraccess", "invoice", "payment", "creditnote",
-    "note", "followupaction", "auditevent", "formfieldrule", "customfield", "setting",
+    "note", "followupaction", "auditevent", "loginevent", "formfieldrule", "customfield",
+    "setting",
 }  # fmt: skip
-BUSINESS = ENTITIES - {"auditevent", "formfieldrule", "customfield", "setting"}
+BUSINESS = ENTITIES - {"auditevent", "loginevent", "formfieldrule", "customfield", "setting"}
 MENU_BY_ROLE = {
     "super_admin": ENTITIES,
-    "admin": BUSINESS | {"auditevent"},
+    "admin": BUSINESS | {"auditevent", "loginevent"},
     "analyst": BUSINESS,
     "manager": {"account", "user", "invoice", "payment", "creditnote", "note", "followupaction"},
 }
