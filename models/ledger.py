@@ -1,0 +1,77 @@
+"""What accounts owe, computed in SQL: open amounts per invoice and the figures per account.
+
+The account page, the manager dashboard and the credit checks read these, so "overdue" and
+"balance" mean the same everywhere. (The aging report has its own as-of-date definition in
+`reports/aging.py`; these figures are as of today, on all payments and credit notes recorded.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from models.accounts import Account
+from models.billing import CreditNote, Invoice, Payment
+
+
+def applied_per_invoice() -> sa.Subquery:
+    """invoice_id -> the sum of payments and credit notes applied to it."""
+    applied = sa.union_all(
+        sa.select(Payment.invoice_id, Payment.amount).where(Payment.invoice_id.is_not(None)),
+        sa.select(CreditNote.invoice_id, CreditNote.amount).where(
+            CreditNote.invoice_id.is_not(None)
+        ),
+    ).subquery()
+    return (
+        sa.select(applied.c.invoice_id, sa.func.sum(applied.c.amount).label("applied"))
+        .group_by(applied.c.invoice_id)
+        .subquery()
+    )
+
+
+def account_figures(accounts: sa.Select[Any], today: dt.date) -> sa.Select[Any]:
+    """One row per account of `accounts` (a SELECT of Account rows): balance, overdue amount,
+    open invoice count and credit-limit use in %.
+    """
+    scoped = accounts.subquery()
+    applied = applied_per_invoice()
+    open_amount = Invoice.amount - sa.func.coalesce(applied.c.applied, 0)
+    open_invoices = (
+        sa.select(Invoice.account_id, Invoice.due_date, open_amount.label("open_amount"))
+        .outerjoin(applied, applied.c.invoice_id == Invoice.id)
+        .where(Invoice.status == "issued", Invoice.account_id.in_(sa.select(scoped.c.id)))
+        .subquery()
+    )
+    is_open = open_invoices.c.open_amount > 0
+    per_account = (
+        sa.select(
+            open_invoices.c.account_id,
+            sa.func.sum(
+                sa.case((is_open & (open_invoices.c.due_date < today), open_invoices.c.open_amount))
+            ).label("overdue"),
+            sa.func.count(sa.case((is_open, 1))).label("open_invoices"),
+        )
+        .group_by(open_invoices.c.account_id)
+        .subquery()
+    )
+    account = aliased(Account, scoped)
+    return (
+        sa.select(
+            account,
+            account.balance.label("balance"),
+            sa.func.coalesce(per_account.c.overdue, 0).label("overdue"),
+            sa.func.coalesce(per_account.c.open_invoices, 0).label("open_invoices"),
+        )
+        .outerjoin(per_account, per_account.c.account_id == account.id)
+        .order_by(account.code)
+    )
+
+
+def credit_use_percent(balance: Any, credit_limit: Any) -> int | None:
+    """Balance as a whole percentage of the credit limit; None without a (positive) limit."""
+    if not credit_limit or credit_limit <= 0:
+        return None
+    return round(balance * 100 / credit_limit)
