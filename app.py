@@ -107,10 +107,14 @@ def _tune_sqlite(engine: sa.Engine) -> None:
 
 def register_commands(app: Flask) -> None:
     from auth.passwords import hash_password, password_problem
+    from bulk_io.command_line import export_command, import_command
     from demo.seed import DEMO_LOGINS, seed_demo_data
     from models import User
     from models.accounts import ensure_guest_account
     from models.people import ROLES
+
+    app.cli.add_command(import_command)  # flask import KIND FILE [--dry-run]
+    app.cli.add_command(export_command)  # flask export KIND FILE
 
     @app.cli.command("init-db")
     def init_db() -> None:

@@ -1,0 +1,33 @@
+"""Bulk import and export of accounts, users, invoices, payments and credit notes (CSV and XLSX).
+
+A top-level package because the concern fits none of the others: it writes records, so it is not
+`reports/` (reports only read); the command line uses it as much as the panel, and no module may
+import `admin_views` but `app.py`, so it cannot live there. The panel's import page and list
+export, and the `flask import` / `flask export` commands, are thin callers of this package.
+
+One job per module:
+- `kinds`: the columns of each kind (one definition shared by import and export) and who may
+  import which kind;
+- `cells`: turning one cell's text into a value, with the reason when it cannot;
+- `reading`: opening a CSV (UTF-8, with or without BOM) or XLSX file and checking its header;
+- `references`: finding the accounts, users, groups and invoices a file names, within the
+  importing user's rows;
+- `validation`: checking rows batch by batch into planned creates and updates, or row errors;
+- `importing`: the all-or-nothing run (one transaction, written in batches) and its audit event;
+- `writing`: streaming CSV and XLSX writers, formula-safe;
+- `exporting`: the rows of a kind, scoped to the user, streamed from the database.
+"""
+
+from bulk_io.exporting import export_kind, export_rows_of
+from bulk_io.importing import ImportReport, SystemActor, run_import
+from bulk_io.kinds import KINDS, importable_kinds
+
+__all__ = [
+    "KINDS",
+    "ImportReport",
+    "SystemActor",
+    "export_kind",
+    "export_rows_of",
+    "importable_kinds",
+    "run_import",
+]

@@ -1,0 +1,272 @@
+"""Checking an import file, batch by batch, into planned creates and updates or per-row errors.
+
+Each error names the row (as the spreadsheet numbers it), the column, the cell's value and the
+reason. A row is checked as a form save would be: cells parsed (`cells`), references resolved
+within the user's rows (`references`), required and role-required fields, values the role may
+not assign (`auth.permissions.assignable_values`), then the model's own `cross_field_errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from auth.permissions import assignable_values
+from bulk_io.cells import CellError
+from bulk_io.kinds import Column, Kind
+from bulk_io.references import UNKNOWN_REASONS, ExistingRecords, Found, References
+from models.config import FormFieldRule
+from models.scoping import SCOPED_ROLES, HasRole
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class BatchResult:
+    creates: list[dict[str, Any]] = field(default_factory=list)
+    """Table column -> value, every column of the kind, ready for one INSERT per batch."""
+    create_rows: list[int] = field(default_factory=list)
+    updates: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)
+    """(row number, record id, {table column: new value}) for the columns that change."""
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    bad_rows: int = 0
+
+
+def role_required_fields(session: Session, entity: str, role: str) -> frozenset[str]:
+    """The fields Configure Forms makes required for `role` on `entity` (ARCHITECTURE §4).
+
+    THE one hook for per-role rules in imports: it reads `FormFieldRule` directly until the
+    `forms_config` rule engine (issue 3) exists; then this should return its cached answer, and
+    nothing else in the importer changes.
+    """
+    statement = sa.select(FormFieldRule.field).where(
+        FormFieldRule.entity == entity,
+        FormFieldRule.role == role,
+        FormFieldRule.required.is_(True),
+    )
+    return frozenset(session.scalars(statement))
+
+
+def header_errors(kind: Kind, header: Sequence[str]) -> list[RowError]:
+    """What is wrong with the header row as a whole (reported against row 1)."""
+    errors = []
+    expected = ", ".join(kind.header)
+    for position, name in enumerate(header, start=1):
+        if not name:
+            errors.append(RowError(1, "", "", f"Column {position} has no name in the header."))
+        elif name not in kind.by_name:
+            reason = f"Unknown column for {kind.name}. The columns are: {expected}."
+            errors.append(RowError(1, name, name, reason))
+        elif header.index(name) != position - 1:
+            errors.append(RowError(1, name, name, "This column appears twice in the header."))
+    if kind.key not in header:
+        reason = f"Missing required column: every row needs its key, {kind.key}."
+        errors.append(RowError(1, kind.key, "", reason))
+    return errors
+
+
+class BatchValidator:
+    """Validates the rows of one file for one user, remembering keys across batches."""
+
+    def __init__(self, session: Session, kind: Kind, header: Sequence[str], actor: HasRole) -> None:
+        self.kind = kind
+        self.width = len(header)
+        self.index_of = {name: index for index, name in enumerate(header)}
+        self.present = [(index, kind.by_name[name]) for index, name in enumerate(header)]
+        self.absent = [column for column in kind.columns if column.name not in self.index_of]
+        self.references = References(session, actor)
+        self.existing = ExistingRecords(session, kind, actor)
+        self.seen: dict[str, int] = {}
+        entity = kind.model.__name__
+        self.role_required = role_required_fields(session, entity, actor.role)
+        self.assignable = {
+            column.field: allowed
+            for column in kind.columns
+            if (allowed := assignable_values(entity, column.field, actor.role)) is not None
+        }
+        self.must_name_account = actor.role in SCOPED_ROLES and "account_id" in kind.table.c
+        self.column_by_field = {column.field: column for column in kind.columns} | {
+            column.form_field: column for column in kind.columns if column.form_field
+        }
+
+    def validate(self, rows: Sequence[tuple[int, list[str]]]) -> BatchResult:
+        parsed = [self._parse(number, cells) for number, cells in rows]
+        wanted: dict[str, set[str]] = {reference: set() for reference in UNKNOWN_REASONS}
+        keys = set()
+        for _number, _cells, values, _blanks, _errors in parsed:
+            for name, value in values.items():
+                reference = self.kind.by_name[name].reference
+                if reference:
+                    wanted[reference].add(value)
+            if self.kind.key in values:
+                keys.add(values[self.kind.key])
+        for reference, values in wanted.items():
+            if values:
+                self.references.look_up(reference, values)
+        existing, hidden = self.existing.by_key(keys)
+        result = BatchResult()
+        for number, cells, values, blanks, errors in parsed:
+            self._check(number, cells, values, blanks, errors, existing, hidden, result)
+        return result
+
+    def _parse(
+        self, number: int, cells: list[str]
+    ) -> tuple[int, list[str], dict[str, Any], list[Column], list[RowError]]:
+        errors = []
+        if len(cells) > self.width and any(cell.strip() for cell in cells[self.width :]):
+            reason = f"Too many values: the header names {self.width} columns."
+            errors.append(RowError(number, "", ",".join(cells[self.width :]), reason))
+        values: dict[str, Any] = {}
+        blanks = []
+        for index, column in self.present:
+            cell = cells[index].strip() if index < len(cells) else ""
+            if not cell:
+                blanks.append(column)
+                continue
+            try:
+                values[column.name] = column.parse(cell)
+            except CellError as error:
+                errors.append(RowError(number, column.name, cell, str(error)))
+        return number, cells, values, blanks, errors
+
+    def _cell(self, cells: list[str], column_name: str) -> str:
+        index = self.index_of.get(column_name)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    def _check(
+        self,
+        number: int,
+        cells: list[str],
+        parsed: dict[str, Any],
+        blanks: list[Column],
+        errors: list[RowError],
+        existing: dict[str, dict[str, Any]],
+        hidden: set[str],
+        result: BatchResult,
+    ) -> None:
+        kind = self.kind
+        key = parsed.get(kind.key)
+        if key is not None and key in self.seen:
+            reason = f"Duplicate key: row {self.seen[key]} has the same {kind.key}."
+            errors.append(RowError(number, kind.key, self._cell(cells, kind.key), reason))
+        elif key in hidden:
+            reason = "This record belongs to an account you do not manage; it cannot be changed."
+            errors.append(RowError(number, kind.key, self._cell(cells, kind.key), reason))
+        elif key is not None:
+            self.seen[key] = number
+        record = existing.get(key) if key is not None else None
+        creating = record is None
+
+        values: dict[str, Any] = {}
+        found: dict[str, Found] = {}
+        for name, value in parsed.items():
+            column = kind.by_name[name]
+            if column.reference is None:
+                values[column.field] = value
+                continue
+            hit = self.references.get(column.reference, value)
+            if hit is None:
+                reason = UNKNOWN_REASONS[column.reference]
+                errors.append(RowError(number, name, self._cell(cells, name), reason))
+            else:
+                values[column.field] = hit.id
+                found[column.form_field] = hit
+        for column in blanks:
+            if column.required:
+                errors.append(RowError(number, column.name, "", "Required: a value is needed."))
+            elif column.rule_field in self.role_required:
+                reason = "Required for your role (Configure Forms): a value is needed."
+                errors.append(RowError(number, column.name, "", reason))
+            elif column.default is None:
+                values[column.field] = None
+            elif creating:
+                values[column.field] = column.default
+        if creating:
+            self._complete_new(number, values, found, errors)
+        errors += self._permission_errors(number, cells, values, record)
+        errors += self._cross_field_errors(number, cells, values, found, record)
+
+        if errors:
+            result.errors += errors
+            result.bad_rows += 1
+        elif record is None:
+            result.creates.append(values)
+            result.create_rows.append(number)
+        else:
+            changes = {name: value for name, value in values.items() if record[name] != value}
+            if changes:
+                result.updates.append((number, record["id"], changes))
+            else:
+                result.unchanged += 1
+
+    def _complete_new(
+        self, number: int, values: dict[str, Any], found: dict[str, Found], errors: list[RowError]
+    ) -> None:
+        entity = self.kind.model.__name__.lower()
+        for column in self.absent:
+            if column.required or column.rule_field in self.role_required:
+                why = "for your role (Configure Forms)" if not column.required else ""
+                reason = f"Missing required column {why}: a new {entity} needs {column.name}."
+                errors.append(RowError(number, column.name, "", " ".join(reason.split())))
+            else:
+                values[column.field] = column.default
+        if self.kind.complete_new is not None:
+            self.kind.complete_new(values, found)
+        if self.must_name_account and values.get("account_id") is None and "account" not in found:
+            reason = "Required: you can only add records to the accounts you manage."
+            errors.append(RowError(number, "account_code", "", reason))
+
+    def _permission_errors(
+        self,
+        number: int,
+        cells: list[str],
+        values: dict[str, Any],
+        record: dict[str, Any] | None,
+    ) -> list[RowError]:
+        """Nobody assigns a value above their own role, nor edits a record that holds one."""
+        errors = []
+        for name, allowed in self.assignable.items():
+            column = self.column_by_field[name]
+            new = values.get(name)
+            current = None if record is None else record[name]
+            if new is not None and new not in allowed and new != current:
+                reason = f"Your role cannot set {column.name} to {new}."
+                errors.append(RowError(number, column.name, self._cell(cells, column.name), reason))
+            changes = record is not None and any(record[f] != v for f, v in values.items())
+            if current is not None and current not in allowed and changes:
+                reason = f"Your role cannot change a record whose {column.name} is {current}."
+                errors.append(RowError(number, column.name, self._cell(cells, column.name), reason))
+        return errors
+
+    def _cross_field_errors(
+        self,
+        number: int,
+        cells: list[str],
+        values: dict[str, Any],
+        found: dict[str, Found],
+        record: dict[str, Any] | None,
+    ) -> list[RowError]:
+        """The model's own rules between fields, on the record as it would be after the row."""
+        merged = values if record is None else {**record, **values}
+        context: dict[str, Any] = {**merged, **found}
+        if "account" not in context and merged.get("account_id") is not None:
+            context["account"] = Found(merged["account_id"], merged["account_id"])
+        if "invoice" not in context and merged.get("invoice_id") is not None and record:
+            context["invoice"] = Found(merged["invoice_id"], record["invoice_account_id"])
+        errors = []
+        for name, reason in self.kind.model.cross_field_errors(context).items():
+            column = self.column_by_field.get(name)
+            column_name = column.name if column else name
+            errors.append(RowError(number, column_name, self._cell(cells, column_name), reason))
+        return errors
