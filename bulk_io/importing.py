@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 BATCH_ROWS = 5000
 MAX_LISTED_ERRORS = 10_000
 """Beyond this many, errors are counted but not listed: the report must stay readable."""
-SAMPLE_ROWS = 20
 DATABASE_REFUSED = (
     "The database refused the import (a value that must be unique is already used, or a record "
     "it refers to was removed meanwhile). Nothing was imported; try again."
@@ -61,8 +60,8 @@ class ImportReport:
     bad_rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     unlisted_errors: int = 0
-    sample_creates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    sample_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    sample_creates: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    sample_updates: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     written: bool = False
 
     @property
@@ -77,18 +76,14 @@ class ImportReport:
         self.errors += errors[: max(room, 0)]
         self.unlisted_errors += max(len(errors) - max(room, 0), 0)
 
-    def count(self, batch: BatchResult, kind: Kind) -> None:
+    def count(self, batch: BatchResult) -> None:
         self.created += len(batch.creates)
         self.updated += len(batch.updates)
         self.unchanged += batch.unchanged
         self.bad_rows += batch.bad_rows
         self.add_errors(batch.errors)
-        to_column = {column.field: column.name for column in kind.columns}
-        for row, values in zip(batch.create_rows, batch.creates, strict=True):
-            if len(self.sample_creates) < SAMPLE_ROWS:
-                self.sample_creates.append((row, {to_column[n]: v for n, v in values.items()}))
-        for row, _id, changes in batch.updates[: SAMPLE_ROWS - len(self.sample_updates)]:
-            self.sample_updates.append((row, {to_column[n]: v for n, v in changes.items()}))
+        self.sample_creates += batch.sample_creates
+        self.sample_updates += batch.sample_updates
 
     def summary(self) -> str:
         counts = f"create {self.created}, update {self.updated}, leave {self.unchanged} unchanged"
@@ -124,7 +119,7 @@ def run_import(
                 while batch := list(islice(table.rows, BATCH_ROWS)):
                     report.rows += len(batch)
                     checked = validator.validate(batch)
-                    report.count(checked, kind)
+                    report.count(checked)
                     if report.ok and not dry_run:
                         _write(session, kind, checked)
                     if progress is not None:

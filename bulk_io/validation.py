@@ -22,6 +22,8 @@ from bulk_io.references import UNKNOWN_REASONS, ExistingRecords, Found, Referenc
 from models.config import FormFieldRule
 from models.scoping import SCOPED_ROLES, HasRole
 
+SAMPLE_ROWS = 20
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -41,6 +43,9 @@ class BatchResult:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     bad_rows: int = 0
+    sample_creates: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    sample_updates: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    """The first few good rows, as {column: cell text}, for a preview."""
 
 
 def role_required_fields(session: Session, entity: str, role: str) -> frozenset[str]:
@@ -88,6 +93,7 @@ class BatchValidator:
         self.references = References(session, actor)
         self.existing = ExistingRecords(session, kind, actor)
         self.seen: dict[str, int] = {}
+        self.samples_left = {"create": SAMPLE_ROWS, "update": SAMPLE_ROWS}
         entity = kind.model.__name__
         self.role_required = role_required_fields(session, entity, actor.role)
         self.assignable = {
@@ -203,12 +209,27 @@ class BatchValidator:
         elif record is None:
             result.creates.append(values)
             result.create_rows.append(number)
+            if self._take_sample("create"):
+                shown = [column.name for _index, column in self.present]
+                result.sample_creates.append((number, self._cells_of(cells, shown)))
         else:
             changes = {name: value for name, value in values.items() if record[name] != value}
             if changes:
                 result.updates.append((number, record["id"], changes))
+                if self._take_sample("update"):
+                    shown = [self.column_by_field[name].name for name in changes]
+                    result.sample_updates.append((number, self._cells_of(cells, shown)))
             else:
                 result.unchanged += 1
+
+    def _take_sample(self, which: str) -> bool:
+        if self.samples_left[which] == 0:
+            return False
+        self.samples_left[which] -= 1
+        return True
+
+    def _cells_of(self, cells: list[str], names: list[str]) -> dict[str, str]:
+        return {name: self._cell(cells, name) or "(blank)" for name in names}
 
     def _complete_new(
         self, number: int, values: dict[str, Any], found: dict[str, Found], errors: list[RowError]
@@ -216,9 +237,9 @@ class BatchValidator:
         entity = self.kind.model.__name__.lower()
         for column in self.absent:
             if column.required or column.rule_field in self.role_required:
-                why = "for your role (Configure Forms)" if not column.required else ""
-                reason = f"Missing required column {why}: a new {entity} needs {column.name}."
-                errors.append(RowError(number, column.name, "", " ".join(reason.split())))
+                why = "" if column.required else " (required for your role by Configure Forms)"
+                reason = f"Missing required column{why}: a new {entity} needs {column.name}."
+                errors.append(RowError(number, column.name, "", reason))
             else:
                 values[column.field] = column.default
         if self.kind.complete_new is not None:
