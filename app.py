@@ -56,8 +56,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from admin_views import init_admin
     from auth import init_auth
+    from forms_config import init_forms_config
 
     init_auth(app)
+    init_forms_config(app)
     init_admin(app)
 
     @app.route("/")

@@ -11,9 +11,11 @@ import logging
 from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.form import BaseForm
+from flask_admin.helpers import get_form_data
 from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
 from markupsafe import Markup
@@ -23,7 +25,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms import Field, HiddenField, ValidationError
 
-from admin_views.introspection import derived_column_properties, entity_label, read_model_fields
+from admin_views.exporting import StreamingExportMixin
+from admin_views.field_rules import FieldRulesMixin
 from auth.impersonation import audit_actor
 from auth.permissions import (
     CREATE,
@@ -38,6 +41,8 @@ from extensions import db
 from models.audit import AuditEvent, changed_values
 from models.base import PanelModel, Versioned
 from models.config import HIDE_FINANCE_FROM_MANAGERS, Setting
+from models.introspection import derived_column_properties, entity_label, read_model_fields
+from models.people import PANEL_ROLES
 from models.scoping import is_visible, restrict_to_visible_rows
 from reports.cell_safety import neutralise_formula
 
@@ -115,7 +120,7 @@ class ScopedAjaxModelLoader(QueryAjaxModelLoader):
             return self.get_query().filter(self.model.id == _record_id(pk)).one_or_none()
 
 
-class RoleAwareModelView(ModelView):
+class RoleAwareModelView(StreamingExportMixin, FieldRulesMixin, ModelView):
     """CRUD for one model, narrowed to what the current user's role may see and do."""
 
     form_base_class = BaseForm
@@ -204,6 +209,8 @@ class RoleAwareModelView(ModelView):
         refused = super()._handle_view(name, **kwargs)
         if refused is not None:
             return refused
+        if name == "preview_view" and current_user.role != "super_admin":
+            abort(403)
         if name == "ajax_update":
             abort(403)  # inline list editing would bypass the form rules; it is never enabled
         if name == "ajax_lookup" and not {CREATE, EDIT} & self.allowed_operations():
@@ -212,6 +219,20 @@ class RoleAwareModelView(ModelView):
         if operation is not None and operation not in self.allowed_operations():
             abort(403)
         return None
+
+    @expose("/preview/")
+    def preview_view(self) -> str:
+        """The create form exactly as `role` sees it, for super admins; it has no way to save."""
+        role = request.args.get("role", "")
+        if role not in PANEL_ROLES:
+            abort(404)
+        g.preview_role = role
+        return self.render(
+            "admin/configure_forms_preview.html",
+            form=self.create_form(),
+            entity=self.model.__name__,
+            role=role,
+        )
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -256,13 +277,16 @@ class RoleAwareModelView(ModelView):
         return form_class
 
     def create_form(self, obj: Any = None) -> BaseForm:
-        return self._narrow_to_request(super().create_form(obj))
+        form_class = self.form_class_with_custom_fields(self._create_form_class)
+        form = self._narrow_to_request(form_class(get_form_data(), obj=obj))
+        return self.apply_field_rules(form, obj, creating=True)
 
     def edit_form(self, obj: Any = None) -> BaseForm:
-        form = self._narrow_to_request(super().edit_form(obj))
+        form_class = self.form_class_with_custom_fields(self._edit_form_class)
+        form = self._narrow_to_request(form_class(get_form_data(), obj=obj))
         if request.method == "GET" and hasattr(form, "loaded_version"):
             form.loaded_version.data = obj.version_id
-        return form
+        return self.apply_field_rules(form, obj, creating=False)
 
     def _narrow_to_request(self, form: BaseForm) -> BaseForm:
         """Offer each choice field only the values the current role may assign, and refuse ids
@@ -274,14 +298,15 @@ class RoleAwareModelView(ModelView):
         for field in form:
             if isinstance(field, AjaxSelectField):
                 field.validators = [*field.validators, _refuse_unknown_record]
-            allowed = assignable_values(self.model.__name__, field.name, current_user.role)
+            allowed = assignable_values(self.model.__name__, field.name, self.acting_role())
             if allowed is not None and hasattr(field, "choices"):
                 field.choices = [choice for choice in field.choices if choice[0] in allowed]
         return form
 
-    def writable_fields(self, form: BaseForm) -> list[str]:
-        """The fields this request may write: those left on the form, never the control fields."""
-        return [field.name for field in form if field.name not in _FORM_CONTROL_FIELDS]
+    def writable_fields(self, form: BaseForm, creating: bool) -> list[str]:
+        """The fields this request may write: on the form, allowed by the rules, not control."""
+        skipped = _FORM_CONTROL_FIELDS | self.not_writable_names(creating)
+        return [field.name for field in form if field.name not in skipped]
 
     def create_model(self, form: BaseForm) -> Any:
         record = self.build_new_instance()
@@ -295,11 +320,12 @@ class RoleAwareModelView(ModelView):
 
     def _save(self, form: BaseForm, record: Any, action: str) -> bool:
         """Write only the allowed fields, one by one: `populate_obj` would blank the others."""
-        names = self.writable_fields(form)
-        before = {} if action == "create" else self._snapshot(record, names)
+        creating = action == "create"
+        names = self.writable_fields(form, creating)
+        before = {} if creating else self._snapshot(record, names)
         errors = self._unassignable_current_values(before)
         for name in names:
-            form[name].populate_obj(record, name)
+            self.write_field(form, record, name)
         values = self._snapshot(record, self.model_fields.form)
         errors |= self.model.cross_field_errors(values)
         if errors:
@@ -318,6 +344,8 @@ class RoleAwareModelView(ModelView):
                 flash(OUT_OF_SCOPE_MESSAGE, "danger")
                 return False
             self._audit(action, record, changed_values(before, self._snapshot(record, names)))
+            if dropped := self.forbidden_posted_names(creating):
+                self._audit("forbidden_fields_dropped", record, {"fields": dropped})
             db.session.commit()
         except StaleDataError:
             db.session.rollback()
@@ -360,9 +388,8 @@ class RoleAwareModelView(ModelView):
                 errors[name] = f"Your role cannot change a record whose {name} is {value}."
         return errors
 
-    @staticmethod
-    def _snapshot(record: Any, names: Any) -> dict[str, Any]:
-        return {name: getattr(record, name, None) for name in names}
+    def _snapshot(self, record: Any, names: Any) -> dict[str, Any]:
+        return {name: self.field_value(record, name) for name in names}
 
     def _audit(
         self, action: str, record: Any, changes: dict[str, Any], record_id: Any = None

@@ -39,6 +39,8 @@ class PanelModel:
     panel_secret_columns: ClassVar[tuple[str, ...]] = ()
     panel_system_columns: ClassVar[tuple[str, ...]] = ()
     panel_append_only: ClassVar[bool] = False
+    panel_immutable_columns: ClassVar[tuple[str, ...]] = ()
+    """Set when a record is created, never changed after (a custom field's key)."""
 
     @classmethod
     def cross_field_errors(cls, values: Mapping[str, Any]) -> dict[str, str]:

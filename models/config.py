@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,12 +37,16 @@ class FormFieldRule(Versioned, PanelModel, db.Model):
         return f"{self.entity}.{self.field} for {self.role}"
 
 
+CUSTOM_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+
+
 class CustomField(Versioned, PanelModel, db.Model):
     """A field added to an entity without code; its values live in the entity's JSON column."""
 
     __tablename__ = "custom_fields"
     panel_category = "Settings"
     panel_search_fields = ("entity", "key", "label")
+    panel_immutable_columns = ("entity", "key")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entity: Mapped[str] = mapped_column(sa.String(60))
@@ -63,6 +68,21 @@ class CustomField(Versioned, PanelModel, db.Model):
 
     def __str__(self) -> str:
         return f"{self.entity}.{self.key}"
+
+    @classmethod
+    def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
+        errors = {}
+        entity = db.Model.registry._class_registry.get(values.get("entity") or "")
+        if not isinstance(entity, type) or "custom_fields" not in sa.inspect(entity).attrs:
+            errors["entity"] = "Choose an entity that has custom fields (for example Account)."
+        key = values.get("key") or ""
+        if not CUSTOM_KEY_PATTERN.match(key):
+            errors["key"] = "Lower-case letters, digits and _, starting with a letter."
+        elif isinstance(entity, type) and key in sa.inspect(entity).attrs:
+            errors["key"] = f"{entity.__name__} already has a field called {key}."
+        if values.get("type") == "choice" and not (values.get("choices") or "").strip():
+            errors["choices"] = "List the options, one per line."
+        return errors
 
 
 class ConfigStamp(db.Model):

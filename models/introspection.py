@@ -1,6 +1,7 @@
-"""Reads a model's mapper and panel hints into the column lists a generic view is configured with.
+"""Reads a model's mapper and panel hints: which fields a form, a list or a filter may offer.
 
-Everything here is computed once per view at start-up; nothing depends on who is asking.
+The generic admin view and the configure-forms grid both read fields from here, so the grid
+offers exactly the fields the forms have. Nothing here depends on who is asking.
 """
 
 from __future__ import annotations
@@ -96,6 +97,28 @@ def read_model_fields(model: type[PanelModel]) -> ModelFields:
         filters=tuple(filters),
         relations=relations,
     )
+
+
+def required_for_new_record(model: type[PanelModel]) -> frozenset[str]:
+    """Form fields a new record cannot be saved without: NOT NULL and no default of any kind.
+
+    Configure Forms refuses to hide these, or make them read-only, for a role that creates
+    records, so that no rule can make the create form impossible to submit.
+    """
+    fields = read_model_fields(model)
+    mapper = sa.inspect(model)
+    required: set[str] = set()
+    for name in fields.form:
+        if name in fields.relations:
+            columns = mapper.relationships[name].local_columns
+        else:
+            columns = mapper.columns[name].proxy_set & set(mapper.local_table.columns)
+        if all(
+            not column.nullable and column.default is None and column.server_default is None
+            for column in columns
+        ):
+            required.add(name)
+    return frozenset(required)
 
 
 def derived_column_properties(model: type[PanelModel]) -> tuple[str, ...]:

@@ -1,0 +1,212 @@
+"""Applies Configure Forms to the generic view: per-role hidden, required and read-only fields,
+and custom fields, in forms, lists, detail pages, filters, search and exports.
+
+Flask-Admin computes its column, search and filter lists once at start-up and shares them
+between requests. Here those attributes become properties: the start-up value is kept as the
+full list, and each read returns it narrowed for the user asking. Nothing is mutated per request.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from flask import g, has_request_context, request
+from flask_admin.form import BaseForm
+from flask_login import current_user
+from wtforms import Field, ValidationError
+from wtforms.validators import Optional
+
+from forms_config import custom_fields_for, rules_for
+from forms_config.custom_fields import CustomFieldDefinition, form_name, key_of
+from forms_config.rules import FieldRules
+
+NO_RULES = FieldRules()
+REQUIRED_MESSAGE = "This field is required."
+
+
+def _value_required(form: BaseForm, field: Field) -> None:
+    """Required by a rule: empty, blank or "none chosen" is refused; 0 and "no" are answers."""
+    value = field.data
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError(REQUIRED_MESSAGE)
+
+
+def _narrowed_property(attribute: str, narrow: str) -> property:
+    """A view attribute whose start-up value is kept whole and read narrowed per request."""
+    full = f"_full{attribute}"
+
+    def read(view: Any) -> Any:
+        value = getattr(view, full, None)
+        return getattr(view, narrow)(value) if value is not None and _asking() else value
+
+    def write(view: Any, value: Any) -> None:
+        setattr(view, full, value)
+
+    return property(read, write)
+
+
+def _asking() -> bool:
+    return has_request_context() and current_user.is_authenticated
+
+
+class FieldRulesMixin:
+    """Mixed into the generic ModelView; reads rules through `forms_config` only."""
+
+    _list_columns = _narrowed_property("_list_columns", "_list_columns_for_request")
+    _details_columns = _narrowed_property("_details_columns", "_details_columns_for_request")
+    _export_columns = _narrowed_property("_export_columns", "_details_columns_for_request")
+    _search_fields = _narrowed_property("_search_fields", "_visible_column_pairs")
+    _filter_args = _narrowed_property("_filter_args", "_visible_filter_args")
+    _filter_groups = _narrowed_property("_filter_groups", "_visible_filter_groups")
+
+    # --- the rules for this request --------------------------------------------------------
+
+    def acting_role(self) -> str:
+        """The role whose rules apply: the user's, or the one a super admin is previewing."""
+        return g.get("preview_role") or current_user.role
+
+    def field_rules(self) -> FieldRules:
+        if not _asking():
+            return NO_RULES
+        return rules_for(self.model.__name__, self.acting_role())
+
+    def custom_fields(self) -> tuple[CustomFieldDefinition, ...]:
+        return custom_fields_for(self.model.__name__)
+
+    def _visible_custom_fields(self) -> list[CustomFieldDefinition]:
+        hidden = self.field_rules().hidden
+        return [definition for definition in self.custom_fields() if definition.key not in hidden]
+
+    def readonly_names(self, creating: bool) -> set[str]:
+        """Form names the request may show but not write (rules, and immutable columns)."""
+        rules = self.field_rules()
+        custom_keys = {definition.key for definition in self.custom_fields()}
+        names = {form_name(name) if name in custom_keys else name for name in rules.readonly}
+        if not creating:
+            names |= set(self.model.panel_immutable_columns)
+        return names
+
+    def hidden_names(self) -> set[str]:
+        rules = self.field_rules()
+        custom_keys = {definition.key for definition in self.custom_fields()}
+        return {form_name(name) if name in custom_keys else name for name in rules.hidden}
+
+    # --- lists, details, exports, search and filters ---------------------------------------
+
+    def _list_columns_for_request(self, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        hidden = self.field_rules().hidden
+        listed = [(name, label) for name, label in columns if name not in hidden]
+        custom = self._visible_custom_fields()
+        return listed + [(d.form_name, d.label) for d in custom if d.show_in_list]
+
+    def _details_columns_for_request(self, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        hidden = self.field_rules().hidden
+        shown = [(name, label) for name, label in columns if name not in hidden]
+        return shown + [(d.form_name, d.label) for d in self._visible_custom_fields()]
+
+    def _visible_column_pairs(self, pairs: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+        hidden = self.field_rules().hidden
+        return [pair for pair in pairs if self._field_of_column(pair[0]) not in hidden]
+
+    def _visible_filter_args(self, filter_args: dict[str, Any]) -> dict[str, Any]:
+        hidden = self.field_rules().hidden
+        return {
+            arg: (index, flt)
+            for arg, (index, flt) in filter_args.items()
+            if self._field_of_column(flt.column) not in hidden
+        }
+
+    def _visible_filter_groups(self, groups: OrderedDict) -> OrderedDict:
+        hidden = self.field_rules().hidden
+        return OrderedDict(
+            (label, group)
+            for label, group in groups.items()
+            if all(
+                self._field_of_column(self._filters[item["index"]].column) not in hidden
+                for item in group
+            )
+        )
+
+    def _field_of_column(self, column: Any) -> str | None:
+        """The form field a list/search/filter column belongs to (a relation for joined ones)."""
+        owner = getattr(column, "class_", None)
+        if owner is None or owner is self.model:
+            return getattr(column, "key", None)
+        for relation, target in self.model_fields.relations.items():
+            if target is owner:
+                return relation
+        return None
+
+    def _get_field_value(self, model: Any, name: str) -> Any:
+        key = key_of(name)
+        if key is None:
+            return super()._get_field_value(model, name)
+        definition = next((d for d in self.custom_fields() if d.key == key), None)
+        stored = (model.custom_fields or {}).get(key)
+        return definition.display(stored) if definition else stored
+
+    # --- forms -----------------------------------------------------------------------------
+
+    def form_class_with_custom_fields(self, base: type[BaseForm]) -> type[BaseForm]:
+        """The form class plus the entity's custom fields, built once per configuration."""
+        definitions = self.custom_fields()
+        if not definitions:
+            return base
+        cache = self.__dict__.setdefault("_custom_form_classes", {})
+        key = (base, definitions)
+        if key not in cache:
+            extra = {definition.form_name: definition.form_field() for definition in definitions}
+            cache.clear()
+            cache[key] = type(f"{base.__name__}WithCustomFields", (base,), extra)
+        return cache[key]
+
+    def apply_field_rules(self, form: BaseForm, record: Any, creating: bool) -> BaseForm:
+        """Hide, lock and require fields on this form instance (never on the shared class)."""
+        for name in self.hidden_names():
+            if name in form:
+                del form[name]
+        for definition in self.custom_fields():
+            field = form._fields.get(definition.form_name)
+            if field is not None and record is not None and request.method == "GET":
+                field.data = definition.from_stored(
+                    (record.custom_fields or {}).get(definition.key)
+                )
+        readonly = self.readonly_names(creating)
+        for name in readonly & set(form._fields):
+            field = form[name]
+            field.validators = []
+            field.flags.required = False
+            field.render_kw = {**(field.render_kw or {}), "disabled": True, "readonly": True}
+        custom_keys = {definition.key for definition in self.custom_fields()}
+        for name in self.field_rules().required:
+            field = form._fields.get(form_name(name) if name in custom_keys else name)
+            if field is None or field.name in readonly:
+                continue
+            kept = [v for v in field.validators if not isinstance(v, Optional)]
+            field.validators = [_value_required, *kept]
+            field.flags.required = True
+        return form
+
+    def not_writable_names(self, creating: bool) -> set[str]:
+        return self.hidden_names() | self.readonly_names(creating)
+
+    def forbidden_posted_names(self, creating: bool) -> list[str]:
+        """Fields the request posted although this role may not write them (crafted requests)."""
+        return sorted(set(request.form) & self.not_writable_names(creating))
+
+    def write_field(self, form: BaseForm, record: Any, name: str) -> None:
+        key = key_of(name)
+        if key is None:
+            form[name].populate_obj(record, name)
+            return
+        definition = next(d for d in self.custom_fields() if d.key == key)
+        values = dict(record.custom_fields or {})
+        values[key] = definition.to_stored(form[name].data)
+        record.custom_fields = values  # a new dict, so the ORM sees the change
+
+    def field_value(self, record: Any, name: str) -> Any:
+        key = key_of(name)
+        if key is None:
+            return getattr(record, name, None)
+        return (record.custom_fields or {}).get(key)

@@ -1,0 +1,24 @@
+"""Configure Forms (ARCHITECTURE §4): per-role field rules and custom fields, loaded, cached,
+applied to the generated forms and enforced on save.
+
+`rules_for(entity, role)` and `custom_fields_for(entity)` are the only way the rest of the app
+reads this configuration; both come from a per-app cache that is dropped whenever the
+`forms` config stamp moves (see `stamp.py`).
+"""
+
+from flask import Flask
+
+from extensions import db
+from forms_config.rules import RuleBook, custom_fields_for, rules_for
+from forms_config.stamp import watch_config_changes
+
+__all__ = ["custom_fields_for", "init_forms_config", "rules_for"]
+
+
+def init_forms_config(app: Flask) -> None:
+    app.extensions["rule_book"] = RuleBook()
+    watch_config_changes()
+
+    @app.before_request
+    def drop_stale_rules() -> None:
+        app.extensions["rule_book"].refresh_if_stale(db.session)

@@ -1,0 +1,180 @@
+"""The configure-forms grid: its rows (fields) and columns (roles), and saving it safely.
+
+Saving refuses, and says why, any rule that would lock people out: hiding or locking a field a
+new record cannot do without, for a role that creates records; and hiding a field while also
+requiring it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from auth.permissions import CREATE, allowed_operations
+from forms_config.custom_fields import CustomFieldDefinition
+from models.audit import AuditEvent
+from models.base import PanelModel
+from models.config import FormFieldRule
+from models.introspection import entity_label, read_model_fields, required_for_new_record
+from models.people import PANEL_ROLES
+
+SWITCHES = ("hidden", "required", "readonly")
+Flags = dict[str, bool]
+
+
+@dataclass(frozen=True)
+class GridRow:
+    field: str
+    label: str
+    is_custom: bool
+    required_by_model: bool
+    flags_by_role: dict[str, Flags]
+
+
+def configurable_models(models: list[type[PanelModel]]) -> list[type[PanelModel]]:
+    """Every entity with a form: business models, present and future, not logs or settings."""
+    return [m for m in models if m.panel_category != "Settings" and not m.panel_append_only]
+
+
+def grid_rows(
+    session: Any, model: type[PanelModel], custom_fields: tuple[CustomFieldDefinition, ...]
+) -> list[GridRow]:
+    rules = session.scalars(sa.select(FormFieldRule).where(FormFieldRule.entity == model.__name__))
+    stored = {(rule.field, rule.role): rule for rule in rules}
+    needed = required_for_new_record(model)
+
+    def flags(field: str, role: str) -> Flags:
+        rule = stored.get((field, role))
+        return {switch: bool(rule and getattr(rule, switch)) for switch in SWITCHES}
+
+    fields = [(name, entity_label_of_field(name), False) for name in read_model_fields(model).form]
+    fields += [(definition.key, definition.label, True) for definition in custom_fields]
+    return [
+        GridRow(name, label, is_custom, name in needed, {r: flags(name, r) for r in PANEL_ROLES})
+        for name, label, is_custom in fields
+    ]
+
+
+def entity_label_of_field(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def lockout_errors(
+    model: type[PanelModel], submitted: Mapping[tuple[str, str], Flags]
+) -> list[str]:
+    """Why the submitted grid may not be saved; empty when it may."""
+    errors = []
+    needed = required_for_new_record(model)
+    for (field, role), flags in sorted(submitted.items()):
+        if flags["hidden"] and flags["required"]:
+            errors.append(f"{field} cannot be both hidden and required for {role}.")
+        creates = CREATE in allowed_operations(model.__name__, model.panel_category, role)
+        if field in needed and creates and (flags["hidden"] or flags["readonly"]):
+            errors.append(
+                f"{field} cannot be hidden or read-only for {role}: every new "
+                f"{entity_label(model).lower().rstrip('s')} needs it, and {role} creates them."
+            )
+    return errors
+
+
+def save_grid(
+    session: Any,
+    model: type[PanelModel],
+    submitted: Mapping[tuple[str, str], Flags],
+    actor: Mapping[str, Any],
+) -> int:
+    """Store the grid: one row per (field, role) with any switch on; audit every change.
+
+    Returns how many rules changed. The caller commits; the config stamp moves with the flush.
+    """
+    entity = model.__name__
+    existing = {
+        (rule.field, rule.role): rule
+        for rule in session.scalars(sa.select(FormFieldRule).where(FormFieldRule.entity == entity))
+    }
+    changed = 0
+    for key, flags in submitted.items():
+        rule = existing.get(key)
+        before = {switch: bool(rule and getattr(rule, switch)) for switch in SWITCHES}
+        if before == flags:
+            continue
+        changed += 1
+        field, role = key
+        if not any(flags.values()):
+            session.delete(rule)
+        elif rule is None:
+            session.add(FormFieldRule(entity=entity, field=field, role=role, **flags))
+        else:
+            for switch, value in flags.items():
+                setattr(rule, switch, value)
+        session.add(
+            AuditEvent(
+                action="form_rule_changed",
+                entity="FormFieldRule",
+                entity_id=f"{entity}.{field}.{role}",
+                changes={"before": before, "after": flags},
+                **actor,
+            )
+        )
+    return changed
+
+
+def records_missing(session: Any, model: type[PanelModel], field: str, is_custom: bool) -> int:
+    """How many existing records have no value for `field`: they will ask for it on next edit."""
+    if is_custom:
+        value = model.custom_fields[field].as_string()
+        condition = sa.or_(value.is_(None), value == "")
+    else:
+        fields = read_model_fields(model)
+        column = (
+            next(iter(sa.inspect(model).relationships[field].local_columns))
+            if field in fields.relations
+            else getattr(model, field)
+        )
+        condition = column.is_(None)
+        if isinstance(getattr(column, "type", None), sa.String | sa.Text):
+            condition = sa.or_(condition, column == "")
+    return session.scalar(sa.select(sa.func.count()).select_from(model).where(condition)) or 0
+
+
+_TYPE_OF_COLUMN = ((sa.Boolean, "boolean"), (sa.Integer, "number"), (sa.Numeric, "decimal"),
+                   (sa.Date, "date"), (sa.String, "text"), (sa.Text, "text"))  # fmt: skip
+
+
+def fill_missing(
+    session: Any,
+    model: type[PanelModel],
+    field: str,
+    custom_field: CustomFieldDefinition | None,
+    text: str,
+) -> tuple[int, str | None]:
+    """Give every record lacking `field` the value `text`; (records filled, error)."""
+    if custom_field is None:
+        column = getattr(model, field, None)
+        column_type = getattr(column, "type", None)
+        kind = next((k for t, k in _TYPE_OF_COLUMN if isinstance(column_type, t)), None)
+        if kind is None:
+            return 0, f"{field} cannot be filled in bulk; edit those records one by one."
+        parser = CustomFieldDefinition(field, field, kind, (), "", False)
+    else:
+        parser = custom_field
+    stored, error = parser.parse_text(text)
+    if error or stored is None:
+        return 0, f"The value {error or 'is empty'}."
+    if custom_field is None:
+        missing = sa.or_(column.is_(None), column == "") if kind == "text" else column.is_(None)
+        result = session.execute(
+            sa.update(model)
+            .where(missing)
+            .values({field: parser.from_stored(stored), "version_id": model.version_id + 1})
+        )
+        return result.rowcount, None
+    value = model.custom_fields[field].as_string()
+    filled = 0
+    for record in session.scalars(sa.select(model).where(sa.or_(value.is_(None), value == ""))):
+        record.custom_fields = {**(record.custom_fields or {}), field: stored}
+        filled += 1
+    return filled, None

@@ -1,0 +1,87 @@
+"""Field rules per (entity, role) and custom-field definitions per entity, cached per app."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from extensions import db
+from forms_config.custom_fields import CustomFieldDefinition
+from forms_config.stamp import current_stamp
+from models.config import CustomField, FormFieldRule
+
+
+@dataclass(frozen=True)
+class FieldRules:
+    """What one role may do with one entity's fields; field names as the grid shows them."""
+
+    hidden: frozenset[str] = frozenset()
+    required: frozenset[str] = frozenset()
+    readonly: frozenset[str] = frozenset()
+
+    @property
+    def not_writable(self) -> frozenset[str]:
+        return self.hidden | self.readonly
+
+
+@dataclass
+class RuleBook:
+    """The per-worker cache of rules and custom fields, dropped when the config stamp moves."""
+
+    stamp: int | None = None
+    rules: dict[tuple[str, str], FieldRules] = field(default_factory=dict)
+    custom_fields: dict[str, tuple[CustomFieldDefinition, ...]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def refresh_if_stale(self, session: Any) -> None:
+        stamp = current_stamp(session)
+        if stamp != self.stamp:
+            with self.lock:
+                self.rules, self.custom_fields, self.stamp = {}, {}, stamp
+
+    def rules_for(self, session: Any, entity: str, role: str) -> FieldRules:
+        key = (entity, role)
+        if key not in self.rules:
+            rows = session.execute(
+                sa.select(FormFieldRule).where(
+                    FormFieldRule.entity == entity, FormFieldRule.role == role
+                )
+            ).scalars()
+            hidden, required, readonly = set(), set(), set()
+            for rule in rows:
+                if rule.hidden:
+                    hidden.add(rule.field)
+                if rule.required:
+                    required.add(rule.field)
+                if rule.readonly:
+                    readonly.add(rule.field)
+            self.rules[key] = FieldRules(
+                frozenset(hidden), frozenset(required - hidden), frozenset(readonly - hidden)
+            )
+        return self.rules[key]
+
+    def custom_fields_for(self, session: Any, entity: str) -> tuple[CustomFieldDefinition, ...]:
+        if entity not in self.custom_fields:
+            rows = session.scalars(
+                sa.select(CustomField)
+                .where(CustomField.entity == entity, CustomField.archived.is_(False))
+                .order_by(CustomField.order, CustomField.key)
+            )
+            self.custom_fields[entity] = tuple(CustomFieldDefinition.of(row) for row in rows)
+        return self.custom_fields[entity]
+
+
+def _rule_book() -> RuleBook:
+    return current_app.extensions["rule_book"]
+
+
+def rules_for(entity: str, role: str) -> FieldRules:
+    return _rule_book().rules_for(db.session, entity, role)
+
+
+def custom_fields_for(entity: str) -> tuple[CustomFieldDefinition, ...]:
+    return _rule_book().custom_fields_for(db.session, entity)
