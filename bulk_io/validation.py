@@ -244,7 +244,8 @@ class BatchValidator:
                 values[column.field] = column.default
         if self.kind.complete_new is not None:
             self.kind.complete_new(values, found)
-        if self.must_name_account and values.get("account_id") is None and "account" not in found:
+        account_refused = any(error.column == "account_code" for error in errors)
+        if self.must_name_account and values.get("account_id") is None and not account_refused:
             reason = "Required: you can only add records to the accounts you manage."
             errors.append(RowError(number, "account_code", "", reason))
 

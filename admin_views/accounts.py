@@ -1,0 +1,77 @@
+"""The accounts list, plus a bulk action: give many accounts the same account manager at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from admin_views.generic import STALE_EDIT_MESSAGE, RoleAwareModelView, _record_id
+from bulk_io.kinds import ACCOUNT_MANAGER_ROLES
+from extensions import db
+from models import Account, User
+from models.audit import changed_values
+
+ASSIGN_ACTION = "assign_account_manager"
+
+
+class AccountView(RoleAwareModelView):
+    def is_action_allowed(self, name: str) -> bool:
+        if name == ASSIGN_ACTION:
+            return self.can_edit
+        return super().is_action_allowed(name)
+
+    @action(ASSIGN_ACTION, "Assign account manager")
+    def action_assign_account_manager(self, ids: list[str]) -> str:
+        """Ticked accounts -> a page to pick the manager; the pick is posted to `assign_manager`."""
+        return self.render(
+            "admin/accounts/assign_manager.html",
+            accounts=self._visible_accounts(ids),
+            managers=self._managers(),
+        )
+
+    @expose("/assign-manager/", methods=["POST"])
+    def assign_manager(self) -> Response:
+        if not self.can_edit:
+            abort(403)
+        raw_manager = request.form.get("manager_id", "")
+        manager = None
+        if raw_manager:
+            manager = db.session.scalar(
+                self._managers_query().where(User.id == _record_id(raw_manager))
+            )
+            if manager is None:
+                flash("Choose a manager from the list.", "danger")
+                return redirect(url_for(".index_view"))
+        accounts = self._visible_accounts(request.form.getlist("account_id"))
+        changed = [account for account in accounts if account.account_manager is not manager]
+        for account in changed:
+            before = {"account_manager": account.account_manager}
+            account.account_manager = manager
+            self._audit("update", account, changed_values(before, {"account_manager": manager}))
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            flash(STALE_EDIT_MESSAGE, "danger")
+            return redirect(url_for(".index_view"))
+        who = manager.email if manager else "no account manager"
+        flash(f"{len(changed)} account(s) now have {who}.", "success")
+        return redirect(url_for(".index_view"))
+
+    def _visible_accounts(self, ids: list[str]) -> list[Any]:
+        """Only accounts the user's list would show: a crafted id outside them changes nothing."""
+        wanted = [record_id for raw in ids if (record_id := _record_id(raw)) is not None]
+        return self.get_query().filter(Account.id.in_(wanted)).order_by(Account.code).all()
+
+    @staticmethod
+    def _managers_query() -> sa.Select[tuple[User]]:
+        return sa.select(User).where(User.role.in_(ACCOUNT_MANAGER_ROLES), User.active.is_(True))
+
+    def _managers(self) -> list[User]:
+        return list(db.session.scalars(self._managers_query().order_by(User.email)))
