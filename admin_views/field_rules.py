@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
+import sqlalchemy as sa
 from flask import g, has_request_context, request
 from flask_admin.form import BaseForm
 from flask_login import current_user
@@ -137,6 +138,33 @@ class FieldRulesMixin:
             if target is owner:
                 return relation
         return None
+
+    def custom_field_filters(self) -> dict[str, str]:
+        """`cf_<key>=value` arguments of this request, for custom fields the user may see."""
+        visible = {definition.key for definition in self._visible_custom_fields()}
+        return {
+            key: value
+            for arg, value in request.args.items()
+            if (key := arg.removeprefix("cf_")) in visible and arg.startswith("cf_") and value
+        }
+
+    def filter_by_custom_fields(self, query: Any) -> Any:
+        """Equality filters on custom-field values (typed as the field stores them)."""
+        if not _asking():
+            return query
+        definitions = {definition.key: definition for definition in self.custom_fields()}
+        for key, text in self.custom_field_filters().items():
+            stored, error = definitions[key].parse_text(text)
+            element = self.model.custom_fields[key]
+            if error:
+                query = query.filter(sa.false())
+            elif isinstance(stored, bool):
+                query = query.filter(element.as_boolean() == stored)
+            elif isinstance(stored, int):
+                query = query.filter(element.as_integer() == stored)
+            else:
+                query = query.filter(element.as_string() == stored)
+        return query
 
     def _get_field_value(self, model: Any, name: str) -> Any:
         key = key_of(name)

@@ -130,7 +130,7 @@ class RoleAwareModelView(StreamingExportMixin, FieldRulesMixin, ModelView):
     export_types = ["csv", "xlsx"]
     column_display_actions = True
     column_default_sort = ("id", True)
-    list_template = "admin/model/list.html"
+    list_template = "admin/model/panel_list.html"
 
     def __init__(self, model: type[PanelModel], session: Any, **kwargs: Any) -> None:
         fields = read_model_fields(model)
@@ -238,6 +238,7 @@ class RoleAwareModelView(StreamingExportMixin, FieldRulesMixin, ModelView):
 
     def get_query(self) -> Any:
         query = restrict_to_visible_rows(super().get_query(), self.model, _current_user_or_none())
+        query = self.filter_by_custom_fields(query)
         if self._derived_sql_columns:
             query = query.options(
                 *(undefer(getattr(self.model, name)) for name in self._derived_sql_columns)
@@ -245,9 +246,10 @@ class RoleAwareModelView(StreamingExportMixin, FieldRulesMixin, ModelView):
         return query
 
     def get_count_query(self) -> Any:
-        return restrict_to_visible_rows(
+        query = restrict_to_visible_rows(
             super().get_count_query(), self.model, _current_user_or_none()
         )
+        return self.filter_by_custom_fields(query)
 
     def get_one(self, id: Any) -> Any:
         """By id through the scoped query: a record outside the user's rows answers 404."""
