@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from auth.permissions import assignable_values
 from bulk_io.cells import CellError
 from bulk_io.kinds import Column, Kind
 from bulk_io.references import UNKNOWN_REASONS, ExistingRecords, Found, References
-from models.config import FormFieldRule
+from forms_config import rules_for
+from forms_config.rules import FieldRules
 from models.scoping import SCOPED_ROLES, HasRole
 
 SAMPLE_ROWS = 20
@@ -48,19 +48,14 @@ class BatchResult:
     """The first few good rows, as {column: cell text}, for a preview."""
 
 
-def role_required_fields(session: Session, entity: str, role: str) -> frozenset[str]:
-    """The fields Configure Forms makes required for `role` on `entity` (ARCHITECTURE §4).
+def role_field_rules(entity: str, role: str) -> FieldRules:
+    """What Configure Forms says `role` may do with `entity`'s fields (ARCHITECTURE §4).
 
-    THE one hook for per-role rules in imports: it reads `FormFieldRule` directly until the
-    `forms_config` rule engine (issue 3) exists; then this should return its cached answer, and
-    nothing else in the importer changes.
+    THE one place imports consult per-role field rules: required fields must have a value,
+    hidden and read-only fields may not be changed. It asks the `forms_config` rule book, so an
+    import obeys exactly the rules the forms do.
     """
-    statement = sa.select(FormFieldRule.field).where(
-        FormFieldRule.entity == entity,
-        FormFieldRule.role == role,
-        FormFieldRule.required.is_(True),
-    )
-    return frozenset(session.scalars(statement))
+    return rules_for(entity, role)
 
 
 def header_errors(kind: Kind, header: Sequence[str]) -> list[RowError]:
@@ -95,7 +90,9 @@ class BatchValidator:
         self.seen: dict[str, int] = {}
         self.samples_left = {"create": SAMPLE_ROWS, "update": SAMPLE_ROWS}
         entity = kind.model.__name__
-        self.role_required = role_required_fields(session, entity, actor.role)
+        rules = role_field_rules(entity, actor.role)
+        self.role_required = rules.required
+        self.not_writable = rules.not_writable - {kind.key}
         self.assignable = {
             column.field: allowed
             for column in kind.columns
@@ -201,6 +198,7 @@ class BatchValidator:
         if creating:
             self._complete_new(number, values, found, errors)
         errors += self._permission_errors(number, cells, values, record)
+        errors += self._not_writable_errors(number, cells, values, record)
         errors += self._cross_field_errors(number, cells, values, found, record)
 
         if errors:
@@ -268,6 +266,25 @@ class BatchValidator:
             changes = record is not None and any(record[f] != v for f, v in values.items())
             if current is not None and current not in allowed and changes:
                 reason = f"Your role cannot change a record whose {column.name} is {current}."
+                errors.append(RowError(number, column.name, self._cell(cells, column.name), reason))
+        return errors
+
+    def _not_writable_errors(
+        self,
+        number: int,
+        cells: list[str],
+        values: dict[str, Any],
+        record: dict[str, Any] | None,
+    ) -> list[RowError]:
+        """Hidden and read-only fields keep their value: a file may repeat it, never change it."""
+        errors = []
+        for name, value in values.items():
+            column = self.column_by_field[name]
+            if column.rule_field not in self.not_writable:
+                continue
+            unchanged = value in (None, column.default) if record is None else record[name] == value
+            if not unchanged:
+                reason = "Read-only for your role (Configure Forms): this value cannot be changed."
                 errors.append(RowError(number, column.name, self._cell(cells, column.name), reason))
         return errors
 

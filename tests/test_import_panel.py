@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -213,3 +214,19 @@ def test_a_50_mb_upload_works_and_a_bigger_one_is_refused_with_413(panel, login_
     too_big = upload(panel, "invoices", content + b"y" * (15 * 1024 * 1024))
     assert too_big.status_code == 413
     assert "The file is larger than 64 MB" in too_big.get_data(as_text=True)
+
+
+def test_a_field_read_only_for_the_role_may_be_repeated_but_not_changed(panel, login_as):
+    login_as("admin")
+    add_account("ACME", credit_limit=Decimal("100.00"))
+    db.session.add(
+        FormFieldRule(entity="Account", field="credit_limit", role="admin", readonly=True)
+    )
+    db.session.commit()
+
+    page = upload(panel, "accounts", b"code,name,credit_limit\nACME,Acme,100.00\n").get_data(
+        as_text=True
+    )
+    assert "it would create 0, update 1" in page  # the name changes; the limit is repeated
+    page = upload(panel, "accounts", b"code,credit_limit\nACME,900.00\n").get_data(as_text=True)
+    assert "Read-only for your role (Configure Forms): this value cannot be changed." in page
