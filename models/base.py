@@ -39,6 +39,12 @@ class PanelModel:
     panel_secret_columns: ClassVar[tuple[str, ...]] = ()
     panel_system_columns: ClassVar[tuple[str, ...]] = ()
     panel_append_only: ClassVar[bool] = False
+    panel_account_via: ClassVar[str | None] = None
+    """For row scoping, when a model has no `account_id`: the many-to-one relation whose target
+    belongs to an account (an award belongs to a user, who belongs to an account)."""
+    panel_shared_catalogue: ClassVar[bool] = False
+    """Rows every panel role may see, managers included (a course catalogue); what they may do
+    with them is still decided by the permission table."""
     panel_immutable_columns: ClassVar[tuple[str, ...]] = ()
     """Set when a record is created, never changed after (a custom field's key)."""
 

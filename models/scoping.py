@@ -37,11 +37,25 @@ def managed_account_ids(user: HasRole) -> sa.Select[tuple[int]]:
     )
 
 
-def account_column_of(model: type) -> sa.ColumnElement[int] | None:
-    """The column tying a model's rows to an account, or None for models outside any account."""
+def account_condition(model: type, account_ids: Any) -> sa.ColumnElement[bool] | None:
+    """The condition tying a model's rows to `account_ids`, or None for rows outside any account.
+
+    Through `account_id`, or through the relation named by the model's `panel_account_via`.
+    """
     if model is Account:
-        return Account.id
-    return getattr(model, "account_id", None)
+        return Account.id.in_(account_ids)
+    if hasattr(model, "account_id"):
+        return model.account_id.in_(account_ids)
+    via = getattr(model, "panel_account_via", None)
+    if via is None:
+        return None
+    relation = sa.inspect(model).relationships[via]
+    target = relation.mapper.class_
+    inner = account_condition(target, account_ids)
+    if inner is None:
+        return None
+    (local_column,) = relation.local_columns
+    return local_column.in_(sa.select(target.id).where(inner))
 
 
 def restrict_to_visible_rows(statement: Statement, model: type, user: HasRole | None) -> Statement:
@@ -53,10 +67,12 @@ def restrict_to_visible_rows(statement: Statement, model: type, user: HasRole | 
         return statement.where(sa.false())
     if user.role not in SCOPED_ROLES:
         return statement
-    account_column = account_column_of(model)
-    if account_column is None:
+    if getattr(model, "panel_shared_catalogue", False):
+        return statement
+    condition = account_condition(model, managed_account_ids(user))
+    if condition is None:
         return statement.where(sa.false())
-    statement = statement.where(account_column.in_(managed_account_ids(user)))
+    statement = statement.where(condition)
     if model is User:
         statement = statement.where(User.role == "individual")
     return statement
