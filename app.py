@@ -74,8 +74,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _require_secret_key(app: Flask) -> None:
     """Serving needs a real secret; maintenance commands sign nothing and may run without one."""
+    if not (app.debug or app.testing):
+        app.config["SESSION_COOKIE_SECURE"] = True  # production is served over HTTPS only
     if app.config.get("SECRET_KEY"):
-        app.config.setdefault("SESSION_COOKIE_SECURE", not (app.debug or app.testing))
         return
     if app.debug or app.testing or not _is_serving():
         app.config["SECRET_KEY"] = secrets.token_hex(32)

@@ -6,14 +6,15 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from auth.impersonation import current_impersonator
-from auth.passwords import password_matches
+from auth.passwords import hash_password, password_matches, password_problem
+from auth.throttling import too_many_failures
 from extensions import db
 from models import LoginEvent, User
 from models.base import utcnow
@@ -23,13 +24,28 @@ auth_blueprint = Blueprint("auth", __name__)
 WRONG_CREDENTIALS = "That e-mail and password do not match an active account."
 
 
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
+    confirm_password = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
+    )
+
+    def validate_new_password(self, field: PasswordField) -> None:
+        if problem := password_problem(field.data):
+            raise ValidationError(problem)
+
+
 class LoginForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
 
 
 def load_user_by_session_token(token: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.session_token == token))
+    """A deactivated user's session ends on their next request, whatever cookie they hold."""
+    user = db.session.scalar(sa.select(User).where(User.session_token == token))
+    return user if user is not None and user.is_active else None
 
 
 def safe_next_url(target: str | None) -> str:
@@ -48,6 +64,8 @@ def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        if too_many_failures(db.session, email, request.remote_addr):
+            return render_template("auth/login.html", form=form, throttled=True), 429
         user = db.session.scalar(sa.select(User).where(User.email == email))
         succeeded = (
             user is not None
@@ -83,3 +101,20 @@ def logout() -> Response:
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@auth_blueprint.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    """Changing the password ends every other session of the user; this one carries on."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not password_matches(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            current_user.password_hash = hash_password(form.new_password.data)
+            db.session.commit()
+            login_user(current_user._get_current_object())
+            flash("Your password has been changed; your other sessions are logged out.", "success")
+            return redirect(url_for("admin.index"))
+    return render_template("auth/change_password.html", form=form)

@@ -66,6 +66,13 @@ class User(UserMixin, Versioned, PanelModel, db.Model):
         """E-mails are kept lower-case, so the unique index also refuses case-only duplicates."""
         return email.strip().lower() if email else email
 
+    @validates("active", "password_hash")
+    def _end_sessions_on_lockout(self, key: str, value: Any) -> Any:
+        """Deactivating a user or changing their password logs them out everywhere."""
+        if self.id is not None and (key == "password_hash" or value is False):
+            self.end_all_sessions()
+        return value
+
     def get_id(self) -> str:
         """Flask-Login keeps this in the session: rotating the token ends every session at once."""
         return self.session_token
