@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
@@ -25,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms import Field, HiddenField, ValidationError
 
+from admin_views.counting import CappedCountQuery
 from admin_views.exporting import StreamingExportMixin
 from admin_views.field_rules import FieldRulesMixin
 from auth.impersonation import audit_actor
@@ -246,9 +248,8 @@ class RoleAwareModelView(StreamingExportMixin, FieldRulesMixin, ModelView):
         return query
 
     def get_count_query(self) -> Any:
-        query = restrict_to_visible_rows(
-            super().get_count_query(), self.model, _current_user_or_none()
-        )
+        count = CappedCountQuery([sa.func.count("*")], db.session()).select_from(self.model)
+        query = restrict_to_visible_rows(count, self.model, _current_user_or_none())
         return self.filter_by_custom_fields(query)
 
     def get_one(self, id: Any) -> Any:
