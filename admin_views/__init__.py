@@ -14,14 +14,22 @@ from admin_views.imports import ImportView
 from admin_views.users import UserView
 from extensions import db
 from models.base import PanelModel
+from security_headers import csp_nonce, init_security_headers
 
-MENU_CATEGORIES = ("Accounts", "Billing", "Activity", "Records", "Settings")
+MENU_CATEGORIES = ("Accounts", "Billing", "Activity", "Training", "Records", "Settings")
 
 VIEW_CLASS_BY_MODEL: dict[str, type[RoleAwareModelView]] = {
     "Account": AccountView,
     "User": UserView,
 }
 """Per-model subclasses, only where a model needs more than the generic view (ARCHITECTURE §2)."""
+
+
+def _menu_rank(category: str) -> int:
+    """Known categories in their order; a new one joins the records, before the settings."""
+    if category in MENU_CATEGORIES:
+        return MENU_CATEGORIES.index(category)
+    return MENU_CATEGORIES.index("Records")
 
 
 def panel_models() -> list[type[PanelModel]]:
@@ -33,7 +41,7 @@ def panel_models() -> list[type[PanelModel]]:
     ]
     return sorted(
         models,
-        key=lambda model: (MENU_CATEGORIES.index(model.panel_category), model.__name__),
+        key=lambda model: (_menu_rank(model.panel_category), model.panel_category, model.__name__),
     )
 
 
@@ -43,6 +51,7 @@ def init_admin(app: Flask) -> Admin:
         name="Accounts Desk",
         index_view=HomeView(name="Home", url="/admin"),
         theme=Bootstrap4Theme(base_template="panel_layout.html", fluid=True),
+        csp_nonce_generator=csp_nonce,
     )
     model_views = [
         VIEW_CLASS_BY_MODEL.get(model.__name__, RoleAwareModelView)(model, db)
@@ -51,4 +60,5 @@ def init_admin(app: Flask) -> Admin:
     admin.add_views(*model_views)
     admin.add_view(ConfigureFormsView(model_views))
     admin.add_view(ImportView(name="Import", endpoint="bulk_import", url="import"))
+    init_security_headers(app, {name for view in model_views for name, _text in view._actions})
     return admin

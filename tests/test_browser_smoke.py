@@ -76,8 +76,11 @@ def test_each_role_opens_every_menu_entry(role: str, live_server: str, browser_p
         assert "Internal Server Error" not in page.content()
 
 
-def test_admin_creates_and_edits_an_account(live_server: str, browser_page) -> None:
+def test_admin_creates_edits_and_deletes_an_account(live_server: str, browser_page) -> None:
     page = browser_page
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)  # fmt: skip
     admin = make_user("admin")
     log_in(page, live_server, admin.email)
 
@@ -97,3 +100,12 @@ def test_admin_creates_and_edits_an_account(live_server: str, browser_page) -> N
     assert "Record was successfully saved." in page.content()
     db.session.commit()
     assert db.session.get(Account, account_id).name == "Browser Edited Ltd"
+
+    page.goto(f"{live_server}/admin/account/?search=BROWSER1")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("form[action$='/admin/account/delete/'] button")
+    page.wait_for_url(f"{live_server}/admin/account/**")
+    assert "Record was successfully deleted." in page.content()
+    db.session.commit()
+    assert db.session.get(Account, account_id) is None
+    assert refused == [], refused

@@ -96,3 +96,16 @@ def test_production_refuses_to_serve_without_a_secret_key(monkeypatch) -> None:
 def test_no_user_row_is_created_by_a_login_attempt(panel: Panel) -> None:
     panel.login("nobody@example.test", "whatever")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_every_page_carries_security_headers_with_a_fresh_nonce(login_as, panel: Panel) -> None:
+    login_as("admin")
+    first, second = panel.get("/admin/invoice/"), panel.get("/admin/invoice/")
+    for response in (first, second, panel.get("/login")):
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    nonce = first.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in first.get_data(as_text=True)
+    assert nonce not in second.headers["Content-Security-Policy"]
