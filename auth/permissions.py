@@ -37,6 +37,12 @@ ENTITY_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "FollowUpAction": {**_BUSINESS_DEFAULTS, "manager": frozenset({VIEW, CREATE, EDIT, EXPORT})},
     "AuditEvent": {**_SETTINGS_DEFAULTS, "super_admin": READ_AND_EXPORT, "admin": READ_ONLY},
     "LoginEvent": {**_SETTINGS_DEFAULTS, "super_admin": READ_AND_EXPORT, "admin": READ_ONLY},
+    # Training: managers browse the catalogue, book their people (edit = name a placeholder's
+    # delegate, ask to cancel) and read their people's awards; they never change courses.
+    "Course": {**_BUSINESS_DEFAULTS, "manager": READ_ONLY},
+    "CourseDate": {**_BUSINESS_DEFAULTS, "manager": READ_ONLY},
+    "Booking": {**_BUSINESS_DEFAULTS, "manager": frozenset({VIEW, CREATE, EDIT, EXPORT})},
+    "Award": {**_BUSINESS_DEFAULTS, "manager": READ_AND_EXPORT},
 }
 
 

@@ -6,12 +6,17 @@ from models.audit import AuditEvent, LoginEvent
 from models.billing import CreditNote, Invoice, Payment
 from models.config import ConfigStamp, CustomField, FormFieldRule, Setting
 from models.people import User
+from models.training import Award, Booking, Course, CourseDate
 
 __all__ = [
     "Account",
     "AccountGroup",
     "AuditEvent",
+    "Award",
+    "Booking",
     "ConfigStamp",
+    "Course",
+    "CourseDate",
     "CreditNote",
     "CustomField",
     "FollowUpAction",
