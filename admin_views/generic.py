@@ -29,6 +29,7 @@ from wtforms import Field, HiddenField, ValidationError
 from admin_views.counting import CappedCountQuery
 from admin_views.exporting import StreamingExportMixin
 from admin_views.field_rules import FieldRulesMixin
+from admin_views.number_ranges import range_validators
 from auth.impersonation import audit_actor
 from auth.permissions import (
     CREATE,
@@ -71,6 +72,8 @@ _OPERATION_BY_ENDPOINT = {
     "delete_view": DELETE,
     "export": EXPORT,
 }
+MAX_INTEGER = 2**31 - 1
+"""The largest value an INTEGER column holds on PostgreSQL (and the most an id will reach)."""
 _FORM_CONTROL_FIELDS = frozenset({"loaded_version", "csrf_token"})
 
 
@@ -88,9 +91,10 @@ def _format_overdue_cell(view: Any, context: Any, model: Any, name: str) -> Mark
 def _record_id(raw_id: Any) -> int | None:
     """Ids arrive as text from URLs and forms; anything but a whole number matches nothing."""
     try:
-        return int(raw_id)
+        record_id = int(raw_id)
     except (TypeError, ValueError):
         return None
+    return record_id if 0 < record_id <= MAX_INTEGER else None
 
 
 def _refuse_unknown_record(form: BaseForm, field: Field) -> None:
@@ -144,6 +148,7 @@ class RoleAwareModelView(StreamingExportMixin, FieldRulesMixin, ModelView):
         self.column_filters = list(fields.filters)
         self.column_searchable_list = list(model.panel_search_fields)
         self.form_columns = list(fields.form)
+        self.form_args = range_validators(model, fields.form)
         self.form_ajax_refs = {
             name: {"fields": list(target.panel_search_fields), "page_size": 20}
             for name, target in fields.relations.items()
