@@ -180,3 +180,17 @@ def register_commands(app: Flask) -> None:
         click.echo("Demo logins (role, e-mail, password):")
         for role, email, password in DEMO_LOGINS:
             click.echo(f"  {role:<12} {email:<32} {password}")
+
+    @app.cli.command("notify")
+    def notify() -> None:
+        """Send invoice e-mails and credit-limit alerts that are due, and create due follow-ups.
+
+        Run it every minute from cron: it is safe to repeat and to overlap, each e-mail goes once.
+        Without MAIL_SERVER (and MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD, MAIL_USE_TLS, MAIL_FROM)
+        in the environment, e-mails wait in the outbox, listed in the panel under Settings.
+        """
+        from notifications.runner import run_notify
+        from notifications.sending import MailSettings
+
+        report = run_notify(db.session, MailSettings.from_config(app.config))
+        click.echo(report.summary())

@@ -5,6 +5,7 @@ from models.activity import FollowUpAction, Note
 from models.audit import AuditEvent, LoginEvent
 from models.billing import CreditNote, Invoice, Payment
 from models.config import ConfigStamp, CustomField, FormFieldRule, Setting
+from models.notifications import CreditRequest, EmailTemplate, InvoiceEmailOptOut, OutboxMessage
 from models.people import User
 from models.training import Award, Booking, Course, CourseDate
 
@@ -18,13 +19,17 @@ __all__ = [
     "Course",
     "CourseDate",
     "CreditNote",
+    "CreditRequest",
     "CustomField",
+    "EmailTemplate",
     "FollowUpAction",
     "FormFieldRule",
     "Invoice",
+    "InvoiceEmailOptOut",
     "LoginEvent",
     "ManagerAccess",
     "Note",
+    "OutboxMessage",
     "Payment",
     "Setting",
     "User",

@@ -77,11 +77,15 @@ class FollowUpAction(Versioned, PanelModel, db.Model):
         index=True,
     )
     completed_at: Mapped[dt.datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL", name="fk_follow_up_actions_completed_by")
+    )
     custom_fields: Mapped[dict[str, Any]] = mapped_column(CustomFieldValues, default=dict)
 
     account: Mapped[Account] = relationship()
     invoice: Mapped[Invoice | None] = relationship()
-    assignee: Mapped[User | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.due_date}"

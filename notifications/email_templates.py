@@ -1,0 +1,111 @@
+"""The wording of each e-mail: built-in defaults, overridden by `EmailTemplate` rows.
+
+Super admins edit the templates in the panel, so they are rendered in Jinja's sandbox and only
+ever see plain values (no model objects, nothing secret). The HTML part is autoescaped: a customer
+name or a rejection reason containing markup arrives as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from models.notifications import EmailTemplate
+
+_TEXT = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+_HTML = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+
+
+@dataclass(frozen=True)
+class EmailWording:
+    subject: str
+    body_text: str
+    body_html: str | None = None
+
+
+_INVOICE_FOOTER = "\n\nAccount {{ account.code }} — {{ account.name }}\n"
+
+DEFAULT_TEMPLATES: dict[str, EmailWording] = {
+    "invoice_issued": EmailWording(
+        subject="Invoice {{ invoice.number }} for {{ invoice.amount }} {{ invoice.currency }}",
+        body_text=(
+            "Dear customer,\n\nInvoice {{ invoice.number }} for {{ invoice.amount }} "
+            "{{ invoice.currency }} was issued on {{ invoice.issue_date }} and is due on "
+            "{{ invoice.due_date }}." + _INVOICE_FOOTER
+        ),
+        body_html=(
+            "<p>Dear customer,</p><p>Invoice <strong>{{ invoice.number }}</strong> for "
+            "{{ invoice.amount }} {{ invoice.currency }} was issued on {{ invoice.issue_date }} "
+            "and is due on {{ invoice.due_date }}.</p>"
+            "<p>{{ account.code }} — {{ account.name }}</p>"
+        ),
+    ),
+    "invoice_paid": EmailWording(
+        subject="Invoice {{ invoice.number }} is paid",
+        body_text=(
+            "Dear customer,\n\nThank you: invoice {{ invoice.number }} for {{ invoice.amount }} "
+            "{{ invoice.currency }} is now fully paid." + _INVOICE_FOOTER
+        ),
+        body_html=(
+            "<p>Dear customer,</p><p>Thank you: invoice <strong>{{ invoice.number }}</strong> "
+            "for {{ invoice.amount }} {{ invoice.currency }} is now fully paid.</p>"
+            "<p>{{ account.code }} — {{ account.name }}</p>"
+        ),
+    ),
+    "invoice_overdue": EmailWording(
+        subject="Invoice {{ invoice.number }} is overdue",
+        body_text=(
+            "Dear customer,\n\nInvoice {{ invoice.number }} was due on {{ invoice.due_date }}; "
+            "{{ invoice.open_amount }} {{ invoice.currency }} is still open. Please arrange "
+            "payment." + _INVOICE_FOOTER
+        ),
+        body_html=(
+            "<p>Dear customer,</p><p>Invoice <strong>{{ invoice.number }}</strong> was due on "
+            "{{ invoice.due_date }}; {{ invoice.open_amount }} {{ invoice.currency }} is still "
+            "open. Please arrange payment.</p><p>{{ account.code }} — {{ account.name }}</p>"
+        ),
+    ),
+    "credit_limit_exceeded": EmailWording(
+        subject="{{ account.code }} is over its credit limit",
+        body_text=(
+            "Account {{ account.code }} — {{ account.name }} owes {{ balance }}, over its credit "
+            "limit of {{ credit_limit }}."
+        ),
+    ),
+    "credit_request_accepted": EmailWording(
+        subject="Credit request for {{ account.code }} accepted",
+        body_text=(
+            "Your request for a credit limit of {{ amount }} on {{ account.code }} — "
+            "{{ account.name }} was accepted by {{ decided_by }}. The limit is now {{ amount }}."
+        ),
+    ),
+    "credit_request_rejected": EmailWording(
+        subject="Credit request for {{ account.code }} rejected",
+        body_text=(
+            "Your request for a credit limit of {{ amount }} on {{ account.code }} — "
+            "{{ account.name }} was rejected by {{ decided_by }}.\n\nReason: {{ reason }}"
+        ),
+    ),
+}
+EVENTS = tuple(DEFAULT_TEMPLATES)
+
+
+def wording_for(session: Any, event: str) -> EmailWording:
+    """The super admin's template for `event` if there is one, else the built-in default."""
+    row = session.scalar(sa.select(EmailTemplate).where(EmailTemplate.event == event))
+    if row is None:
+        return DEFAULT_TEMPLATES[event]
+    return EmailWording(row.subject, row.body_text, row.body_html or None)
+
+
+def render_email(session: Any, event: str, values: dict[str, Any]) -> EmailWording:
+    """Subject, plain-text body and (autoescaped) HTML body for one message."""
+    wording = wording_for(session, event)
+    subject = " ".join(_TEXT.from_string(wording.subject).render(values).split())
+    body_text = _TEXT.from_string(wording.body_text).render(values)
+    body_html = _HTML.from_string(wording.body_html).render(values) if wording.body_html else None
+    return EmailWording(subject[:255], body_text, body_html)

@@ -1,0 +1,95 @@
+"""Writing e-mails to the outbox: once per dedupe key, whoever else tries at the same moment.
+
+The insert is `INSERT ... ON CONFLICT (dedupe_key) DO NOTHING` (PostgreSQL and SQLite alike): a
+second writer of the same key neither fails nor adds a row, so detecting an event twice is
+harmless, and the caller's transaction (a credit decision, say) is never broken by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from models.notifications import OutboxMessage
+from notifications.email_templates import render_email
+
+
+def insert_unless_exists(
+    session: Any, model: type, values: dict[str, Any], unique_columns: list[str]
+) -> bool:
+    """Insert one row unless a row with the same `unique_columns` exists (or is being inserted
+    by a concurrent transaction, which this one then waits for); True when this call inserted it.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique_columns)
+    return session.execute(statement).rowcount == 1
+
+
+def _insert_once(session: Any, values: dict[str, Any]) -> bool:
+    return insert_unless_exists(session, OutboxMessage, values, ["dedupe_key"])
+
+
+def _addresses(emails: Iterable[str | None]) -> str:
+    unique = dict.fromkeys(email.strip().lower() for email in emails if email and email.strip())
+    return ", ".join(unique)
+
+
+def enqueue_email(
+    session: Any,
+    *,
+    dedupe_key: str,
+    event: str,
+    values: dict[str, Any],
+    to: Iterable[str | None],
+    cc: Iterable[str | None] = (),
+    account_id: int | None = None,
+) -> bool:
+    """Render `event`'s template with `values` and queue it for `to` (and `cc`), once per key.
+
+    With nobody to write to, the event is still recorded, as skipped, so it is not seen again.
+    """
+    to_addresses = _addresses(to)
+    if not to_addresses:
+        return record_skipped(session, dedupe_key, event, "no recipient address", account_id)
+    wording = render_email(session, event, values)
+    return _insert_once(
+        session,
+        {
+            "dedupe_key": dedupe_key,
+            "event": event,
+            "account_id": account_id,
+            "to_addresses": to_addresses,
+            "cc_addresses": _addresses(email for email in cc if email not in to_addresses),
+            "subject": wording.subject,
+            "body_text": wording.body_text,
+            "body_html": wording.body_html,
+        },
+    )
+
+
+def record_skipped(
+    session: Any, dedupe_key: str, event: str, reason: str, account_id: int | None = None
+) -> bool:
+    """Mark an event as handled without an e-mail (switched off, opted out, no address)."""
+    return _insert_once(
+        session,
+        {
+            "dedupe_key": dedupe_key,
+            "event": event,
+            "account_id": account_id,
+            "status": "skipped",
+            "skip_reason": reason,
+        },
+    )
+
+
+def queued_count(session: Any) -> int:
+    return session.scalar(
+        sa.select(sa.func.count(OutboxMessage.id)).where(
+            OutboxMessage.status.in_(("queued", "sending"))
+        )
+    )
