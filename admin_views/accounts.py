@@ -1,4 +1,5 @@
-"""The accounts list, plus a bulk action: give many accounts the same account manager at once."""
+"""The accounts view: the account page (`AccountPageMixin`, `AccountStatementMixin`), and on the
+list a bulk action that gives many accounts the same account manager at once."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from flask_admin.actions import action
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from admin_views.account_page import AccountPageMixin
+from admin_views.account_statement import AccountStatementMixin
 from admin_views.generic import STALE_EDIT_MESSAGE, RoleAwareModelView, _record_id
 from bulk_io.kinds import ACCOUNT_MANAGER_ROLES
 from extensions import db
@@ -20,7 +23,7 @@ from models.audit import changed_values
 ASSIGN_ACTION = "assign_account_manager"
 
 
-class AccountView(RoleAwareModelView):
+class AccountView(AccountStatementMixin, AccountPageMixin, RoleAwareModelView):
     def is_action_allowed(self, name: str) -> bool:
         if name == ASSIGN_ACTION:
             return self.can_edit

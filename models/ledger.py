@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from models.accounts import Account
+from models.base import Money
 from models.billing import CreditNote, Invoice, Payment
 
 
@@ -75,3 +76,33 @@ def credit_use_percent(balance: Any, credit_limit: Any) -> int | None:
     if not credit_limit or credit_limit <= 0:
         return None
     return round(balance * 100 / credit_limit)
+
+
+def receivables_per_account(accounts: sa.Select[Any]) -> sa.Select[Any]:
+    """One row per account of `accounts` that has issued invoices or credit notes: `total_due`
+    (the open amounts of its issued invoices, each counted when above zero) and `lifetime_value`
+    (everything invoiced, net of every credit note).
+
+    With `Account.balance` (what is owed net of every payment and credit), the account credit is
+    `total_due - balance`: money received and credit granted that settles no open invoice.
+    """
+    account_ids = sa.select(accounts.subquery().c.id)
+    applied = applied_per_invoice()
+    open_amount = Invoice.amount - sa.func.coalesce(applied.c.applied, 0)
+    ledger = sa.union_all(
+        sa.select(
+            Invoice.account_id,
+            sa.case((open_amount > 0, open_amount), else_=0).label("due"),
+            Invoice.amount.label("value"),
+        )
+        .outerjoin(applied, applied.c.invoice_id == Invoice.id)
+        .where(Invoice.status == "issued", Invoice.account_id.in_(account_ids)),
+        sa.select(
+            CreditNote.account_id, sa.literal(0).label("due"), (-CreditNote.amount).label("value")
+        ).where(CreditNote.account_id.in_(account_ids)),
+    ).subquery()
+    return sa.select(
+        ledger.c.account_id,
+        sa.type_coerce(sa.func.sum(ledger.c.due), Money).label("total_due"),
+        sa.type_coerce(sa.func.sum(ledger.c.value), Money).label("lifetime_value"),
+    ).group_by(ledger.c.account_id)
