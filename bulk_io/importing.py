@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from bulk_io.inserting import RowInserter
 from bulk_io.kinds import KINDS, Kind, importable_kinds
 from bulk_io.reading import FileProblem, open_table
 from bulk_io.validation import BatchResult, BatchValidator, RowError, header_errors
@@ -116,12 +117,14 @@ def run_import(
             report.add_errors(header_errors(kind, table.header))
             if report.ok:
                 validator = BatchValidator(session, kind, table.header, actor)
+                inserter = RowInserter(session.connection(), kind.table, kind.fields)
                 while batch := list(islice(table.rows, BATCH_ROWS)):
                     report.rows += len(batch)
                     checked = validator.validate(batch)
                     report.count(checked)
                     if report.ok and not dry_run:
-                        _write(session, kind, checked)
+                        inserter.insert(checked.creates)
+                        _update(session, kind, checked)
                     if progress is not None:
                         progress(table.position(), table.size)
                 if report.rows == 0:
@@ -141,10 +144,9 @@ def run_import(
     return report
 
 
-def _write(session: Session, kind: Kind, checked: BatchResult) -> None:
+def _update(session: Session, kind: Kind, checked: BatchResult) -> None:
+    """One executemany per set of changed columns; each UPDATE bumps the record's version."""
     table = kind.table
-    if checked.creates:
-        session.execute(sa.insert(table), checked.creates)
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for _row, record_id, changes in checked.updates:
         names = tuple(sorted(changes))

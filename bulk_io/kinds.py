@@ -68,6 +68,11 @@ class Kind:
     def header(self) -> list[str]:
         return [column.name for column in self.columns]
 
+    @property
+    def fields(self) -> list[str]:
+        """The table columns an import writes, one per file column."""
+        return [column.field for column in self.columns]
+
 
 def _length(model: type, name: str) -> int | None:
     return getattr(model.__table__.c[name].type, "length", None)  # type: ignore[attr-defined]

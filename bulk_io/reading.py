@@ -148,5 +148,5 @@ def _header_from(records: Iterator[tuple[int, list[str]]]) -> list[str]:
 def _data_rows(records: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
     """Rows with at least one non-blank cell; blank lines are skipped but keep their number."""
     for number, cells in records:
-        if any(cell.strip() for cell in cells):
+        if "".join(cells).strip():
             yield number, cells

@@ -76,6 +76,22 @@ def header_errors(kind: Kind, header: Sequence[str]) -> list[RowError]:
     return errors
 
 
+class ParsedRow:
+    """One row after its cells are parsed and before it is checked against the database."""
+
+    __slots__ = ("blanks", "cells", "errors", "key", "number", "references", "values")
+
+    def __init__(self, number: int, cells: list[str]) -> None:
+        self.number = number
+        self.cells = cells
+        self.values: dict[str, Any] = {}
+        """Table column -> value, for the cells that are not references."""
+        self.references: list[tuple[Column, str]] = []
+        self.blanks: list[Column] = []
+        self.errors: list[RowError] = []
+        self.key: str | None = None
+
+
 class BatchValidator:
     """Validates the rows of one file for one user, remembering keys across batches."""
 
@@ -83,7 +99,11 @@ class BatchValidator:
         self.kind = kind
         self.width = len(header)
         self.index_of = {name: index for index, name in enumerate(header)}
-        self.present = [(index, kind.by_name[name]) for index, name in enumerate(header)]
+        columns = [kind.by_name[name] for name in header]
+        self.plan = [
+            (index, column, column.parse, column.field, column.reference)
+            for index, column in enumerate(columns)
+        ]
         self.absent = [column for column in kind.columns if column.name not in self.index_of]
         self.references = References(session, actor)
         self.existing = ExistingRecords(session, kind, actor)
@@ -104,44 +124,42 @@ class BatchValidator:
         }
 
     def validate(self, rows: Sequence[tuple[int, list[str]]]) -> BatchResult:
-        parsed = [self._parse(number, cells) for number, cells in rows]
         wanted: dict[str, set[str]] = {reference: set() for reference in UNKNOWN_REASONS}
-        keys = set()
-        for _number, _cells, values, _blanks, _errors in parsed:
-            for name, value in values.items():
-                reference = self.kind.by_name[name].reference
-                if reference:
-                    wanted[reference].add(value)
-            if self.kind.key in values:
-                keys.add(values[self.kind.key])
+        parsed = [self._parse(number, cells, wanted) for number, cells in rows]
         for reference, values in wanted.items():
             if values:
                 self.references.look_up(reference, values)
-        existing, hidden = self.existing.by_key(keys)
+        existing, hidden = self.existing.by_key({row.key for row in parsed if row.key is not None})
         result = BatchResult()
-        for number, cells, values, blanks, errors in parsed:
-            self._check(number, cells, values, blanks, errors, existing, hidden, result)
+        for row in parsed:
+            self._check(row, existing, hidden, result)
         return result
 
-    def _parse(
-        self, number: int, cells: list[str]
-    ) -> tuple[int, list[str], dict[str, Any], list[Column], list[RowError]]:
-        errors = []
-        if len(cells) > self.width and any(cell.strip() for cell in cells[self.width :]):
+    def _parse(self, number: int, cells: list[str], wanted: dict[str, set[str]]) -> ParsedRow:
+        """Each cell to a value; references are collected to be looked up for the whole batch."""
+        row = ParsedRow(number, cells)
+        if len(cells) > self.width and "".join(cells[self.width :]).strip():
             reason = f"Too many values: the header names {self.width} columns."
-            errors.append(RowError(number, "", ",".join(cells[self.width :]), reason))
-        values: dict[str, Any] = {}
-        blanks = []
-        for index, column in self.present:
-            cell = cells[index].strip() if index < len(cells) else ""
+            row.errors.append(RowError(number, "", ",".join(cells[self.width :]), reason))
+        width = len(cells)
+        values = row.values
+        for index, column, parse, name, reference in self.plan:
+            cell = cells[index].strip() if index < width else ""
             if not cell:
-                blanks.append(column)
+                row.blanks.append(column)
                 continue
             try:
-                values[column.name] = column.parse(cell)
+                value = parse(cell)
             except CellError as error:
-                errors.append(RowError(number, column.name, cell, str(error)))
-        return number, cells, values, blanks, errors
+                row.errors.append(RowError(number, column.name, cell, str(error)))
+                continue
+            if reference is None:
+                values[name] = value
+            else:
+                row.references.append((column, value))
+                wanted[reference].add(value)
+        row.key = row.values.get(self.kind.key)
+        return row
 
     def _cell(self, cells: list[str], column_name: str) -> str:
         index = self.index_of.get(column_name)
@@ -149,17 +167,12 @@ class BatchValidator:
 
     def _check(
         self,
-        number: int,
-        cells: list[str],
-        parsed: dict[str, Any],
-        blanks: list[Column],
-        errors: list[RowError],
+        row: ParsedRow,
         existing: dict[str, dict[str, Any]],
         hidden: set[str],
         result: BatchResult,
     ) -> None:
-        kind = self.kind
-        key = parsed.get(kind.key)
+        kind, number, cells, key, errors = self.kind, row.number, row.cells, row.key, row.errors
         if key is not None and key in self.seen:
             reason = f"Duplicate key: row {self.seen[key]} has the same {kind.key}."
             errors.append(RowError(number, kind.key, self._cell(cells, kind.key), reason))
@@ -169,23 +182,18 @@ class BatchValidator:
         elif key is not None:
             self.seen[key] = number
         record = existing.get(key) if key is not None else None
-        creating = record is None
 
-        values: dict[str, Any] = {}
+        values = row.values
         found: dict[str, Found] = {}
-        for name, value in parsed.items():
-            column = kind.by_name[name]
-            if column.reference is None:
-                values[column.field] = value
-                continue
-            hit = self.references.get(column.reference, value)
+        for column, value in row.references:
+            hit = self.references.get(column.reference, value)  # type: ignore[arg-type]
             if hit is None:
-                reason = UNKNOWN_REASONS[column.reference]
-                errors.append(RowError(number, name, self._cell(cells, name), reason))
+                reason = UNKNOWN_REASONS[column.reference]  # type: ignore[index]
+                errors.append(RowError(number, column.name, self._cell(cells, column.name), reason))
             else:
                 values[column.field] = hit.id
                 found[column.form_field] = hit
-        for column in blanks:
+        for column in row.blanks:
             if column.required:
                 errors.append(RowError(number, column.name, "", "Required: a value is needed."))
             elif column.rule_field in self.role_required:
@@ -193,12 +201,14 @@ class BatchValidator:
                 errors.append(RowError(number, column.name, "", reason))
             elif column.default is None:
                 values[column.field] = None
-            elif creating:
+            elif record is None:
                 values[column.field] = column.default
-        if creating:
+        if record is None:
             self._complete_new(number, values, found, errors)
-        errors += self._permission_errors(number, cells, values, record)
-        errors += self._not_writable_errors(number, cells, values, record)
+        if self.assignable:
+            errors += self._permission_errors(number, cells, values, record)
+        if self.not_writable:
+            errors += self._not_writable_errors(number, cells, values, record)
         errors += self._cross_field_errors(number, cells, values, found, record)
 
         if errors:
@@ -207,8 +217,8 @@ class BatchValidator:
         elif record is None:
             result.creates.append(values)
             result.create_rows.append(number)
-            if self._take_sample("create"):
-                shown = [column.name for _index, column in self.present]
+            if self.samples_left["create"] and self._take_sample("create"):
+                shown = [column.name for _index, column, *_how in self.plan]
                 result.sample_creates.append((number, self._cells_of(cells, shown)))
         else:
             changes = {name: value for name, value in values.items() if record[name] != value}
@@ -242,8 +252,11 @@ class BatchValidator:
                 values[column.field] = column.default
         if self.kind.complete_new is not None:
             self.kind.complete_new(values, found)
-        account_refused = any(error.column == "account_code" for error in errors)
-        if self.must_name_account and values.get("account_id") is None and not account_refused:
+        if (
+            self.must_name_account
+            and values.get("account_id") is None
+            and not any(error.column == "account_code" for error in errors)
+        ):
             reason = "Required: you can only add records to the accounts you manage."
             errors.append(RowError(number, "account_code", "", reason))
 
@@ -297,8 +310,8 @@ class BatchValidator:
         record: dict[str, Any] | None,
     ) -> list[RowError]:
         """The model's own rules between fields, on the record as it would be after the row."""
-        merged = values if record is None else {**record, **values}
-        context: dict[str, Any] = {**merged, **found}
+        merged = values if record is None else record | values
+        context: dict[str, Any] = merged | found
         if "account" not in context and merged.get("account_id") is not None:
             context["account"] = Found(merged["account_id"], merged["account_id"])
         if "invoice" not in context and merged.get("invoice_id") is not None and record:
