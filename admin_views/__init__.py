@@ -8,9 +8,11 @@ from flask_admin.theme import Bootstrap4Theme
 
 from admin_views.accounts import AccountView
 from admin_views.configure_forms import ConfigureFormsView
+from admin_views.credit_requests import CreditRequestView
 from admin_views.generic import RoleAwareModelView
 from admin_views.home import HomeView
 from admin_views.imports import ImportView
+from admin_views.my_actions import MyActionsView
 from admin_views.users import UserView
 from extensions import db
 from models.base import PanelModel
@@ -21,6 +23,7 @@ MENU_CATEGORIES = ("Accounts", "Billing", "Activity", "Training", "Records", "Se
 VIEW_CLASS_BY_MODEL: dict[str, type[RoleAwareModelView]] = {
     "Account": AccountView,
     "User": UserView,
+    "CreditRequest": CreditRequestView,
 }
 """Per-model subclasses, only where a model needs more than the generic view (ARCHITECTURE §2)."""
 
@@ -60,5 +63,10 @@ def init_admin(app: Flask) -> Admin:
     admin.add_views(*model_views)
     admin.add_view(ConfigureFormsView(model_views))
     admin.add_view(ImportView(name="Import", endpoint="bulk_import", url="import"))
+    admin.add_view(
+        MyActionsView(
+            name="My actions", category="Activity", endpoint="my_actions", url="my-actions"
+        )
+    )
     init_security_headers(app, {name for view in model_views for name, _text in view._actions})
     return admin

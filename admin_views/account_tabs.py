@@ -142,7 +142,7 @@ def list_tab(
     page_size: int = TAB_PAGE_SIZE,
 ) -> TabListing:
     """One page of the tab's records (`page_size` of them), as the entity's list has them."""
-    columns = list(view._list_columns)
+    columns = tab_columns(view)
     sort_name = _sort_column(view, columns, arguments.sort)
     if tab.model is AuditEvent:
         total, records = _history_page(view, account, arguments, sort_name, page_size)
@@ -170,6 +170,14 @@ def list_tab(
         arguments=arguments,
         list_filter_arg=filter_arg,
     )
+
+
+def tab_columns(view: RoleAwareModelView) -> list[tuple[str, str]]:
+    """The entity list's columns, then the visible detail columns a list leaves out for width
+    (a note's body, an invoice's description): on the account page they are the point."""
+    listed = list(view._list_columns)
+    names = {name for name, _label in listed}
+    return listed + [(name, label) for name, label in view._details_columns if name not in names]
 
 
 def _sort_column(

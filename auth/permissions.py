@@ -37,6 +37,15 @@ ENTITY_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "FollowUpAction": {**_BUSINESS_DEFAULTS, "manager": frozenset({VIEW, CREATE, EDIT, EXPORT})},
     "AuditEvent": {**_SETTINGS_DEFAULTS, "super_admin": READ_AND_EXPORT, "admin": READ_ONLY},
     "LoginEvent": {**_SETTINGS_DEFAULTS, "super_admin": READ_AND_EXPORT, "admin": READ_ONLY},
+    # Credit requests are asked for, never edited or deleted: deciding one is the approvers' own
+    # button (notifications.credit_requests), so no role edits them here.
+    "CreditRequest": {
+        "super_admin": frozenset({VIEW, CREATE, EXPORT}),
+        "admin": frozenset({VIEW, CREATE, EXPORT}),
+        "analyst": READ_AND_EXPORT,
+        "manager": frozenset({VIEW, CREATE, EXPORT}),
+    },
+    "OutboxMessage": {**_SETTINGS_DEFAULTS, "super_admin": READ_AND_EXPORT, "admin": READ_ONLY},
     # Training: managers browse the catalogue, book their people (edit = name a placeholder's
     # delegate, ask to cancel) and read their people's awards; they never change courses.
     "Course": {**_BUSINESS_DEFAULTS, "manager": READ_ONLY},
