@@ -29,7 +29,7 @@ from wtforms import Field, HiddenField, ValidationError
 from admin_views.counting import CappedCountQuery
 from admin_views.exporting import StreamingExportMixin
 from admin_views.field_rules import FieldRulesMixin
-from admin_views.number_ranges import range_validators
+from admin_views.number_ranges import MAX_INTEGER, range_validators
 from auth.impersonation import audit_actor
 from auth.permissions import (
     CREATE,
@@ -72,8 +72,6 @@ _OPERATION_BY_ENDPOINT = {
     "delete_view": DELETE,
     "export": EXPORT,
 }
-MAX_INTEGER = 2**31 - 1
-"""The largest value an INTEGER column holds on PostgreSQL (and the most an id will reach)."""
 _FORM_CONTROL_FIELDS = frozenset({"loaded_version", "csrf_token"})
 
 

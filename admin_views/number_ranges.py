@@ -14,7 +14,11 @@ import sqlalchemy as sa
 from wtforms import Field, Form, ValidationError
 from wtforms.validators import NumberRange
 
-INTEGER_LIMITS = NumberRange(min=-(2**31), max=2**31 - 1, message="This number is too large.")
+MAX_INTEGER = 2**31 - 1
+"""The largest value an INTEGER column holds on PostgreSQL (and the most an id will reach)."""
+INTEGER_LIMITS = NumberRange(
+    min=-MAX_INTEGER - 1, max=MAX_INTEGER, message="This number is too large."
+)
 
 
 class FitsNumeric:

@@ -17,9 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, relationship
 
 from extensions import db
-from models.base import CustomFieldValues, Money, PanelModel, Versioned, utcnow
-
 from models.accounts import Account
+from models.base import CustomFieldValues, Money, PanelModel, Versioned, utcnow
 from models.people import User
 
 if TYPE_CHECKING:
@@ -231,9 +230,7 @@ def _lock_course_date(session: Session, course_date_id: int) -> None:
     """
     if session.get_bind().dialect.name == "sqlite":
         table = CourseDate.__table__
-        session.execute(
-            sa.update(table).where(table.c.id == course_date_id).values(id=table.c.id)
-        )
+        session.execute(sa.update(table).where(table.c.id == course_date_id).values(id=table.c.id))
     else:
         session.execute(
             sa.select(CourseDate.id).where(CourseDate.id == course_date_id).with_for_update()
@@ -274,12 +271,14 @@ def booking_problems(session: Session, booking: Booking, today: dt.date) -> dict
     account = _related(session, booking, "account", Account)
     delegate = _related(session, booking, "delegate", User)
     course_date = _related(session, booking, "course_date", CourseDate)
-    if delegate is not None and _changed(booking, "delegate", "delegate_id", "account"):
-        if account is None or delegate.account_id != account.id:
-            problems["delegate"] = (
-                f"{delegate.email} is not an employee of the account this place is booked for."
-            )
-    takes_a_place = booking.status in PLACE_HOLDING_STATUSES and _changed(
+    employer = account.id if account is not None else None
+    delegate_or_account_set = _changed(booking, "delegate", "delegate_id", "account", "account_id")
+    if delegate is not None and delegate.account_id != employer and delegate_or_account_set:
+        problems["delegate"] = (
+            f"{delegate.email} is not an employee of the account this place is booked for."
+        )
+    status = booking.status or "booked"  # the column default, applied only on INSERT
+    takes_a_place = status in PLACE_HOLDING_STATUSES and _changed(
         booking, "course_date", "course_date_id", "status", "delegate", "delegate_id"
     )
     if course_date is None or not takes_a_place:
@@ -309,6 +308,27 @@ def booking_problems(session: Session, booking: Booking, today: dt.date) -> dict
         if session.scalar(same_delegate.limit(1)) is not None:
             problems["delegate"] = f"{delegate.email} already has a place on this course date."
     return problems
+
+
+def cancellation_status(
+    booking: Booking, role: str, managers_may_cancel: bool, today: dt.date
+) -> str:
+    """The status cancelling `booking` moves it to: `cancelled`, or for a manager without the
+    right to cancel, `cancellation_requested` (an admin then cancels it). Refused with a reason
+    when there is nothing to cancel, or when a manager asks once the course has started."""
+    if booking.status == "cancelled":
+        raise BookingRefused({"status": "This booking is already cancelled."})
+    if role != "manager":
+        return "cancelled"
+    if booking.course_date.start_date <= today:
+        raise BookingRefused(
+            {"status": "The course has already started: ask an admin to cancel this booking."}
+        )
+    if managers_may_cancel:
+        return "cancelled"
+    if booking.status == "cancellation_requested":
+        raise BookingRefused({"status": "A cancellation has already been requested."})
+    return "cancellation_requested"
 
 
 def capacity_problems(session: Session, course_date: CourseDate) -> dict[str, str]:
