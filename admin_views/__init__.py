@@ -13,6 +13,7 @@ from admin_views.generic import RoleAwareModelView
 from admin_views.home import HomeView
 from admin_views.imports import ImportView
 from admin_views.my_actions import MyActionsView
+from admin_views.training import AwardsReportView, BookingView, CourseDateView
 from admin_views.users import UserView
 from extensions import db
 from models.base import PanelModel
@@ -24,6 +25,8 @@ VIEW_CLASS_BY_MODEL: dict[str, type[RoleAwareModelView]] = {
     "Account": AccountView,
     "User": UserView,
     "CreditRequest": CreditRequestView,
+    "Booking": BookingView,
+    "CourseDate": CourseDateView,
 }
 """Per-model subclasses, only where a model needs more than the generic view (ARCHITECTURE §2)."""
 
@@ -66,6 +69,11 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(
         MyActionsView(
             name="My actions", category="Activity", endpoint="my_actions", url="my-actions"
+        )
+    )
+    admin.add_view(
+        AwardsReportView(
+            name="Awards report", category="Training", endpoint="training_awards", url="awards"
         )
     )
     init_security_headers(app, {name for view in model_views for name, _text in view._actions})
