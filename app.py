@@ -115,9 +115,11 @@ def register_commands(app: Flask) -> None:
     from models import User
     from models.accounts import ensure_guest_account
     from models.people import ROLES
+    from reports.command_line import report_command
 
     app.cli.add_command(import_command)  # flask import KIND FILE [--dry-run]
     app.cli.add_command(export_command)  # flask export KIND FILE
+    app.cli.add_command(report_command)  # flask report aging --as-of D [--by ...] [--output F]
 
     @app.cli.command("init-db")
     def init_db() -> None:

@@ -1,0 +1,390 @@
+"""Receivables aging as of a date (ARCHITECTURE §7): the one place that definition lives.
+
+The database does the per-invoice work: each invoice's open amount as of D in integer cents
+(amount less the payments and credit notes applied to it and dated on or before D), summed per
+(manager or account, currency, due or issue date). pandas then turns dates into days past due,
+puts them in buckets with `pd.cut`, pivots the buckets into columns and adds the TOTAL rows.
+Money stays in integer cents until the finished frame, whose amounts are `Decimal` with two places.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import Account, AccountGroup, CreditNote, Invoice, Payment, User
+from models.billing import DEFAULT_CURRENCY
+from models.scoping import HasRole, restrict_to_visible_rows
+
+BASES = ("due", "issue")
+GROUPINGS = ("account-manager", "account")
+DEFAULT_BUCKET_EDGES = (30, 60, 90)
+UNASSIGNED = "(unassigned)"
+TOTAL = "TOTAL"
+COUNTED_OUT_STATUSES = ("draft", "void")
+SUMMARY_COLUMNS = ("total", "unapplied_credit", "net_total", "disputed")
+LABEL_COLUMNS = {
+    "account-manager": ("account_manager",),
+    "account": ("account_code", "account_name", "account_manager"),
+}
+
+
+class FullAccess:
+    """The viewer the command line reports as: it runs with the server's rights, every row."""
+
+    id = 0
+    role = "command_line"
+
+
+FULL_ACCESS = FullAccess()
+
+
+@dataclass(frozen=True)
+class AgingParameters:
+    """What an aging report is asked for; `viewer` decides which accounts it covers."""
+
+    as_of: dt.date
+    viewer: HasRole
+    basis: str = "due"
+    bucket_edges: tuple[int, ...] = DEFAULT_BUCKET_EDGES
+    account_group_id: int | None = None
+    account_type: str | None = None
+    disputed_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.basis not in BASES:
+            raise ValueError(f"The basis must be one of {', '.join(BASES)}, not {self.basis!r}.")
+        check_bucket_edges(self.bucket_edges)
+
+    def description(self) -> str:
+        """The parameters in words, for the heading of a printed report."""
+        words = [
+            f"As of {self.as_of.isoformat()}",
+            f"days past the {self.basis} date",
+            f"buckets {','.join(map(str, self.bucket_edges))}",
+        ]
+        if self.account_type:
+            words.append(f"account type {self.account_type}")
+        if self.account_group_id is not None:
+            words.append(f"account group #{self.account_group_id} and its sub-groups")
+        if self.disputed_only:
+            words.append("disputed invoices only")
+        return "; ".join(words) + "."
+
+
+def check_bucket_edges(edges: tuple[int, ...]) -> None:
+    if not edges or any(edge <= 0 for edge in edges) or list(edges) != sorted(set(edges)):
+        raise ValueError("Bucket edges must be whole days above 0, in increasing order (30,60,90).")
+
+
+def parse_bucket_edges(text: str) -> tuple[int, ...]:
+    """`"30,60,90"` -> (30, 60, 90); a ValueError that says what is wrong otherwise."""
+    try:
+        edges = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(
+            f"Bucket edges must be whole numbers of days separated by commas, not {text!r}."
+        ) from None
+    check_bucket_edges(edges)
+    return edges
+
+
+def bucket_names(edges: tuple[int, ...]) -> list[str]:
+    """`current`, `days_1_30`, `days_31_60`, ..., `days_over_90` for edges (30, 60, 90)."""
+    starts = (0, *edges[:-1])
+    ranges = [f"days_{start + 1}_{end}" for start, end in zip(starts, edges, strict=True)]
+    return ["current", *ranges, f"days_over_{edges[-1]}"]
+
+
+def aging_columns(grouping: str, edges: tuple[int, ...]) -> list[str]:
+    """The CSV columns of an aging report, in contract order."""
+    return [*LABEL_COLUMNS[grouping], "currency", *bucket_names(edges), "total",
+            "unapplied_credit", "net_total", "disputed", "open_invoices"]  # fmt: skip
+
+
+def money_columns(edges: tuple[int, ...]) -> list[str]:
+    return [*bucket_names(edges), *SUMMARY_COLUMNS]
+
+
+def cents(amount: Any) -> sa.ColumnElement[int]:
+    """An amount in whole cents: exact even where SQLite stores Numeric as REAL."""
+    return sa.cast(sa.func.round(amount * 100), sa.Integer)
+
+
+def _applied_cents_as_of(as_of: dt.date) -> sa.Subquery:
+    """invoice_id -> cents of payments and credit notes applied to it, dated on or before D."""
+    applied = sa.union_all(
+        sa.select(
+            Payment.invoice_id.label("invoice_id"), cents(Payment.amount).label("cents")
+        ).where(Payment.invoice_id.is_not(None), Payment.payment_date <= as_of),
+        sa.select(CreditNote.invoice_id, cents(CreditNote.amount)).where(
+            CreditNote.invoice_id.is_not(None), CreditNote.issue_date <= as_of
+        ),
+    ).subquery()
+    return (
+        sa.select(applied.c.invoice_id, sa.func.sum(applied.c.cents).label("applied_cents"))
+        .group_by(applied.c.invoice_id)
+        .subquery()
+    )
+
+
+def accounts_chosen(parameters: AgingParameters) -> sa.Select[tuple[int]] | None:
+    """The ids of the accounts the group and type filters keep, or None when nothing is filtered.
+
+    An account group includes its sub-groups.
+    """
+    conditions = []
+    if parameters.account_type:
+        conditions.append(Account.type == parameters.account_type)
+    if parameters.account_group_id is not None:
+        tree = (
+            sa.select(AccountGroup.id)
+            .where(AccountGroup.id == parameters.account_group_id)
+            .cte("group_tree", recursive=True)
+        )
+        tree = tree.union_all(sa.select(AccountGroup.id).where(AccountGroup.parent_id == tree.c.id))
+        conditions.append(Account.group_id.in_(sa.select(tree.c.id)))
+    return sa.select(Account.id).where(*conditions) if conditions else None
+
+
+def open_amounts_as_of(parameters: AgingParameters) -> sa.Select[Any]:
+    """One row per counted invoice: its open amount as of D in cents (may be 0 or negative).
+
+    Counted: issued on or before D, neither draft nor void, within the viewer's accounts and the
+    filters. A negative open amount is an overpayment: account credit, not a receivable.
+    """
+    applied = _applied_cents_as_of(parameters.as_of)
+    age_from = Invoice.due_date if parameters.basis == "due" else Invoice.issue_date
+    statement = (
+        sa.select(
+            Invoice.id.label("invoice_id"),
+            Invoice.account_id,
+            Invoice.currency,
+            age_from.label("age_from"),
+            Invoice.disputed,
+            (cents(Invoice.amount) - sa.func.coalesce(applied.c.applied_cents, 0)).label(
+                "open_cents"
+            ),
+        )
+        .outerjoin(applied, applied.c.invoice_id == Invoice.id)
+        .where(
+            Invoice.issue_date <= parameters.as_of,
+            Invoice.status.not_in(COUNTED_OUT_STATUSES),
+        )
+    )
+    if parameters.disputed_only:
+        statement = statement.where(Invoice.disputed.is_(True))
+    chosen = accounts_chosen(parameters)
+    if chosen is not None:
+        statement = statement.where(Invoice.account_id.in_(chosen))
+    return restrict_to_visible_rows(statement, Invoice, parameters.viewer)
+
+
+def _unapplied_cents_as_of(parameters: AgingParameters) -> sa.Select[Any]:
+    """account_id -> cents of payments and credit notes on no invoice, dated on or before D."""
+    as_of, viewer = parameters.as_of, parameters.viewer
+    payments = restrict_to_visible_rows(
+        sa.select(
+            Payment.account_id.label("account_id"), cents(Payment.amount).label("cents")
+        ).where(Payment.invoice_id.is_(None), Payment.payment_date <= as_of),
+        Payment,
+        viewer,
+    )
+    credit_notes = restrict_to_visible_rows(
+        sa.select(CreditNote.account_id, cents(CreditNote.amount)).where(
+            CreditNote.invoice_id.is_(None), CreditNote.issue_date <= as_of
+        ),
+        CreditNote,
+        viewer,
+    )
+    credits = sa.union_all(payments, credit_notes).subquery()
+    statement = sa.select(
+        credits.c.account_id, sa.cast(sa.func.sum(credits.c.cents), sa.BigInteger).label("cents")
+    ).group_by(credits.c.account_id)
+    chosen = accounts_chosen(parameters)
+    if chosen is not None:
+        statement = statement.where(credits.c.account_id.in_(chosen))
+    return statement
+
+
+def _summed(expression: Any) -> Any:
+    return sa.cast(sa.func.sum(expression), sa.BigInteger)
+
+
+def _amounts_by_key_and_date(parameters: AgingParameters, grouping: str) -> sa.Select[Any]:
+    """Open, disputed and excess cents and open invoice count per (key, currency, age date)."""
+    invoices = open_amounts_as_of(parameters).subquery()
+    open_cents = invoices.c.open_cents
+    is_open = open_cents > 0
+    if grouping == "account-manager":
+        key = sa.func.coalesce(Account.account_manager_id, 0)
+        source = invoices.join(Account, Account.id == invoices.c.account_id)
+    else:
+        key, source = invoices.c.account_id, invoices
+    return (
+        sa.select(
+            key.label("key"),
+            invoices.c.currency,
+            invoices.c.age_from,
+            _summed(sa.case((is_open, open_cents), else_=0)).label("open_cents"),
+            _summed(sa.case((is_open & invoices.c.disputed, open_cents), else_=0)).label(
+                "disputed_cents"
+            ),
+            _summed(sa.case((is_open, 1), else_=0)).label("open_invoices"),
+            _summed(sa.case((is_open, 0), else_=-open_cents)).label("excess_cents"),
+        )
+        .select_from(source)
+        .where(open_cents != 0)
+        .group_by(key, invoices.c.currency, invoices.c.age_from)
+    )
+
+
+def _unapplied_by_key(parameters: AgingParameters, grouping: str) -> sa.Select[Any]:
+    credits = _unapplied_cents_as_of(parameters).subquery()
+    if grouping == "account":
+        return sa.select(credits.c.account_id.label("key"), credits.c.cents.label("credit_cents"))
+    key = sa.func.coalesce(Account.account_manager_id, 0)
+    return (
+        sa.select(key.label("key"), _summed(credits.c.cents).label("credit_cents"))
+        .join(Account, Account.id == credits.c.account_id)
+        .group_by(key)
+    )
+
+
+def frame_of(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:
+    """The rows of a Core SELECT as a frame (no ORM row processing on the way)."""
+    result = session.connection().execute(statement)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def days_past(as_of: dt.date, dates: pd.Series) -> pd.Series:
+    """D - date in whole days, for a column of dates."""
+    return (pd.Timestamp(as_of) - pd.to_datetime(dates)).dt.days
+
+
+def bucket_of(days: pd.Series, edges: tuple[int, ...]) -> pd.Series:
+    """The aging bucket of each days-past-due value: due on D is current, 30 is in 1-30."""
+    bins = [-np.inf, 0, *edges, np.inf]
+    return pd.cut(days, bins=bins, labels=bucket_names(edges), right=True)
+
+
+def _cents_to_money(cents_column: pd.Series) -> list[Decimal]:
+    return [Decimal(int(value)).scaleb(-2) for value in cents_column]
+
+
+def aging_by_key(session: Session, parameters: AgingParameters, grouping: str) -> pd.DataFrame:
+    """The aging figures in cents per (key, currency).
+
+    The key is a manager's user id (0 for accounts without one) or an account id.
+    """
+    edges, names = parameters.bucket_edges, bucket_names(parameters.bucket_edges)
+    amounts = frame_of(session, _amounts_by_key_and_date(parameters, grouping))
+    amounts["bucket"] = bucket_of(days_past(parameters.as_of, amounts["age_from"]), edges)
+    by_bucket = amounts.pivot_table(
+        index=["key", "currency"], columns="bucket", values="open_cents",
+        aggfunc="sum", fill_value=0, observed=False,
+    ).reindex(columns=names, fill_value=0)  # fmt: skip
+    by_bucket.columns = list(names)
+    others = amounts.groupby(["key", "currency"])[
+        ["disputed_cents", "open_invoices", "excess_cents"]
+    ].sum()
+    figures = by_bucket.join(others, how="outer")
+    if not parameters.disputed_only:
+        credit = frame_of(session, _unapplied_by_key(parameters, grouping))
+        credit["currency"] = DEFAULT_CURRENCY
+        figures = figures.join(credit.set_index(["key", "currency"]), how="outer")
+    else:
+        figures["credit_cents"] = 0
+    figures = figures.fillna(0).astype("int64")
+    figures["total"] = figures[names].sum(axis=1)
+    figures["unapplied_credit"] = figures["credit_cents"] + figures["excess_cents"]
+    figures["net_total"] = figures["total"] - figures["unapplied_credit"]
+    figures = figures.rename(columns={"disputed_cents": "disputed"})
+    return figures.reset_index()[["key", "currency", *names, *SUMMARY_COLUMNS, "open_invoices"]]
+
+
+def _labels(
+    session: Session, parameters: AgingParameters, grouping: str, keys: list[int]
+) -> pd.DataFrame:
+    """The names to show for the report's keys: manager e-mails, or account code, name, manager."""
+    if grouping == "account-manager":
+        emails = sa.select(User.id.label("key"), User.email).where(User.id.in_(keys))
+        managers = frame_of(session, emails)
+        managers = pd.concat([managers, pd.DataFrame({"key": [0], "email": [UNASSIGNED]})])
+        return managers.rename(columns={"email": "account_manager"})
+    statement = sa.select(
+        Account.id.label("key"),
+        Account.code.label("account_code"),
+        Account.name.label("account_name"),
+        sa.func.coalesce(User.email, UNASSIGNED).label("account_manager"),
+    ).outerjoin(User, User.id == Account.account_manager_id)
+    return frame_of(session, restrict_to_visible_rows(statement, Account, parameters.viewer))
+
+
+def with_totals(rows: pd.DataFrame, parameters: AgingParameters, grouping: str) -> pd.DataFrame:
+    """Rows (cents) followed by one TOTAL row per currency, the sum of that currency's rows."""
+    amount_names = [*money_columns(parameters.bucket_edges), "open_invoices"]
+    totals = rows.groupby("currency", as_index=False)[amount_names].sum()
+    totals[LABEL_COLUMNS[grouping][0]] = TOTAL
+    for label in LABEL_COLUMNS[grouping][1:]:
+        totals[label] = ""
+    totals["key"] = pd.NA
+    return pd.concat([rows, totals], ignore_index=True)
+
+
+def aging_report(session: Session, parameters: AgingParameters, grouping: str) -> pd.DataFrame:
+    """The aging report by `grouping` ("account-manager" or "account"), in contract columns.
+
+    Rows sorted by manager e-mail (or account code), then currency; then a TOTAL row per
+    currency. Amounts are Decimal with two places; the index holds the manager or account id
+    (missing on TOTAL rows) for links, and is not part of any export.
+    """
+    if grouping not in GROUPINGS:
+        raise ValueError(f"A report is by {' or '.join(GROUPINGS)}, not {grouping!r}.")
+    figures = aging_by_key(session, parameters, grouping)
+    labels = _labels(session, parameters, grouping, figures["key"].unique().tolist())
+    rows = figures.merge(labels, on="key", how="left")
+    rows = rows.sort_values(
+        [LABEL_COLUMNS[grouping][0], "currency"], kind="stable", ignore_index=True
+    )
+    report = with_totals(rows, parameters, grouping)
+    for column in money_columns(parameters.bucket_edges):
+        report[column] = _cents_to_money(report[column])
+    report["open_invoices"] = report["open_invoices"].astype("int64")
+    report.index = pd.Index(report["key"], name="id", dtype="Int64")
+    return report[aging_columns(grouping, parameters.bucket_edges)]
+
+
+def open_invoices_of_account(
+    session: Session, parameters: AgingParameters, account_id: int
+) -> pd.DataFrame:
+    """The drill-down under an account: its open invoices as of D with days past due."""
+    counted = open_amounts_as_of(parameters).subquery()
+    statement = (
+        sa.select(
+            Invoice.number,
+            Invoice.issue_date,
+            Invoice.due_date,
+            Invoice.currency,
+            cents(Invoice.amount).label("amount"),
+            counted.c.open_cents.label("open_amount"),
+            counted.c.age_from,
+            Invoice.disputed,
+        )
+        .join(counted, counted.c.invoice_id == Invoice.id)
+        .where(counted.c.account_id == account_id, counted.c.open_cents > 0)
+        .order_by(Invoice.due_date, Invoice.number)
+    )
+    invoices = frame_of(session, statement)
+    invoices["days_past_due"] = days_past(parameters.as_of, invoices["age_from"]).astype("int64")
+    invoices["bucket"] = bucket_of(invoices["days_past_due"], parameters.bucket_edges).astype(str)
+    for column in ("amount", "open_amount"):
+        invoices[column] = _cents_to_money(invoices[column])
+    return invoices.drop(columns="age_from")

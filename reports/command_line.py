@@ -1,0 +1,84 @@
+"""`flask --app app report aging ...` (ARCHITECTURE §6); `app.py` registers the `report` group."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from extensions import db
+from reports.aging import (
+    BASES,
+    FULL_ACCESS,
+    GROUPINGS,
+    AgingParameters,
+    aging_report,
+    bucket_names,
+    parse_bucket_edges,
+)
+from reports.downloads import report_file
+
+OUTPUT_FORMATS = ("csv", "xlsx", "pdf")
+
+
+def _as_of(_context: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD.") from None
+
+
+def _buckets(_context: click.Context, _param: click.Parameter, value: str) -> tuple[int, ...]:
+    try:
+        return parse_bucket_edges(value)
+    except ValueError as problem:
+        raise click.BadParameter(str(problem)) from None
+
+
+def _output(_context: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None and value.suffix.lower().lstrip(".") not in OUTPUT_FORMATS:
+        raise click.BadParameter(f"the file must end in .{', .'.join(OUTPUT_FORMATS)}.")
+    return value
+
+
+@click.group("report")
+def report_command() -> None:
+    """Reports from the command line."""
+
+
+@report_command.command("aging")
+@click.option("--as-of", callback=_as_of, help="YYYY-MM-DD; today when left out.")
+@click.option("--by", "grouping", type=click.Choice(GROUPINGS), default="account-manager",
+              show_default=True, help="One row per (manager or account, currency).")  # fmt: skip
+@click.option("--basis", type=click.Choice(BASES), default="due", show_default=True,
+              help="Count days past the due date or the issue date.")  # fmt: skip
+@click.option("--buckets", default="30,60,90", show_default=True, callback=_buckets,
+              help="Bucket edges in days, increasing, separated by commas.")  # fmt: skip
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), callback=_output,
+              help="FILE.csv, .xlsx or .pdf; CSV to standard output when left out.")  # fmt: skip
+@with_appcontext
+def aging_command(
+    as_of: dt.date, grouping: str, basis: str, buckets: tuple[int, ...], output: Path | None
+) -> None:
+    """Receivables aging as of a date, every account (ARCHITECTURE §7)."""
+    parameters = AgingParameters(as_of=as_of, viewer=FULL_ACCESS, basis=basis,
+                                 bucket_edges=buckets)  # fmt: skip
+    frame = aging_report(db.session, parameters, grouping)
+    file_format = output.suffix.lower().lstrip(".") if output else "csv"
+    chart = None
+    if file_format == "pdf":
+        from reports.chart import aging_chart_png  # matplotlib takes a second to import
+
+        chart = aging_chart_png(frame, frame.columns[0], bucket_names(buckets))
+    title = f"Aging by {grouping.replace('-', ' ')}"
+    written = report_file(frame, file_format, title=title, slug=f"aging-by-{grouping}",
+                          description=parameters.description(), chart_png=chart)  # fmt: skip
+    if output is None:
+        click.echo(written.content.decode("utf-8"), nl=False)
+        return
+    output.write_bytes(written.content)
+    click.echo(f"Wrote {len(frame):,} rows to {output}.", err=True)

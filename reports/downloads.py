@@ -1,0 +1,41 @@
+"""One report frame as a downloadable file (CSV, XLSX or PDF): the panel and the CLI both use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from reports.pdf import report_pdf
+from reports.writers import XLSX_MIMETYPE, report_csv, report_xlsx
+
+FORMATS = ("csv", "xlsx", "pdf")
+MIMETYPES = {"csv": "text/csv", "xlsx": XLSX_MIMETYPE, "pdf": "application/pdf"}
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    content: bytes
+    mimetype: str
+    file_name: str
+
+
+def report_file(
+    frame: pd.DataFrame,
+    file_format: str,
+    *,
+    title: str,
+    slug: str,
+    description: str,
+    chart_png: bytes | None = None,
+) -> ReportFile:
+    """`frame` written as `file_format`; `description` (the parameters) heads the PDF."""
+    if file_format == "csv":
+        content = report_csv(frame).encode("utf-8")
+    elif file_format == "xlsx":
+        content = report_xlsx(frame, title)
+    elif file_format == "pdf":
+        content = report_pdf(frame, title, description, chart_png)
+    else:
+        raise ValueError(f"A report downloads as {', '.join(FORMATS)}, not {file_format!r}.")
+    return ReportFile(content, MIMETYPES[file_format], f"{slug}.{file_format}")
