@@ -57,7 +57,8 @@ def _last_settled_on() -> sa.Subquery:
 
 
 def open_amount_expression(applied: sa.Subquery) -> sa.ColumnElement[Decimal]:
-    return Invoice.amount - sa.func.coalesce(applied.c.applied, 0)
+    """Rounded to the cent: SQLite sums money as floats, and 99.99 + 0.01 must pay 100.00."""
+    return sa.func.round(Invoice.amount - sa.func.coalesce(applied.c.applied, 0), 2)
 
 
 def _not_yet_recorded(event: InvoiceEvent) -> sa.ColumnElement[bool]:

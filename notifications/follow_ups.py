@@ -18,6 +18,7 @@ from models.ledger import applied_per_invoice
 from models.notifications import AutomaticFollowUp
 from models.scoping import restrict_to_visible_rows
 from notifications import switches
+from notifications.detection import open_amount_expression
 from notifications.outbox import insert_unless_exists
 
 
@@ -67,7 +68,7 @@ def create_overdue_follow_ups(session: Any, today: dt.date) -> int:
     if days is None:
         return 0
     applied = applied_per_invoice()
-    open_amount = Invoice.amount - sa.func.coalesce(applied.c.applied, 0)
+    open_amount = open_amount_expression(applied)
     rows = session.execute(
         sa.select(
             Invoice.id, Invoice.number, Invoice.due_date, Account.id, Account.account_manager_id

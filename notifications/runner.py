@@ -55,7 +55,8 @@ def run_notify(
     session.commit()
     follow_ups = create_overdue_follow_ups(session, today)
     session.commit()
-    sending = send_due_messages(session, mail_settings, now)
+    # what detection just queued is due too, though it was written after `now`
+    sending = send_due_messages(session, mail_settings, max(now, utcnow()))
     return NotifyReport(
         invoice_events=invoice_events,
         credit_limit_alerts=alerts,
