@@ -13,6 +13,7 @@ from admin_views.generic import RoleAwareModelView
 from admin_views.home import HomeView
 from admin_views.imports import ImportView
 from admin_views.my_actions import MyActionsView
+from admin_views.reports import ReportsView
 from admin_views.training import AwardsReportView, BookingView, CourseDateView
 from admin_views.users import UserView
 from extensions import db
@@ -76,5 +77,6 @@ def init_admin(app: Flask) -> Admin:
             name="Awards report", category="Training", endpoint="training_awards", url="awards"
         )
     )
+    admin.add_view(ReportsView(name="Reports", endpoint="reports", url="reports"))
     init_security_headers(app, {name for view in model_views for name, _text in view._actions})
     return admin

@@ -57,6 +57,8 @@ class AgingParameters:
     account_group_id: int | None = None
     account_type: str | None = None
     disputed_only: bool = False
+    account_manager_id: int | None = None
+    """Only the accounts this user is account manager of (0: accounts without a manager)."""
 
     def __post_init__(self) -> None:
         if self.basis not in BASES:
@@ -136,11 +138,15 @@ def _applied_cents_as_of(as_of: dt.date) -> sa.Subquery:
 
 
 def accounts_chosen(parameters: AgingParameters) -> sa.Select[tuple[int]] | None:
-    """The ids of the accounts the group and type filters keep, or None when nothing is filtered.
+    """The ids of the accounts the manager, group and type filters keep; None: no filter.
 
     An account group includes its sub-groups.
     """
     conditions = []
+    if parameters.account_manager_id == 0:
+        conditions.append(Account.account_manager_id.is_(None))
+    elif parameters.account_manager_id is not None:
+        conditions.append(Account.account_manager_id == parameters.account_manager_id)
     if parameters.account_type:
         conditions.append(Account.type == parameters.account_type)
     if parameters.account_group_id is not None:

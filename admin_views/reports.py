@@ -1,0 +1,250 @@
+"""The panel's Reports page: aging by account manager and by account, drill-downs and downloads.
+
+Report parameters travel in the query string (GET forms: a report never writes, and its URL can
+be bookmarked or shared). Every figure comes from `reports/`; this view parses parameters, scopes
+them to the user (a manager's reports cover only their accounts, through `models.scoping`),
+draws pages and hands frames to the writers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from flask import Response, abort, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+
+from extensions import db
+from models import Account, AccountGroup, User
+from models.accounts import ACCOUNT_TYPES
+from models.scoping import restrict_to_visible_rows
+from reports.aging import (
+    BASES,
+    TOTAL,
+    AgingParameters,
+    aging_report,
+    bucket_names,
+    open_invoices_of_account,
+    parse_bucket_edges,
+)
+from reports.downloads import FORMATS, report_file
+
+REPORT_ROLES = frozenset({"super_admin", "admin", "analyst", "manager"})
+ROWS_PER_PAGE = 200
+GROUPING_BY_PAGE = {"manager": "account-manager", "account": "account"}
+TITLES = {"manager": "Aging by account manager", "account": "Aging by account"}
+SEARCHED_COLUMNS = ("account_code", "account_name", "account_manager")
+
+
+class ParameterError(ValueError):
+    """A report parameter the user typed that cannot be used; the message says why."""
+
+
+def aging_parameters(args: Mapping[str, str], viewer: Any) -> AgingParameters:
+    """Parameters from a query string: as-of date (today), basis, buckets and filters."""
+    try:
+        as_of = dt.date.fromisoformat(args["as_of"]) if args.get("as_of") else dt.date.today()
+    except ValueError:
+        raise ParameterError("The as-of date must be a date (YYYY-MM-DD).") from None
+    basis = args.get("basis") or "due"
+    if basis not in BASES:
+        raise ParameterError("Choose days past the due date or the issue date.")
+    try:
+        edges = parse_bucket_edges(args.get("buckets") or "30,60,90")
+    except ValueError as problem:
+        raise ParameterError(str(problem)) from None
+    account_type = args.get("account_type") or None
+    if account_type is not None and account_type not in ACCOUNT_TYPES:
+        raise ParameterError("Choose an account type from the list.")
+    return AgingParameters(
+        as_of=as_of,
+        viewer=viewer,
+        basis=basis,
+        bucket_edges=edges,
+        account_group_id=_whole_number(args.get("account_group"), "account group"),
+        account_type=account_type,
+        disputed_only=args.get("disputed_only") in {"1", "on", "true", "yes"},
+        account_manager_id=_whole_number(args.get("manager"), "account manager"),
+    )
+
+
+def _whole_number(text: str | None, what: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ParameterError(f"Choose an {what} from the list.")
+    return int(text)
+
+
+def search_and_sort(frame: pd.DataFrame, search: str, sort: str, descending: bool) -> pd.DataFrame:
+    """Rows (TOTAL rows kept last) containing `search` in a text column, ordered by `sort`."""
+    is_total = frame.iloc[:, 0] == TOTAL
+    rows, totals = frame[~is_total], frame[is_total]
+    if search:
+        present = [column for column in SEARCHED_COLUMNS if column in rows.columns]
+        found = pd.Series(False, index=rows.index)
+        for column in present:
+            found |= rows[column].astype(str).str.contains(search, case=False, regex=False)
+        rows = rows[found.to_numpy()]
+    if sort in rows.columns:
+        rows = rows.sort_values(sort, ascending=not descending, kind="stable")
+    return pd.concat([rows, totals])
+
+
+class ReportsView(BaseView):
+    """Reports for super admins, admins and analysts (every account) and managers (their own)."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and current_user.role in REPORT_ROLES
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+    @expose("/")
+    def index(self) -> str:
+        return self.render("reports/index.html", form=self._form_choices(), query={})
+
+    @expose("/aging/<page>")
+    def aging(self, page: str) -> Any:
+        grouping = self._grouping(page)
+        try:
+            parameters = aging_parameters(request.args, self._viewer())
+        except ParameterError as problem:
+            page_html = self.render(
+                "reports/index.html", form=self._form_choices(), query=request.args.to_dict(),
+                problem=str(problem),
+            )  # fmt: skip
+            return page_html, 400
+        frame = aging_report(db.session, parameters, grouping)
+        search = request.args.get("q", "").strip()
+        sort = request.args.get("sort", "")
+        descending = request.args.get("desc") == "1"
+        shown = search_and_sort(frame, search, sort, descending)
+        page_number = max(1, _whole_number(request.args.get("p"), "page") or 1)
+        is_total = shown.iloc[:, 0] == TOTAL
+        rows, totals = shown[~is_total], shown[is_total]
+        first = (page_number - 1) * ROWS_PER_PAGE
+        return self.render(
+            "reports/aging.html",
+            page=page,
+            title=TITLES[page],
+            parameters=parameters,
+            query=request.args.to_dict(),
+            form=self._form_choices(),
+            rows=list(_records(rows.iloc[first : first + ROWS_PER_PAGE])),
+            totals=list(_records(totals)),
+            row_count=len(rows),
+            page_number=page_number,
+            page_count=max(1, -(-len(rows) // ROWS_PER_PAGE)),
+            money=bucket_names(parameters.bucket_edges)
+            + [
+                "total",
+                "unapplied_credit",
+                "net_total",
+                "disputed",
+            ],  # fmt: skip
+            columns=list(frame.columns),
+            search=search,
+            sort=sort,
+            descending=descending,
+            manager_name=self._manager_name(parameters.account_manager_id),
+        )
+
+    @expose("/aging/<page>/download/<file_format>")
+    def aging_download(self, page: str, file_format: str) -> Response:
+        grouping = self._grouping(page)
+        if file_format not in FORMATS:
+            abort(404)
+        try:
+            parameters = aging_parameters(request.args, self._viewer())
+        except ParameterError as problem:
+            return Response(str(problem), status=400, mimetype="text/plain")
+        frame = aging_report(db.session, parameters, grouping)
+        chart = None
+        if file_format == "pdf":
+            from reports.chart import aging_chart_png  # matplotlib takes a second to import
+
+            chart = aging_chart_png(frame, frame.columns[0], bucket_names(parameters.bucket_edges))
+        written = report_file(
+            frame, file_format, title=TITLES[page], slug=f"aging-by-{grouping}-{parameters.as_of}",
+            description=parameters.description(), chart_png=chart,
+        )  # fmt: skip
+        return Response(
+            written.content,
+            mimetype=written.mimetype,
+            headers={"Content-Disposition": f"attachment; filename={written.file_name}"},
+        )
+
+    @expose("/aging/<page>/chart.png")
+    def aging_chart(self, page: str) -> Response:
+        from reports.chart import aging_chart_png  # matplotlib takes a second to import
+
+        grouping = self._grouping(page)
+        try:
+            parameters = aging_parameters(request.args, self._viewer())
+        except ParameterError as problem:
+            return Response(str(problem), status=400, mimetype="text/plain")
+        frame = aging_report(db.session, parameters, grouping)
+        png = aging_chart_png(frame, frame.columns[0], bucket_names(parameters.bucket_edges))
+        return Response(png, mimetype="image/png")
+
+    @expose("/aging/account/<int:account_id>/invoices")
+    def open_invoices(self, account_id: int) -> Any:
+        account = db.session.scalar(
+            restrict_to_visible_rows(
+                sa.select(Account).where(Account.id == account_id), Account, self._viewer()
+            )
+        )
+        if account is None:
+            abort(404)
+        try:
+            parameters = aging_parameters(request.args, self._viewer())
+        except ParameterError as problem:
+            return Response(str(problem), status=400, mimetype="text/plain")
+        invoices = open_invoices_of_account(db.session, parameters, account_id)
+        return self.render(
+            "reports/open_invoices.html",
+            account=account,
+            parameters=parameters,
+            query=request.args.to_dict(),
+            invoices=list(_records(invoices)),
+        )
+
+    def _grouping(self, page: str) -> str:
+        if page not in GROUPING_BY_PAGE:
+            abort(404)
+        return GROUPING_BY_PAGE[page]
+
+    def _viewer(self) -> Any:
+        return current_user._get_current_object()
+
+    def _manager_name(self, manager_id: int | None) -> str | None:
+        if manager_id is None:
+            return None
+        if manager_id == 0:
+            return "(unassigned)"
+        return db.session.scalar(sa.select(User.email).where(User.id == manager_id))
+
+    def _form_choices(self) -> dict[str, Any]:
+        """The choices of the parameter form: a manager sees only their accounts' groups."""
+        visible_accounts = restrict_to_visible_rows(
+            sa.select(Account.group_id), Account, self._viewer()
+        )
+        groups = db.session.scalars(
+            sa.select(AccountGroup)
+            .where(AccountGroup.id.in_(visible_accounts))
+            .order_by(AccountGroup.name)
+        ).all()
+        return {"groups": groups, "account_types": ACCOUNT_TYPES, "bases": BASES}
+
+
+def _records(frame: pd.DataFrame) -> Any:
+    """(row id, {column: value}) for each row, for templates."""
+    for row_id, values in zip(frame.index, frame.to_dict("records"), strict=True):
+        yield (None if pd.isna(row_id) else int(row_id)), values
