@@ -1,0 +1,71 @@
+"""Credit requests in the panel: managers and admins ask, approvers accept or reject.
+
+The generic view lists, filters and exports requests; this subclass narrows the create form to
+what a requester states (account, amount, reason), sets the requester server-side, and adds the
+accept / reject buttons. The rules themselves live in `notifications.credit_requests`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from admin_views.generic import RoleAwareModelView
+from auth.impersonation import audit_actor
+from extensions import db
+from models.notifications import CreditRequest
+from notifications.credit_requests import CreditRequestRefused, decide, may_decide
+
+REQUESTER_FIELDS = ("account", "amount", "reason")
+DECIDED_MEANWHILE_MESSAGE = "Someone decided this request meanwhile. Reload to see the decision."
+
+
+class CreditRequestView(RoleAwareModelView):
+    details_template = "notifications/credit_request_details.html"
+    column_default_sort = ("created_at", True)
+
+    def __init__(self, model: type[CreditRequest], session: Any, **kwargs: Any) -> None:
+        super().__init__(model, session, **kwargs)
+        self.form_columns = list(REQUESTER_FIELDS)
+        self._refresh_forms_cache()
+
+    def build_new_instance(self) -> CreditRequest:
+        """The requester is who is logged in, whatever the form says; a request starts pending."""
+        credit_request = super().build_new_instance()
+        credit_request.requested_by_id = current_user.id
+        credit_request.status = "pending"
+        return credit_request
+
+    def may_decide(self) -> bool:
+        return may_decide(db.session, current_user)
+
+    @expose("/decide/<int:request_id>/", methods=["POST"])
+    def decide_view(self, request_id: int) -> Response:
+        if not self.may_decide():
+            abort(403)
+        credit_request = self.get_one(str(request_id))
+        decision = request.form.get("decision", "")
+        try:
+            decide(
+                db.session,
+                credit_request,
+                decision,
+                current_user._get_current_object(),
+                request.form.get("reason"),
+                audit_actor(),
+            )
+            db.session.commit()
+        except CreditRequestRefused as refusal:
+            db.session.rollback()
+            flash(str(refusal), "danger")
+        except StaleDataError:
+            db.session.rollback()
+            flash(DECIDED_MEANWHILE_MESSAGE, "danger")
+        else:
+            flash(f"The request is {decision}.", "success")
+        return redirect(url_for(".details_view", id=request_id))
