@@ -178,9 +178,7 @@ class AccountPageMixin:
             else None,
             forms=self._action_forms(account),
             managers=view._managers() if self._may_change_manager() else None,
-            get_value=view.get_detail_value,
             return_url=url_for(".index_view"),
-            details_columns=view._details_columns,
             today=dt.date.today(),
         )
 
@@ -302,7 +300,8 @@ class AccountPageMixin:
         tab = page_form.tab
         if target.validate_form(form):
             # The page's account and the author are set here, whatever was posted.
-            form.account.data = account
+            if "account" in form:
+                form.account.data = account
             if "author" in form:
                 form.author.data = current_user._get_current_object()
             if "assignee" in form and form.assignee.data is None:

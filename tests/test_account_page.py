@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from extensions import db
-from models import Account, FollowUpAction, FormFieldRule, Note, User
+from models import Account, FollowUpAction, FormFieldRule, Note, Setting, User
+from models.config import HIDE_FINANCE_FROM_MANAGERS
 from tests.conftest import make_user
 from tests.factories import add_account, add_credit_note, add_invoice, add_payment
 
@@ -291,3 +292,15 @@ def test_manager_cannot_post_to_an_account_they_do_not_manage(ledger, panel) -> 
     )
     assert posted.status_code == 404
     assert db.session.query(Note).filter_by(body="x").count() == 0
+
+
+def test_hiding_finance_from_managers_hides_the_money_on_the_page(ledger, panel) -> None:
+    db.session.add(Setting(key=HIDE_FINANCE_FROM_MANAGERS, value="true"))
+    db.session.commit()
+    panel.login("mona@example.test")
+    html = page_of(panel, ledger.acme)
+    assert 'data-figure="total_due"' not in html and "tab=invoices" not in html
+    assert figure(html, "open_actions") == "1"
+    assert panel.get(f"/admin/account/details/statement/?id={ledger.acme.id}").status_code == 403
+    export = f"/admin/account/details/export/invoices/csv/?id={ledger.acme.id}"
+    assert panel.get(export).status_code == 404
