@@ -99,12 +99,11 @@ def key_figures(account: Account, today: dt.date) -> KeyFigures:
     one_account = sa.select(Account).where(Account.id == account.id)
     figures = db.session.execute(account_figures(one_account, today)).one()
     receivables = db.session.execute(receivables_per_account(one_account)).one_or_none()
-    total_due, lifetime = receivables[1:] if receivables else (Decimal(0), Decimal(0))
     return KeyFigures(
-        total_due=Decimal(total_due).quantize(CENT),
+        total_due=Decimal(receivables.total_due if receivables else 0).quantize(CENT),
         overdue=Decimal(figures.overdue).quantize(CENT),
         balance=Decimal(figures.balance).quantize(CENT),
-        lifetime_value=Decimal(lifetime).quantize(CENT),
+        lifetime_value=Decimal(receivables.lifetime_value if receivables else 0).quantize(CENT),
         open_invoices=figures.open_invoices,
         credit_limit=account.credit_limit,
     )
@@ -163,11 +162,12 @@ class AccountPageMixin:
         money_visible = invoice_view is not None and invoice_view.is_accessible()
         hidden = view.field_rules().hidden
         search_text = (request.args.get("q") or "").strip()
+        today = dt.date.today()
         return view.render(
             self.details_template,
             model=account,
             summary=self._summary(account),
-            figures=key_figures(account, dt.date.today()) if money_visible else None,
+            figures=key_figures(account, today) if money_visible else None,
             credit_limit_visible="credit_limit" not in hidden,
             open_actions=self._open_action_count(account),
             tabs=tabs,
@@ -179,7 +179,7 @@ class AccountPageMixin:
             forms=self._action_forms(account),
             managers=view._managers() if self._may_change_manager() else None,
             return_url=url_for(".index_view"),
-            today=dt.date.today(),
+            today=today,
         )
 
     def _summary(self, account: Account) -> list[tuple[str, Any]]:

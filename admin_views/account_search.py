@@ -53,6 +53,13 @@ def _as_amount(text: str) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
+def _label(record: Any, target: SearchTarget, hidden: frozenset[str]) -> str:
+    """The record as its lists name it, with its amount when the role may see amounts."""
+    if target.amount_field is None or target.amount_field in hidden:
+        return str(record)
+    return f"{record} · {getattr(record, target.amount_field):,.2f}"
+
+
 def search_account(view_for: Callable[[type], Any], account: Account, text: str) -> list[SearchHit]:
     """The account's records matching `text`, at most `HITS_PER_KIND` of each kind."""
     pattern = f"%{text}%"
@@ -81,7 +88,7 @@ def search_account(view_for: Callable[[type], Any], account: Account, text: str)
         )
         endpoint = f"{view.endpoint}.details_view"
         hits += [
-            SearchHit(target.kind, str(record), url_for(endpoint, id=record.id))
+            SearchHit(target.kind, _label(record, target, hidden), url_for(endpoint, id=record.id))
             for record in records
         ]
     return hits
