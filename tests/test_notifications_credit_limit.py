@@ -88,3 +88,17 @@ def test_an_account_without_a_limit_is_never_over() -> None:
     assert not is_over_credit_limit(Decimal("1000.00"), Decimal("1000.00"))
     assert is_over_credit_limit(Decimal("1000.01"), Decimal("1000.00"))
     assert is_over_credit_limit(Decimal("0.01"), Decimal("0"))
+
+
+def test_the_account_page_warns_while_the_account_is_over_its_limit(login_as, panel) -> None:
+    login_as("admin")
+    account = add_account("ACME", credit_limit=Decimal("1000.00"))
+    add_invoice(account, "INV-1", "999.99", issue_date=TODAY)
+    page = f"/admin/account/details/?id={account.id}"
+    assert 'data-testid="over-credit-limit"' not in panel.get(page).get_data(as_text=True)
+
+    add_invoice(account, "INV-2", "100.00", issue_date=TODAY)
+
+    html = panel.get(page).get_data(as_text=True)
+    assert 'data-testid="over-credit-limit"' in html
+    assert "by 99.99." in html
