@@ -249,8 +249,10 @@ def _places_held(session: Session, course_date_id: int, other_than: int | None) 
 def _related(session: Session, booking: Booking, relation: str, model: type) -> Any:
     """The related record, whether the writer set the relation or only its id."""
     value = getattr(booking, relation)
-    if value is None and getattr(booking, f"{relation}_id") is not None:
-        value = session.get(model, getattr(booking, f"{relation}_id"))
+    set_by_relation = sa.inspect(booking).attrs[relation].history.has_changes()
+    record_id = getattr(booking, f"{relation}_id")
+    if value is None and not set_by_relation and record_id is not None:
+        value = session.get(model, record_id)
     return value
 
 
