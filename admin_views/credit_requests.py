@@ -19,7 +19,12 @@ from admin_views.generic import RoleAwareModelView
 from auth.impersonation import audit_actor
 from extensions import db
 from models.notifications import CreditRequest
-from notifications.credit_requests import CreditRequestRefused, decide, may_decide
+from notifications.credit_requests import (
+    CreditRequestRefused,
+    announce_request,
+    decide,
+    may_decide,
+)
 
 REQUESTER_FIELDS = ("account", "amount", "reason")
 DECIDED_MEANWHILE_MESSAGE = "Someone decided this request meanwhile. Reload to see the decision."
@@ -39,6 +44,14 @@ class CreditRequestView(RoleAwareModelView):
         credit_request = super().build_new_instance()
         credit_request.requested_by_id = current_user.id
         credit_request.status = "pending"
+        return credit_request
+
+    def create_model(self, form: Any) -> Any:
+        """Saved requests are announced to the approvers by e-mail."""
+        credit_request = super().create_model(form)
+        if credit_request:
+            announce_request(db.session, credit_request)
+            db.session.commit()
         return credit_request
 
     def may_decide(self) -> bool:

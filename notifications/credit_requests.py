@@ -52,6 +52,32 @@ def may_decide(session: Any, user: Any) -> bool:
     return user is not None and any(approver.id == user.id for approver in approvers(session))
 
 
+def announce_request(session: Any, credit_request: CreditRequest) -> bool:
+    """Queue the e-mail telling the approvers a request awaits them; the caller commits."""
+    account = credit_request.account
+    requester = credit_request.requested_by
+    return enqueue_email(
+        session,
+        dedupe_key=f"credit_request_submitted:request:{credit_request.id}",
+        event="credit_request_submitted",
+        values={
+            "account": {"code": account.code, "name": account.name},
+            "amount": _money(credit_request.amount),
+            "current_limit": "none"
+            if account.credit_limit is None
+            else _money(account.credit_limit),
+            "requested_by": requester.email if requester else "Someone",
+            "reason": credit_request.reason,
+        },
+        to=[
+            email
+            for email in approver_emails(session)
+            if requester is None or email != requester.email
+        ],
+        account_id=account.id,
+    )
+
+
 def decide(
     session: Any,
     credit_request: CreditRequest,

@@ -76,6 +76,14 @@ DEFAULT_TEMPLATES: dict[str, EmailWording] = {
             "limit of {{ credit_limit }}."
         ),
     ),
+    "credit_request_submitted": EmailWording(
+        subject="Credit request for {{ account.code }}: {{ amount }}",
+        body_text=(
+            "{{ requested_by }} asks for a credit limit of {{ amount }} on {{ account.code }} — "
+            "{{ account.name }} (now {{ current_limit }}).\n\nReason: {{ reason }}\n\n"
+            "Accept or reject it in the panel, under Accounts > Credit requests."
+        ),
+    ),
     "credit_request_accepted": EmailWording(
         subject="Credit request for {{ account.code }} accepted",
         body_text=(

@@ -158,7 +158,10 @@ def test_approver_accepts_and_the_limit_is_set_and_the_requester_told(
     ).all()
     assert sorted(actions) == ["credit_request_accepted", "update"]
     run_notify_command(app)
-    [told] = mail_server.inbox.received
+    asked, told = mail_server.inbox.received
+    assert asked.envelope_to == ["ada@example.test"]
+    assert asked.subject == "Credit request for MINE: 5,000.00"
+    assert "kim@example.test asks for a credit limit of 5,000.00" in asked.part("text/plain")
     assert told.envelope_to == ["kim@example.test"]
     assert told.subject == "Credit request for MINE accepted"
     assert "The limit is now 5,000.00" in told.part("text/plain")
@@ -185,7 +188,7 @@ def test_a_rejection_needs_a_reason_and_the_reason_is_sent(
     )
     assert db.session.get(Account, world.mine.id).credit_limit == Decimal("1000.00")
     run_notify_command(app)
-    [told] = mail_server.inbox.received
+    told = mail_server.inbox.received[-1]
     assert told.subject == "Credit request for MINE rejected"
     assert "Reason: Two invoices 90 days late <b>unpaid</b>" in told.part("text/plain")
 
