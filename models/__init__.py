@@ -7,6 +7,7 @@ from models.billing import CreditNote, Invoice, Payment
 from models.config import ConfigStamp, CustomField, FormFieldRule, Setting
 from models.notifications import CreditRequest, EmailTemplate, InvoiceEmailOptOut, OutboxMessage
 from models.people import User
+from models import search_indexes  # noqa: F401  (declares the search indexes on the tables)
 from models.training import Award, Booking, Course, CourseDate
 
 __all__ = [

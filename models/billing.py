@@ -41,7 +41,7 @@ class Invoice(Versioned, PanelModel, db.Model):
 
     __tablename__ = "invoices"
     panel_category = "Billing"
-    panel_search_fields = ("number", "description")
+    panel_search_fields = ("number",)
     panel_derived_columns = ("paid_amount", "open_amount", "is_overdue")
     panel_system_columns = ("custom_fields",)
 

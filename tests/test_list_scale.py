@@ -68,3 +68,15 @@ def test_count_is_capped_and_exact_on_demand(app, login_as, panel: Panel) -> Non
         assert "List (5)" in filtered
     finally:
         app.config.pop("LIST_COUNT_CAP")
+
+
+def test_search_matches_the_start_of_a_value_whatever_its_case(login_as, panel: Panel) -> None:
+    login_as("admin")
+    add_ledger(accounts=2, invoices_each=3)
+    found = panel.get("/admin/invoice/?search=i2-1").get_data(as_text=True)
+    assert "I2-1-0" in found and "I2-1-2" in found and "I2-0-0" not in found
+    assert "List (0)" not in found
+    literal = panel.get("/admin/invoice/?search=I2%25").get_data(as_text=True)  # "I2%"
+    assert "I2-0-0" not in literal
+    accounts = panel.get("/admin/account/?search=account 1").get_data(as_text=True)
+    assert "A2-1" in accounts and "A2-0" not in accounts
