@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from jinja2 import TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -29,6 +31,18 @@ after the last retry; skipped: the event was seen but no e-mail is due (switched
 no address), kept so that switching e-mails on later does not replay old events."""
 
 CREDIT_REQUEST_STATUSES = ("pending", "accepted", "rejected")
+EMAIL_EVENTS = (
+    "invoice_issued",
+    "invoice_paid",
+    "invoice_overdue",
+    "credit_limit_exceeded",
+    "credit_request_submitted",
+    "credit_request_accepted",
+    "credit_request_rejected",
+)
+"""The kinds of e-mail the workflows send; each has a built-in wording an `EmailTemplate` may
+replace (`notifications.email_templates`)."""
+_TEMPLATE_SYNTAX = SandboxedEnvironment()
 
 
 class OutboxMessage(PanelModel, db.Model):
@@ -91,6 +105,18 @@ class EmailTemplate(Versioned, PanelModel, db.Model):
 
     def __str__(self) -> str:
         return self.event
+
+    @classmethod
+    def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
+        errors = {}
+        if values.get("event") not in EMAIL_EVENTS:
+            errors["event"] = f"Choose one of: {', '.join(EMAIL_EVENTS)}."
+        for name in ("subject", "body_text", "body_html"):
+            try:
+                _TEMPLATE_SYNTAX.parse(values.get(name) or "")
+            except TemplateSyntaxError as error:
+                errors[name] = f"Template error on line {error.lineno}: {error.message}"
+        return errors
 
 
 class InvoiceEmailOptOut(Versioned, PanelModel, db.Model):

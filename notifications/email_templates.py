@@ -7,14 +7,17 @@ name or a rejection reason containing markup arrives as text.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from models.notifications import EmailTemplate
+
+log = logging.getLogger(__name__)
 
 _TEXT = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
 _HTML = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
@@ -99,7 +102,6 @@ DEFAULT_TEMPLATES: dict[str, EmailWording] = {
         ),
     ),
 }
-EVENTS = tuple(DEFAULT_TEMPLATES)
 
 
 def wording_for(session: Any, event: str) -> EmailWording:
@@ -111,8 +113,20 @@ def wording_for(session: Any, event: str) -> EmailWording:
 
 
 def render_email(session: Any, event: str, values: dict[str, Any]) -> EmailWording:
-    """Subject, plain-text body and (autoescaped) HTML body for one message."""
+    """Subject, plain-text body and (autoescaped) HTML body for one message.
+
+    An edited template that fails (a typo in a placeholder) must not stop every e-mail of its
+    kind: the message goes out in the built-in wording, and the failure is logged.
+    """
     wording = wording_for(session, event)
+    try:
+        return _render(wording, values)
+    except TemplateError:
+        log.warning("the %s e-mail template failed; the default was used", event, exc_info=True)
+        return _render(DEFAULT_TEMPLATES[event], values)
+
+
+def _render(wording: EmailWording, values: dict[str, Any]) -> EmailWording:
     subject = " ".join(_TEXT.from_string(wording.subject).render(values).split())
     body_text = _TEXT.from_string(wording.body_text).render(values)
     body_html = _HTML.from_string(wording.body_html).render(values) if wording.body_html else None

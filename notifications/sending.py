@@ -161,7 +161,8 @@ def _send_batch(
                 session.commit()
                 connection = _connect(settings)
                 continue
-            except (OSError, smtplib.SMTPException) as error:
+            except (OSError, smtplib.SMTPException, ValueError) as error:
+                # ValueError: an address or header the e-mail library refuses (a stray newline)
                 _failed_attempt(message, str(error), summary, now)
             else:
                 message.status = "sent"

@@ -12,7 +12,9 @@ from flask import Flask
 
 from extensions import db
 from models import EmailTemplate, InvoiceEmailOptOut, OutboxMessage
+from models.notifications import EMAIL_EVENTS
 from notifications import switches
+from notifications.email_templates import DEFAULT_TEMPLATES
 from notifications.runner import run_notify
 from notifications.sending import MAX_ATTEMPTS, MailSettings, send_due_messages
 from tests.conftest import make_user
@@ -267,3 +269,32 @@ def test_money_in_emails_is_exact(app: Flask, mail_server: LoopbackSmtpServer) -
     run_notify_command(app)
 
     assert mail_server.inbox.subjects() == ["Invoice INV-1 for 1,234,567.89 GBP"]
+
+
+def test_every_email_event_has_a_built_in_wording() -> None:
+    assert set(DEFAULT_TEMPLATES) == set(EMAIL_EVENTS)
+
+
+def test_a_template_with_a_syntax_error_is_refused(login_as, panel) -> None:
+    login_as("super_admin")
+    response = panel.post(
+        "/admin/emailtemplate/new/",
+        {"event": "invoice_paid", "subject": "Paid {{ invoice.number", "body_text": "Thanks"},
+    )
+    assert "Template error on line 1" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(EmailTemplate.id))) == 0
+
+
+def test_a_template_that_fails_to_render_falls_back_to_the_default(
+    app: Flask, mail_server: LoopbackSmtpServer
+) -> None:
+    db.session.add(
+        EmailTemplate(event="invoice_issued", subject="{{ no_such_value }}", body_text="x")
+    )
+    switch_on(switches.INVOICE_ISSUED_EMAILS)
+    account = add_account("ACME", billing_email="billing@acme.test")
+    add_invoice(account, "INV-1", "100.00", issue_date=TODAY)
+
+    run_notify_command(app)
+
+    assert mail_server.inbox.subjects() == ["Invoice INV-1 for 100.00 GBP"]
