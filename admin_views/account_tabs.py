@@ -174,10 +174,12 @@ def list_tab(
 
 def tab_columns(view: RoleAwareModelView) -> list[tuple[str, str]]:
     """The entity list's columns, then the visible detail columns a list leaves out for width
-    (a note's body, an invoice's description): on the account page they are the point."""
+    (a note's body, an invoice's description): on the account page they are the point. The
+    account column is left out: every row is the page's account."""
     listed = list(view._list_columns)
     names = {name for name, _label in listed}
-    return listed + [(name, label) for name, label in view._details_columns if name not in names]
+    columns = listed + [(name, label) for name, label in view._details_columns if name not in names]
+    return [(name, label) for name, label in columns if name != "account"]
 
 
 def _sort_column(
