@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -83,6 +83,7 @@ def login() -> str | Response:
         if succeeded:
             user.last_login_at = utcnow()
             db.session.commit()
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME (8 hours)
             login_user(user)
             return redirect(safe_next_url(request.args.get("next")))
         db.session.commit()

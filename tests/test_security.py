@@ -72,7 +72,7 @@ def test_session_cookie_is_http_only_and_same_site(panel: Panel) -> None:
     make_user("admin", "ada@example.test")
     response = panel.login("ada@example.test")
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
 
 
 def test_production_mode_sets_the_secure_cookie_flag(monkeypatch) -> None:
