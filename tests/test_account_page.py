@@ -304,3 +304,14 @@ def test_hiding_finance_from_managers_hides_the_money_on_the_page(ledger, panel)
     assert panel.get(f"/admin/account/details/statement/?id={ledger.acme.id}").status_code == 403
     export = f"/admin/account/details/export/invoices/csv/?id={ledger.acme.id}"
     assert panel.get(export).status_code == 404
+
+
+def test_a_long_tab_is_paged(login_as, panel) -> None:
+    login_as("admin")
+    account = add_account("BUSY")
+    for number in range(25):
+        add_payment(account, f"P-{number:02d}", "1.00")
+    html = page_of(panel, account, tab="payments", page="1")
+    rows = tab_table(html, "payments")
+    assert "25 record(s)." in html and rows.count("/admin/payment/details/") == 5  # 20 + 5
+    assert "P-04" in rows and "P-05" not in rows  # newest first, as the payments list sorts
