@@ -9,7 +9,8 @@ draws pages and hands frames to the writers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -17,11 +18,13 @@ import sqlalchemy as sa
 from flask import Response, abort, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from extensions import db
 from models import Account, AccountGroup, User
 from models.accounts import ACCOUNT_TYPES
 from models.scoping import restrict_to_visible_rows
+from reports.actions import actions_per_manager
 from reports.aging import (
     BASES,
     TOTAL,
@@ -31,13 +34,36 @@ from reports.aging import (
     open_invoices_of_account,
     parse_bucket_edges,
 )
+from reports.collections import collections_per_manager
+from reports.credit import credit_control
 from reports.downloads import FORMATS, report_file
+from reports.pdf import pdf_cell
+from reports.period import PeriodParameters
 
 REPORT_ROLES = frozenset({"super_admin", "admin", "analyst", "manager"})
 ROWS_PER_PAGE = 200
 GROUPING_BY_PAGE = {"manager": "account-manager", "account": "account"}
 TITLES = {"manager": "Aging by account manager", "account": "Aging by account"}
 SEARCHED_COLUMNS = ("account_code", "account_name", "account_manager")
+DEFAULT_PERIOD_DAYS = 90
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    title: str
+    build: Callable[[Session, PeriodParameters], pd.DataFrame]
+    uses_period: bool = True
+
+
+PERIOD_REPORTS = {
+    "actions": PeriodReport("Follow-up actions per account manager", actions_per_manager),
+    "credit": PeriodReport(
+        "Credit control",
+        lambda session, parameters: credit_control(session, parameters.viewer, dt.date.today()),
+        uses_period=False,
+    ),
+    "collections": PeriodReport("Collections figures per account manager", collections_per_manager),
+}
 
 
 class ParameterError(ValueError):
@@ -70,6 +96,20 @@ def aging_parameters(args: Mapping[str, str], viewer: Any) -> AgingParameters:
         disputed_only=args.get("disputed_only") in {"1", "on", "true", "yes"},
         account_manager_id=_whole_number(args.get("manager"), "account manager"),
     )
+
+
+def period_parameters(args: Mapping[str, str], viewer: Any) -> PeriodParameters:
+    """A period from a query string; the last 90 days to today when left out."""
+    try:
+        end = dt.date.fromisoformat(args["end"]) if args.get("end") else dt.date.today()
+        default_start = end - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        start = dt.date.fromisoformat(args["start"]) if args.get("start") else default_start
+    except ValueError:
+        raise ParameterError("The period's dates must be dates (YYYY-MM-DD).") from None
+    try:
+        return PeriodParameters(start=start, end=end, viewer=viewer)
+    except ValueError as problem:
+        raise ParameterError(str(problem)) from None
 
 
 def _whole_number(text: str | None, what: str) -> int | None:
@@ -108,7 +148,9 @@ class ReportsView(BaseView):
 
     @expose("/")
     def index(self) -> str:
-        return self.render("reports/index.html", form=self._form_choices(), query={})
+        return self.render(
+            "reports/index.html", form=self._form_choices(), query={}, period_reports=PERIOD_REPORTS
+        )
 
     @expose("/aging/<page>")
     def aging(self, page: str) -> Any:
@@ -118,7 +160,7 @@ class ReportsView(BaseView):
         except ParameterError as problem:
             page_html = self.render(
                 "reports/index.html", form=self._form_choices(), query=request.args.to_dict(),
-                problem=str(problem),
+                problem=str(problem), period_reports=PERIOD_REPORTS,
             )  # fmt: skip
             return page_html, 400
         frame = aging_report(db.session, parameters, grouping)
@@ -193,6 +235,62 @@ class ReportsView(BaseView):
         frame = aging_report(db.session, parameters, grouping)
         png = aging_chart_png(frame, frame.columns[0], bucket_names(parameters.bucket_edges))
         return Response(png, mimetype="image/png")
+
+    @expose("/period/<report_name>")
+    def period_report(self, report_name: str) -> Any:
+        report = self._period_report(report_name)
+        try:
+            parameters = period_parameters(request.args, self._viewer())
+        except ParameterError as problem:
+            return self._period_page(report_name, report, None, None, str(problem)), 400
+        frame = report.build(db.session, parameters)
+        return self._period_page(report_name, report, parameters, frame)
+
+    @expose("/period/<report_name>/download/<file_format>")
+    def period_download(self, report_name: str, file_format: str) -> Response:
+        report = self._period_report(report_name)
+        if file_format not in FORMATS:
+            abort(404)
+        try:
+            parameters = period_parameters(request.args, self._viewer())
+        except ParameterError as problem:
+            return Response(str(problem), status=400, mimetype="text/plain")
+        frame = report.build(db.session, parameters)
+        description = parameters.description() if report.uses_period else "As of today."
+        written = report_file(
+            frame, file_format, title=report.title, slug=f"{report_name}-{parameters.end}",
+            description=description,
+        )  # fmt: skip
+        return Response(
+            written.content,
+            mimetype=written.mimetype,
+            headers={"Content-Disposition": f"attachment; filename={written.file_name}"},
+        )
+
+    def _period_report(self, report_name: str) -> PeriodReport:
+        if report_name not in PERIOD_REPORTS:
+            abort(404)
+        return PERIOD_REPORTS[report_name]
+
+    def _period_page(
+        self,
+        report_name: str,
+        report: PeriodReport,
+        parameters: PeriodParameters | None,
+        frame: pd.DataFrame | None,
+        problem: str | None = None,
+    ) -> str:
+        return self.render(
+            "reports/period.html",
+            report_name=report_name,
+            report=report,
+            parameters=parameters,
+            query=request.args.to_dict(),
+            columns=[] if frame is None else list(frame.columns),
+            rows=[] if frame is None else [values for _id, values in _records(frame)],
+            cell=pdf_cell,
+            problem=problem,
+        )
 
     @expose("/aging/account/<int:account_id>/invoices")
     def open_invoices(self, account_id: int) -> Any:

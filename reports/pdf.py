@@ -25,11 +25,11 @@ ROWS_WITHOUT_CHART = 34
 
 
 def pdf_cell(value: Any) -> str:
-    """A table cell's text: amounts with thousands separators and two decimals."""
+    """A table cell's text: decimals with thousands separators and their own places."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, Decimal):
-        return f"{value:,.2f}"
+        return f"{value:,f}"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.date):

@@ -28,11 +28,11 @@ TOTAL_FILL = PatternFill("solid", start_color="F2F2F2")
 
 
 def csv_cell(value: Any) -> Any:
-    """What a CSV cell holds: amounts with two decimals, text safe from formula evaluation."""
+    """What a CSV cell holds: decimals as computed (amounts have two places), safe text."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return f"{value:f}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.date):
