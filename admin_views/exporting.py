@@ -17,10 +17,11 @@ from flask import Response, flash, redirect, stream_with_context
 from werkzeug.utils import secure_filename
 
 from bulk_io import export_rows_of
-from bulk_io.exporting import export_expressions
+from bulk_io.exporting import export_expressions, with_custom_values
 from bulk_io.kinds import KIND_BY_MODEL
 from bulk_io.writing import XLSX_MIMETYPE, csv_chunks, file_chunks, xlsx_file
 from extensions import db
+from forms_config.custom_fields import key_of
 
 
 class StreamingExportMixin:
@@ -68,8 +69,10 @@ class StreamingExportMixin:
         if kind is not None:
             names = {name for name, _label in visible}
             columns = [c for c in kind.columns if c.rule_field in names or c.name == kind.key]
-            rows = export_rows_of(db.session, query.with_entities(*export_expressions(columns)))
-            return [column.name for column in columns], rows
+            custom_keys = [key for name, _label in visible if (key := key_of(name))]
+            selected = query.with_entities(*export_expressions(kind, columns, custom_keys))
+            rows = with_custom_values(export_rows_of(db.session, selected), custom_keys)
+            return [column.name for column in columns] + custom_keys, rows
         records = export_rows_of(db.session, query)
         rows = ([view.get_export_value(record, name) for name, _ in visible] for record in records)
         return [label for _name, label in visible], rows

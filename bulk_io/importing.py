@@ -25,6 +25,7 @@ from bulk_io.inserting import RowInserter
 from bulk_io.kinds import KINDS, Kind, importable_kinds
 from bulk_io.reading import FileProblem, open_table
 from bulk_io.validation import BatchResult, BatchValidator, RowError, header_errors
+from forms_config import custom_fields_for
 from models.audit import AuditEvent
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,8 @@ def run_import(
     report = ImportReport(kind_name, file_name or path.name, dry_run)
     try:
         with open_table(path) as table:
-            report.add_errors(header_errors(kind, table.header))
+            custom_keys = [d.key for d in custom_fields_for(kind.model.__name__)]
+            report.add_errors(header_errors(kind, table.header, custom_keys))
             if report.ok:
                 validator = BatchValidator(session, kind, table.header, actor)
                 inserter = RowInserter(session.connection(), kind.table, kind.fields)

@@ -70,7 +70,8 @@ class RowInserter:
     def _params(self, row: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         full = {**self.scalar_defaults, **row}
         for name, make_default in self.callable_defaults:
-            full[name] = make_default(None)
+            if name not in row:
+                full[name] = make_default(None)
         values = tuple(
             full[name] if process is None else process(full[name])
             for name, process in self.processors

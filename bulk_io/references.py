@@ -103,7 +103,7 @@ class ExistingRecords:
                 .scalar_subquery()
                 .label("invoice_account_id")
             )
-        self.columns = [model.id, model.version_id, *fields, *extra]  # type: ignore[attr-defined]
+        self.columns = [model.id, model.version_id, model.custom_fields, *fields, *extra]  # type: ignore[attr-defined]
 
     def by_key(self, keys: Collection[str]) -> tuple[dict[str, dict[str, Any]], set[str]]:
         """(visible records by key, as {field: value}; keys that exist outside the user's rows)."""

@@ -8,7 +8,7 @@ not assign (`auth.permissions.assignable_values`), then the model's own `cross_f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,8 @@ from auth.permissions import assignable_values
 from bulk_io.cells import CellError
 from bulk_io.kinds import Column, Kind
 from bulk_io.references import UNKNOWN_REASONS, ExistingRecords, Found, References
-from forms_config import rules_for
+from forms_config import custom_fields_for, rules_for
+from forms_config.custom_fields import CustomFieldDefinition
 from forms_config.rules import FieldRules
 from models.scoping import SCOPED_ROLES, HasRole
 
@@ -58,14 +59,19 @@ def role_field_rules(entity: str, role: str) -> FieldRules:
     return rules_for(entity, role)
 
 
-def header_errors(kind: Kind, header: Sequence[str]) -> list[RowError]:
-    """What is wrong with the header row as a whole (reported against row 1)."""
+def header_errors(
+    kind: Kind, header: Sequence[str], custom_keys: Collection[str] = ()
+) -> list[RowError]:
+    """What is wrong with the header row as a whole (reported against row 1).
+
+    Columns are the kind's own, plus the keys of the entity's custom fields.
+    """
     errors = []
-    expected = ", ".join(kind.header)
+    expected = ", ".join([*kind.header, *custom_keys])
     for position, name in enumerate(header, start=1):
         if not name:
             errors.append(RowError(1, "", "", f"Column {position} has no name in the header."))
-        elif name not in kind.by_name:
+        elif name not in kind.by_name and name not in custom_keys:
             reason = f"Unknown column for {kind.name}. The columns are: {expected}."
             errors.append(RowError(1, name, name, reason))
         elif header.index(name) != position - 1:
@@ -79,7 +85,7 @@ def header_errors(kind: Kind, header: Sequence[str]) -> list[RowError]:
 class ParsedRow:
     """One row after its cells are parsed and before it is checked against the database."""
 
-    __slots__ = ("blanks", "cells", "errors", "key", "number", "references", "values")
+    __slots__ = ("blanks", "cells", "custom", "errors", "key", "number", "references", "values")
 
     def __init__(self, number: int, cells: list[str]) -> None:
         self.number = number
@@ -90,6 +96,8 @@ class ParsedRow:
         self.blanks: list[Column] = []
         self.errors: list[RowError] = []
         self.key: str | None = None
+        self.custom: dict[str, Any] = {}
+        """Custom-field key -> stored value, for the custom-field columns of the file."""
 
 
 class BatchValidator:
@@ -99,12 +107,19 @@ class BatchValidator:
         self.kind = kind
         self.width = len(header)
         self.index_of = {name: index for index, name in enumerate(header)}
-        columns = [kind.by_name[name] for name in header]
         self.plan = [
             (index, column, column.parse, column.field, column.reference)
-            for index, column in enumerate(columns)
+            for index, name in enumerate(header)
+            if (column := kind.by_name.get(name)) is not None
         ]
         self.absent = [column for column in kind.columns if column.name not in self.index_of]
+        definitions = custom_fields_for(kind.model.__name__)
+        self.custom_plan: list[tuple[int, CustomFieldDefinition]] = [
+            (self.index_of[definition.key], definition)
+            for definition in definitions
+            if definition.key in self.index_of
+        ]
+        self.absent_custom = [d.key for d in definitions if d.key not in self.index_of]
         self.references = References(session, actor)
         self.existing = ExistingRecords(session, kind, actor)
         self.seen: dict[str, int] = {}
@@ -158,6 +173,17 @@ class BatchValidator:
             else:
                 row.references.append((column, value))
                 wanted[reference].add(value)
+        for index, definition in self.custom_plan:
+            cell = cells[index].strip() if index < width else ""
+            stored, problem = definition.parse_text(cell)
+            if problem:
+                reason = f"{definition.label} {problem}."
+                row.errors.append(RowError(number, definition.key, cell, reason))
+            elif stored is None and definition.key in self.role_required:
+                reason = "Required for your role (Configure Forms): a value is needed."
+                row.errors.append(RowError(number, definition.key, "", reason))
+            else:
+                row.custom[definition.key] = stored
         row.key = row.values.get(self.kind.key)
         return row
 
@@ -203,6 +229,9 @@ class BatchValidator:
                 values[column.field] = None
             elif record is None:
                 values[column.field] = column.default
+        if row.custom:
+            stored = dict(record["custom_fields"] or {}) if record is not None else {}
+            values["custom_fields"] = stored | row.custom
         if record is None:
             self._complete_new(number, values, found, errors)
         if self.assignable:
@@ -218,14 +247,15 @@ class BatchValidator:
             result.creates.append(values)
             result.create_rows.append(number)
             if self.samples_left["create"] and self._take_sample("create"):
-                shown = [column.name for _index, column, *_how in self.plan]
+                shown = [column.name for _index, column, *_how in self.plan] + list(row.custom)
                 result.sample_creates.append((number, self._cells_of(cells, shown)))
         else:
             changes = {name: value for name, value in values.items() if record[name] != value}
             if changes:
                 result.updates.append((number, record["id"], changes))
                 if self._take_sample("update"):
-                    shown = [self.column_by_field[name].name for name in changes]
+                    named = [self.column_by_field.get(name) for name in changes]
+                    shown = [column.name for column in named if column] + list(row.custom)
                     result.sample_updates.append((number, self._cells_of(cells, shown)))
             else:
                 result.unchanged += 1
@@ -243,13 +273,17 @@ class BatchValidator:
         self, number: int, values: dict[str, Any], found: dict[str, Found], errors: list[RowError]
     ) -> None:
         entity = self.kind.model.__name__.lower()
+        missing = []
         for column in self.absent:
             if column.required or column.rule_field in self.role_required:
-                why = "" if column.required else " (required for your role by Configure Forms)"
-                reason = f"Missing required column{why}: a new {entity} needs {column.name}."
-                errors.append(RowError(number, column.name, "", reason))
+                missing.append((column.name, column.required))
             else:
                 values[column.field] = column.default
+        missing += [(key, False) for key in self.absent_custom if key in self.role_required]
+        for name, required in missing:
+            why = "" if required else " (required for your role by Configure Forms)"
+            reason = f"Missing required column{why}: a new {entity} needs {name}."
+            errors.append(RowError(number, name, "", reason))
         if self.kind.complete_new is not None:
             self.kind.complete_new(values, found)
         if (
@@ -291,9 +325,14 @@ class BatchValidator:
     ) -> list[RowError]:
         """Hidden and read-only fields keep their value: a file may repeat it, never change it."""
         errors = []
+        stored = (record or {}).get("custom_fields") or {}
+        for key in values.get("custom_fields", {}):
+            if key in self.not_writable and values["custom_fields"][key] != stored.get(key):
+                reason = "Read-only for your role (Configure Forms): this value cannot be changed."
+                errors.append(RowError(number, key, self._cell(cells, key), reason))
         for name, value in values.items():
-            column = self.column_by_field[name]
-            if column.rule_field not in self.not_writable:
+            column = self.column_by_field.get(name)
+            if column is None or column.rule_field not in self.not_writable:
                 continue
             unchanged = value in (None, column.default) if record is None else record[name] == value
             if not unchanged:

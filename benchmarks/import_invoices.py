@@ -1,0 +1,190 @@
+"""Benchmark: import invoices from CSV with full validation, against pandas' raw `to_sql`.
+
+    python benchmarks/import_invoices.py [--rows 1000000] [--accounts 100000] [--workdir DIR]
+
+Makes a scratch SQLite database (schema by the migrations, plus the accounts the invoices refer
+to) and an invoices CSV in `--workdir`, then times, each in its own process so peak memory is
+its own:
+- `flask import invoices` as the app runs it (`bulk_io.run_import`: parse, validate every cell,
+  resolve account codes, check keys and the model's rules, insert in one transaction);
+- `pandas.read_csv` + `DataFrame.to_sql` of the same file into an empty table: the raw insert
+  limit, with no validation at all;
+- for reference, `sqlite3.executemany` of the same rows, codes swapped for ids, into the real
+  `invoices` table: what its four indexes, foreign key and CHECK constraints cost by themselves.
+All write to SQLite with the app's pragmas (WAL, synchronous=NORMAL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import multiprocessing
+import random
+import resource
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+HEADER = ["number", "account_code", "issue_date", "due_date", "amount", "currency", "status",
+          "disputed", "description"]  # fmt: skip
+
+
+def make_data(workdir: Path, rows: int, accounts: int) -> tuple[Path, Path]:
+    """A migrated SQLite database holding `accounts` accounts, and an invoices CSV of `rows`."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from app import MIGRATIONS_DIR, create_app
+    from extensions import db
+    from models import Account
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = workdir / "bench.db"
+    for stale in workdir.glob("bench.db*"):
+        stale.unlink()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "TESTING": True})
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        db.session.execute(
+            sa.insert(Account.__table__),
+            [{"code": f"ACC{n:06}", "name": f"Account {n}"} for n in range(accounts)],
+        )
+        db.session.commit()
+
+    source = workdir / f"invoices-{rows}.csv"
+    rng = random.Random(2026)
+    start = dt.date(2025, 1, 1)
+    with source.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        for n in range(rows):
+            issued = start + dt.timedelta(days=rng.randrange(365))
+            writer.writerow([
+                f"INV{n:08}", f"ACC{rng.randrange(accounts):06}", issued.isoformat(),
+                (issued + dt.timedelta(days=30)).isoformat(),
+                f"{rng.randrange(100, 500_000) / 100:.2f}", "GBP", "issued",
+                "true" if rng.random() < 0.05 else "false", f"Training course {n % 997}",
+            ])  # fmt: skip
+    return database, source
+
+
+def time_import(database: Path, source: Path, results: Any) -> None:
+    from app import create_app
+    from bulk_io import SystemActor, run_import
+    from extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "TESTING": True})
+    with app.app_context():
+        started = time.perf_counter()
+        report = run_import(db.session, "invoices", source, SystemActor())
+        elapsed = time.perf_counter() - started
+    assert report.ok and report.created == report.rows, report.summary()
+    results.put(("import", report.rows, elapsed, _peak_mb()))
+
+
+def time_to_sql(source: Path, results: Any) -> None:
+    import pandas as pd
+    import sqlalchemy as sa
+
+    target = source.with_name("to_sql.db")
+    for stale in source.parent.glob("to_sql.db*"):
+        stale.unlink()
+    engine = sa.create_engine(f"sqlite:///{target}")
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(connection: Any, _record: Any) -> None:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+
+    started = time.perf_counter()
+    frame = pd.read_csv(source)
+    read = time.perf_counter() - started
+    frame.to_sql("invoices", engine, index=False)
+    elapsed = time.perf_counter() - started
+    results.put(("to_sql", len(frame), elapsed, _peak_mb(), read))
+
+
+def time_raw_insert(database: Path, source: Path, results: Any) -> None:
+    target = database.with_name("raw.db")
+    _copy_database(database, target)
+    connection = sqlite3.connect(target)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+        connection.execute(f"PRAGMA {pragma}")
+    started = time.perf_counter()
+    account_ids = dict(connection.execute("SELECT code, id FROM accounts"))
+    with source.open(encoding="utf-8", newline="") as rows:
+        reader = csv.reader(rows)
+        next(reader)
+        params = [
+            (number, account_ids[code], issued, due, float(amount), currency, status,
+             disputed == "true", description, "{}", 1)
+            for number, code, issued, due, amount, currency, status, disputed, description in reader
+        ]  # fmt: skip
+    connection.executemany(
+        "INSERT INTO invoices (number, account_id, issue_date, due_date, amount, currency, status,"
+        " disputed, description, custom_fields, version_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        params,
+    )
+    connection.commit()
+    results.put(("raw", len(params), time.perf_counter() - started, _peak_mb()))
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """SQLite's backup API: a plain file copy would miss what is still in the WAL file."""
+    for stale in target.parent.glob(f"{target.name}*"):
+        stale.unlink()
+    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
+        original.backup(copy)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _in_own_process(target: Any, *args: Any) -> tuple[Any, ...]:
+    results: Any = multiprocessing.Queue()
+    process = multiprocessing.Process(target=target, args=(*args, results))
+    process.start()
+    process.join()
+    if process.exitcode:
+        raise SystemExit(f"{target.__name__} failed (exit status {process.exitcode})")
+    return results.get()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/accounts-desk-bench-imports"))
+    options = parser.parse_args()
+
+    started = time.perf_counter()
+    database, source = make_data(options.workdir, options.rows, options.accounts)
+    size_mb = source.stat().st_size / 1e6
+    print(f"data: {options.rows:,} invoices ({size_mb:.0f} MB CSV), {options.accounts:,} accounts,"
+          f" made in {time.perf_counter() - started:.1f} s")  # fmt: skip
+
+    pristine = database.with_name("pristine.db")
+    _copy_database(database, pristine)
+    _name, raw_rows, raw_s, raw_mb = _in_own_process(time_raw_insert, pristine, source)
+    _name, rows, import_s, import_mb = _in_own_process(time_import, database, source)
+    _name, frame_rows, to_sql_s, to_sql_mb, read_s = _in_own_process(time_to_sql, source)
+    print(f"{'':34}{'seconds':>9}{'rows/s':>11}{'peak MB':>9}")
+    print(f"{'flask import (full validation)':34}{import_s:9.1f}{rows / import_s:11,.0f}"
+          f"{import_mb:9.0f}")  # fmt: skip
+    print(f"{'pandas read_csv + to_sql':34}{to_sql_s:9.1f}{frame_rows / to_sql_s:11,.0f}"
+          f"{to_sql_mb:9.0f}   (read_csv alone {read_s:.1f} s)")  # fmt: skip
+    print(f"{'sqlite3 executemany, real schema':34}{raw_s:9.1f}{raw_rows / raw_s:11,.0f}"
+          f"{raw_mb:9.0f}")  # fmt: skip
+    print(f"import / to_sql time: {import_s / to_sql_s:.2f}x (goal: within 3x); "
+          f"import / raw insert into the real schema: {import_s / raw_s:.2f}x")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
