@@ -44,6 +44,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if not app.debug and not (test_config or {}).get("TESTING"):
+        app.config["SESSION_COOKIE_SECURE"] = True  # production is served over HTTPS only
     if test_config:
         app.config.from_mapping(test_config)
     _require_secret_key(app)
@@ -74,8 +76,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _require_secret_key(app: Flask) -> None:
     """Serving needs a real secret; maintenance commands sign nothing and may run without one."""
-    if not (app.debug or app.testing):
-        app.config["SESSION_COOKIE_SECURE"] = True  # production is served over HTTPS only
     if app.config.get("SECRET_KEY"):
         return
     if app.debug or app.testing or not _is_serving():

@@ -3,7 +3,8 @@
     python benchmarks/load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench \
                               [--users 50] [--seconds 60] [--workers 4]
 
-It starts `gunicorn -w WORKERS "app:create_app()"` on 127.0.0.1 (a free port), logs each
+It starts gunicorn with WORKERS workers on 127.0.0.1 (a free port; plain HTTP on loopback, so
+the session cookie is not marked Secure), logs each
 simulated user in as an admin, and for `--seconds` each user loops: open the invoice list (a
 sorted page or a search), open an account, and one time in four edit one of ten shared accounts
 (open the edit form, post a change with the version it loaded). Every edit ends saved (302) or
@@ -171,7 +172,7 @@ def main() -> None:
     environment = {**os.environ, "DATABASE_URL": options.database_url, "SECRET_KEY": "load-test"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(options.workers), "--threads", "4",
-         "-b", f"127.0.0.1:{port}", "app:create_app()"],
+         "-b", f"127.0.0.1:{port}", "app:create_app({'SESSION_COOKIE_SECURE': False})"],
         cwd=PROJECT_ROOT, env=environment, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
