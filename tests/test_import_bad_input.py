@@ -142,13 +142,15 @@ def test_a_file_that_is_not_a_workbook_but_looks_like_one_is_refused(app, tmp_pa
 def test_a_failure_late_in_a_large_file_leaves_the_database_exactly_as_it_was(app, tmp_path):
     """Earlier batches were written inside the transaction; the bad last row rolls them back."""
     add_account("ACME")
-    rows = [f"INV-{n},ACME,2026-01-01,,{n % 500 + 1}.25,,,," for n in range(12_000)]
+    rows = [f"INV-{n},ACME,2026-01-01,,{n % 500 + 1}.25,,,,Course" for n in range(25_000)]
     rows.append("INV-LAST,ACME,2026-01-01,,12.345,,,,")
     before = table_dump()
 
     content = "\n".join([INVOICE_HEADER, *rows]).encode()
+    assert len(content) > 1024 * 1024  # large enough for the progress bar
     result = import_bytes(app, tmp_path, "invoices", content)
 
     assert result.exit_code == 1
-    assert "Row 12002, column amount (value '12.345'): More than 2 decimals" in result.output
+    assert "Importing file.csv" in result.output
+    assert "Row 25002, column amount (value '12.345'): More than 2 decimals" in result.output
     assert table_dump() == before
