@@ -14,8 +14,13 @@ One job per module:
   importing user's rows;
 - `validation`: checking rows batch by batch into planned creates and updates, or row errors;
 - `importing`: the all-or-nothing run (one transaction, written in batches) and its audit event;
+- `inserting`: the fast INSERT path (the driver's executemany, SQLAlchemy's processing kept);
 - `writing`: streaming CSV and XLSX writers, formula-safe;
-- `exporting`: the rows of a kind, scoped to the user, streamed from the database.
+- `exporting`: the rows of a kind, scoped to the user, streamed from the database;
+- `command_line`: the `flask import` and `flask export` commands.
+
+Custom fields are columns named by their key; per-role field rules come from `forms_config`
+through one function, `validation.role_field_rules`.
 """
 
 from bulk_io.exporting import export_kind, export_rows_of

@@ -1,10 +1,10 @@
 """One import, all or nothing: validate and write batch by batch inside a single transaction.
 
 The file is read once. While no row has failed, each validated batch is written straight away
-(one multi-row INSERT, and one UPDATE per set of changed columns); once a row fails, writing stops
-but checking goes on, so the report lists every bad row; at the end the transaction is committed
-only if the whole file was good and this is not a dry run. A failed import therefore leaves the
-tables exactly as they were, and a 1,000,000-row file is never held in memory.
+(one INSERT executemany, one UPDATE executemany per set of changed columns); once a row fails,
+writing stops but checking goes on, so the report lists every bad row; at the end the transaction
+is committed only if the whole file was good and this is not a dry run. A failed import
+therefore leaves the tables exactly as they were, and a 1,000,000-row file is never held in memory.
 On SQLite the write lock is held for the length of the import; other writers wait (busy timeout).
 """
 
