@@ -13,6 +13,10 @@ from extensions import db
 from models import (
     Account,
     AccountGroup,
+    Award,
+    Booking,
+    Course,
+    CourseDate,
     CreditNote,
     FollowUpAction,
     Invoice,
@@ -65,6 +69,7 @@ def seed_demo_data(account_count: int, seed: int = 2026) -> bool:
         _demo_people(rng, account, index)
         _demo_ledger(rng, account, index, today)
         _demo_activity(rng, account, managers, today)
+    _demo_training(rng, today)
     db.session.commit()
     return True
 
@@ -181,3 +186,42 @@ def _demo_activity(
                 due_date=today + dt.timedelta(days=rng.randint(-10, 14)),
             )
         )
+
+
+DEMO_COURSES = (
+    ("FA", "First aid at work", 3),
+    ("FS", "Fire safety", 1),
+    ("MH", "Mental health", 2),
+)
+"""Code, title and how many years an award stays valid."""
+
+
+def _demo_training(rng: random.Random, today: dt.date) -> None:
+    """A small catalogue with upcoming dates, and awards (some expired or expiring) for the
+    first employees, some of whom are booked to renew."""
+    db.session.flush()
+    people = db.session.scalars(
+        sa.select(User)
+        .where(User.role == "individual", User.account_id.is_not(None))
+        .order_by(User.id)
+        .limit(9)
+    ).all()
+    for code, title, years in DEMO_COURSES:
+        course = Course(code=code, title=title)
+        dates = [
+            CourseDate(course=course, start_date=today + dt.timedelta(days=days),
+                       end_date=today + dt.timedelta(days=days + 1), capacity=12,
+                       venue=rng.choice(("Leeds", "Bristol", "Online")), price=Decimal("395.00"))
+            for days in (21, 63)
+        ]  # fmt: skip
+        db.session.add_all(dates)
+        for person in people:
+            achieved = today - dt.timedelta(days=rng.randint(30, 365 * years + 60))
+            expires = achieved + dt.timedelta(days=365 * years)
+            db.session.add(
+                Award(user=person, course=course, achieved_on=achieved, expires_on=expires)
+            )
+            if expires < today + dt.timedelta(days=60) and rng.random() < 0.5:
+                db.session.add(
+                    Booking(course_date=dates[0], account=person.account, delegate=person)
+                )
