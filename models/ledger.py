@@ -18,14 +18,17 @@ from models.base import Money
 from models.billing import CreditNote, Invoice, Payment
 
 
-def applied_per_invoice() -> sa.Subquery:
-    """invoice_id -> the sum of payments and credit notes applied to it."""
-    applied = sa.union_all(
-        sa.select(Payment.invoice_id, Payment.amount).where(Payment.invoice_id.is_not(None)),
-        sa.select(CreditNote.invoice_id, CreditNote.amount).where(
-            CreditNote.invoice_id.is_not(None)
-        ),
-    ).subquery()
+def applied_per_invoice(account_ids: sa.Select[Any] | None = None) -> sa.Subquery:
+    """invoice_id -> the sum of payments and credit notes applied to it; given `account_ids`,
+    for those accounts' invoices only (read through the indexed `account_id`)."""
+    payments = sa.select(Payment.invoice_id, Payment.amount).where(Payment.invoice_id.is_not(None))
+    credits = sa.select(CreditNote.invoice_id, CreditNote.amount).where(
+        CreditNote.invoice_id.is_not(None)
+    )
+    if account_ids is not None:
+        payments = payments.where(Payment.account_id.in_(account_ids))
+        credits = credits.where(CreditNote.account_id.in_(account_ids))
+    applied = sa.union_all(payments, credits).subquery()
     return (
         sa.select(applied.c.invoice_id, sa.func.sum(applied.c.amount).label("applied"))
         .group_by(applied.c.invoice_id)
@@ -38,7 +41,7 @@ def account_figures(accounts: sa.Select[Any], today: dt.date) -> sa.Select[Any]:
     open invoice count and credit-limit use in %.
     """
     scoped = accounts.subquery()
-    applied = applied_per_invoice()
+    applied = applied_per_invoice(sa.select(scoped.c.id))
     open_amount = Invoice.amount - sa.func.coalesce(applied.c.applied, 0)
     open_invoices = (
         sa.select(Invoice.account_id, Invoice.due_date, open_amount.label("open_amount"))
@@ -87,7 +90,7 @@ def receivables_per_account(accounts: sa.Select[Any]) -> sa.Select[Any]:
     `total_due - balance`: money received and credit granted that settles no open invoice.
     """
     account_ids = sa.select(accounts.subquery().c.id)
-    applied = applied_per_invoice()
+    applied = applied_per_invoice(account_ids)
     open_amount = Invoice.amount - sa.func.coalesce(applied.c.applied, 0)
     ledger = sa.union_all(
         sa.select(
