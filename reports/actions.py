@@ -32,11 +32,12 @@ def actions_per_manager(session: Session, parameters: PeriodParameters) -> pd.Da
     start, end = parameters.start, parameters.end
     overdue_before = min(end, dt.date.today())
     after_end = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    manager = sa.func.coalesce(User.email, UNASSIGNED)  # one bind, so GROUP BY matches SELECT
     is_open = FollowUpAction.status == "open"
     due_in_period = FollowUpAction.due_date.between(start, end)
     statement = (
         sa.select(
-            sa.func.coalesce(User.email, UNASSIGNED).label("account_manager"),
+            manager.label("account_manager"),
             _count(due_in_period).label("due"),
             _count(due_in_period & is_open).label("open"),
             _count(is_open & (FollowUpAction.due_date < overdue_before)).label("overdue"),
@@ -48,8 +49,8 @@ def actions_per_manager(session: Session, parameters: PeriodParameters) -> pd.Da
         )
         .join(Account, Account.id == FollowUpAction.account_id)
         .outerjoin(User, User.id == Account.account_manager_id)
-        .group_by(sa.func.coalesce(User.email, UNASSIGNED))
-        .order_by(sa.func.coalesce(User.email, UNASSIGNED))
+        .group_by(manager)
+        .order_by(manager)
     )
     scoped = restrict_to_visible_rows(statement, FollowUpAction, parameters.viewer)
     counts = frame_of(session, scoped)
