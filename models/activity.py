@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.base import CustomFieldValues, PanelModel, Versioned, utcnow
+from models.billing import invoice_must_belong_to_account
 
 if TYPE_CHECKING:
     from models.accounts import Account
@@ -92,7 +93,4 @@ class FollowUpAction(Versioned, PanelModel, db.Model):
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
-        invoice, account = values.get("invoice"), values.get("account")
-        if invoice is not None and account is not None and invoice.account_id != account.id:
-            return {"invoice": "This invoice belongs to another account."}
-        return {}
+        return invoice_must_belong_to_account(values)

@@ -29,7 +29,8 @@ def _amount_must_be_positive(values: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-def _invoice_must_belong_to_account(values: dict[str, Any]) -> dict[str, str]:
+def invoice_must_belong_to_account(values: dict[str, Any]) -> dict[str, str]:
+    """A payment, credit note or action on an invoice must be on that invoice's account."""
     invoice, account = values.get("invoice"), values.get("account")
     if invoice is not None and account is not None and invoice.account_id != account.id:
         return {"invoice": "This invoice belongs to another account."}
@@ -120,7 +121,7 @@ class Payment(Versioned, PanelModel, db.Model):
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
-        return _amount_must_be_positive(values) | _invoice_must_belong_to_account(values)
+        return _amount_must_be_positive(values) | invoice_must_belong_to_account(values)
 
 
 class CreditNote(Versioned, PanelModel, db.Model):
@@ -154,7 +155,7 @@ class CreditNote(Versioned, PanelModel, db.Model):
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
-        return _amount_must_be_positive(values) | _invoice_must_belong_to_account(values)
+        return _amount_must_be_positive(values) | invoice_must_belong_to_account(values)
 
 
 def _sum_of(amount_column: Any, *where: Any) -> sa.ScalarSelect[Decimal]:
