@@ -176,8 +176,8 @@ def detect_credit_limit_crossings(session: Any) -> int:
     return alerts
 
 
-def _record_crossing(session: Any, account_id: int, seen_crossings: int, new_state: bool) -> int:
-    if new_state:
+def _record_crossing(session: Any, account_id: int, seen_crossings: int, first_seen: bool) -> int:
+    if first_seen:  # no alert state row yet: create it, unless a concurrent run just did
         insert_unless_exists(
             session,
             CreditLimitState,
