@@ -15,6 +15,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.form import BaseForm
+from flask_admin.model.template import BaseListRowAction, EndpointLinkRowAction
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.utils import secure_filename
@@ -26,7 +27,7 @@ from admin_views.generic import (
     ScopedAjaxModelLoader,
     _record_id,
 )
-from auth.permissions import EXPORT, VIEW, allowed_operations
+from auth.permissions import CREATE, EXPORT, VIEW, allowed_operations
 from bulk_io.writing import XLSX_MIMETYPE, csv_chunks, file_chunks, xlsx_file
 from extensions import db
 from models.audit import changed_values
@@ -48,6 +49,9 @@ MANAGER_HIDDEN_BOOKING_FIELDS = frozenset({"status", "invoice"})
 """Managers book places; admins decide their status and invoice them."""
 MANAGER_FIXED_AFTER_BOOKING = frozenset({"course_date", "account"})
 """A booked place moves by cancelling and booking again; only the delegate is named later."""
+BOOK_A_PLACE = EndpointLinkRowAction(
+    "fa fa-user-plus", "booking.create_view", title="Book a place", id_arg="course_date"
+)
 
 
 class BookingRulesOnFormMixin:
@@ -111,6 +115,14 @@ class BookingView(BookingRulesOnFormMixin, RoleAwareModelView):
             readonly |= MANAGER_FIXED_AFTER_BOOKING
         return readonly
 
+    def create_form(self, obj: Any = None) -> BaseForm:
+        """Opened from a course date's "Book a place", the form starts on that date."""
+        form = super().create_form(obj)
+        wanted = request.args.get("course_date")
+        if request.method == "GET" and wanted and "course_date" in form:
+            form.course_date.data = self._form_ajax_refs["course_date"].get_one(wanted)
+        return form
+
     def build_new_instance(self) -> Any:
         booking = super().build_new_instance()
         booking.booked_by_id = current_user.id
@@ -173,6 +185,12 @@ class CourseDateView(BookingRulesOnFormMixin, RoleAwareModelView):
     """Course dates, soonest first; managers browse only the dates still to come."""
 
     column_default_sort = ("start_date", False)
+
+    def get_list_row_actions(self) -> list[BaseListRowAction]:
+        actions = super().get_list_row_actions()
+        if CREATE in allowed_operations("Booking", "Training", current_user.role):
+            actions.append(BOOK_A_PLACE)
+        return actions
 
     def get_query(self) -> Any:
         return self._upcoming_for_managers(super().get_query())

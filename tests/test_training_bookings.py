@@ -368,3 +368,13 @@ def test_two_managers_booking_the_last_place_at_once_get_one_booking(
     refusal = next(r for r in responses if r.status_code == 200).get_data(as_text=True)
     assert "is full: all 1 places are booked" in refusal
     assert places_held(course_date) == 1
+
+
+def test_a_manager_books_from_the_course_dates_list(team, app, panel: Panel) -> None:
+    listing = panel.get("/admin/coursedate/").get_data(as_text=True)
+    link = f"/admin/booking/new/?course_date={team['date'].id}"
+    assert link in listing
+    form = panel.get(link).get_data(as_text=True)
+    assert f'name="course_date" type="hidden" value="{team["date"].id}"' in form
+    analyst = panel_for(app, "analyst", "ana@example.test")
+    assert "/admin/booking/new/" not in analyst.get("/admin/coursedate/").get_data(as_text=True)
