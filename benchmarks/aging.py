@@ -36,6 +36,10 @@ DAYS_PAST_DUE = {
     "sqlite": "CAST(julianday(:as_of) - julianday(i.due_date) AS INTEGER)",
     "postgresql": "(CAST(:as_of AS date) - i.due_date)",
 }
+ISSUED_BY_DATE = {  # the report's SQLite hint (see `reports.aging.mostly_true`), for a fair race
+    "sqlite": "likelihood(i.issue_date <= :as_of, 0.9)",
+    "postgresql": "i.issue_date <= :as_of",
+}
 HAND_WRITTEN_AGING = """
 WITH applied AS (
     SELECT invoice_id, SUM(cents) AS cents FROM (
@@ -52,7 +56,7 @@ WITH applied AS (
     FROM invoices i
     JOIN accounts a ON a.id = i.account_id
     LEFT JOIN applied ap ON ap.invoice_id = i.id
-    WHERE i.issue_date <= :as_of AND i.status NOT IN ('draft', 'void')
+    WHERE {issued_by} AND i.status NOT IN ('draft', 'void')
 ), figures AS (
     SELECT manager_id, currency,
         CASE WHEN open_cents > 0 AND days <= 0 THEN open_cents ELSE 0 END AS current,
@@ -81,8 +85,9 @@ GROUP BY u.email, f.currency ORDER BY u.email, f.currency
 """
 
 
-def time_command_line(database_url: str, as_of: dt.date) -> tuple[float, float, int]:
-    """Seconds and peak MB of `flask report aging` in its own process, and the CSV's lines."""
+def time_command_line(database_url: str, as_of: dt.date) -> tuple[float, float, float, int]:
+    """Wall and CPU seconds and peak MB of `flask report aging` in its own process, and the
+    CSV's lines."""
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder) / "aging.csv"
         command = [sys.executable, "-m", "flask", "--app", "app", "report", "aging",
@@ -95,11 +100,12 @@ def time_command_line(database_url: str, as_of: dt.date) -> tuple[float, float, 
         if status != 0:
             raise SystemExit(f"the command failed with status {status}")
         lines = len(output.read_text().splitlines())
-    return elapsed, usage.ru_maxrss / 1024, lines
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, lines
 
 
 def time_hand_written(engine: sa.Engine, as_of: dt.date) -> tuple[float, float, list[tuple]]:
-    sql = HAND_WRITTEN_AGING.format(days=DAYS_PAST_DUE[engine.dialect.name])
+    dialect = engine.dialect.name
+    sql = HAND_WRITTEN_AGING.format(days=DAYS_PAST_DUE[dialect], issued_by=ISSUED_BY_DATE[dialect])
     started, cpu = time.perf_counter(), time.process_time()
     with engine.connect() as connection:
         rows = connection.execute(sa.text(sql), {"as_of": as_of.isoformat()}).all()
@@ -163,11 +169,12 @@ def main() -> None:
     hand_runs = [time_hand_written(engine, options.as_of) for _ in range(options.repeat)]
     check_same_figures(report_runs[0][2], hand_runs[0][2])
 
-    command_s, command_mb, lines = min(command_runs)
+    command_s, command_cpu, command_mb, lines = min(command_runs)
     report_s, report_cpu, _frame = min(report_runs, key=lambda run: run[0])
     hand_s, hand_cpu, _rows = min(hand_runs, key=lambda run: run[0])
     print(f"{'':44}{'wall s':>8}{'cpu s':>8}{'peak MB':>9}")
-    print(f"{'flask report aging (end to end, CSV)':44}{command_s:8.2f}{'':>8}{command_mb:9.0f}")
+    print(f"{'flask report aging (end to end, CSV)':44}{command_s:8.2f}{command_cpu:8.2f}"
+          f"{command_mb:9.0f}")  # fmt: skip
     print(f"{'aging_report() alone':44}{report_s:8.2f}{report_cpu:8.2f}")
     print(f"{'hand-written SQL GROUP BY':44}{hand_s:8.2f}{hand_cpu:8.2f}")
     print(f"report / hand-written SQL: {report_s / hand_s:.2f}x; "
