@@ -39,7 +39,7 @@ def pdf_cell(value: Any) -> str:
 
 def rows_that_fit(frame: pd.DataFrame, room: int) -> tuple[pd.DataFrame, int]:
     """The first rows and every TOTAL row within `room` rows, and how many rows were left out."""
-    is_total = frame.iloc[:, 0].astype(str) == TOTAL if len(frame.columns) else []
+    is_total = frame.iloc[:, 0].astype(str) == TOTAL
     totals, rows = frame[is_total], frame[~is_total]
     kept = rows.head(max(0, room - len(totals)))
     return pd.concat([kept, totals]), len(rows) - len(kept)
