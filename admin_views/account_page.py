@@ -32,6 +32,7 @@ from admin_views.account_tabs import (
     account_code_filter,
     export_table,
     list_tab,
+    searchable_text,
 )
 from admin_views.generic import STALE_EDIT_MESSAGE, RoleAwareModelView, _record_id
 from bulk_io.writing import XLSX_MIMETYPE, csv_chunks, file_chunks, xlsx_file
@@ -161,7 +162,7 @@ class AccountPageMixin:
         invoice_view = self.view_for(Invoice)
         money_visible = invoice_view is not None and invoice_view.is_accessible()
         hidden = view.field_rules().hidden
-        search_text = (request.args.get("q") or "").strip()
+        search_text = searchable_text(request.args.get("q"))
         today = dt.date.today()
         return view.render(
             self.details_template,

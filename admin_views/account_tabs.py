@@ -72,7 +72,7 @@ class ListArguments:
         return cls(
             sort=_whole_number(args.get("sort")),
             desc=args.get("desc") == "1",
-            search=(args.get("search") or "").strip(),
+            search=searchable_text(args.get("search")),
             page=max(_whole_number(args.get("page")) or 0, 0),
         )
 
@@ -94,6 +94,11 @@ class TabListing:
     @property
     def pages(self) -> int:
         return max(math.ceil(self.total / TAB_PAGE_SIZE), 1)
+
+
+def searchable_text(text: str | None) -> str:
+    """Search text as typed, trimmed, without NUL characters (PostgreSQL refuses them)."""
+    return (text or "").replace("\x00", "").strip()
 
 
 def _whole_number(text: str | None) -> int | None:
