@@ -1,5 +1,6 @@
 """The data model (ARCHITECTURE §3). Importing this package registers every model with the app."""
 
+from models import search_indexes  # noqa: F401  (declares the search indexes on the tables)
 from models.accounts import Account, AccountGroup, ManagerAccess
 from models.activity import FollowUpAction, Note
 from models.audit import AuditEvent, LoginEvent
@@ -7,7 +8,6 @@ from models.billing import CreditNote, Invoice, Payment
 from models.config import ConfigStamp, CustomField, FormFieldRule, Setting
 from models.notifications import CreditRequest, EmailTemplate, InvoiceEmailOptOut, OutboxMessage
 from models.people import User
-from models import search_indexes  # noqa: F401  (declares the search indexes on the tables)
 from models.training import Award, Booking, Course, CourseDate
 
 __all__ = [
