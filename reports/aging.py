@@ -5,6 +5,11 @@ The database does the per-invoice work: each invoice's open amount as of D in in
 (manager or account, currency, due or issue date). pandas then turns dates into days past due,
 puts them in buckets with `pd.cut`, pivots the buckets into columns and adds the TOTAL rows.
 Money stays in integer cents until the finished frame, whose amounts are `Decimal` with two places.
+
+Where §7 is silent: payments and credit notes record no currency, so unapplied ones count as
+account credit in the default currency (GBP); an overpayment's excess keeps its invoice's
+currency. Money applied to an invoice that does not count (draft, void, or issued after D) is
+in neither the buckets nor the unapplied credit, as §7 defines unapplied credit.
 """
 
 from __future__ import annotations
