@@ -235,3 +235,16 @@ def cents_of(text: str) -> int:
     whole, _, fraction = text.lstrip("-").partition(".")
     value = int(whole) * 100 + int(fraction)
     return -value if text.startswith("-") else value
+
+
+def test_account_credit_is_in_the_default_currency_and_money_on_void_invoices_is_not(app) -> None:
+    account = add_account("A1")
+    owed(10, "50.00", account, "I-EUR", currency="EUR")
+    owed(10, "70.00", account, "VOID", status="void")
+    add_payment(account, "P-VOID", "70.00", invoice=account_invoice("VOID"), payment_date=AS_OF)
+    add_payment(account, "P-CASH", "5.00", payment_date=AS_OF)
+    rows = [row for row in aging_rows(app) if row["account_manager"] != "TOTAL"]
+    assert [(r["currency"], r["total"], r["unapplied_credit"], r["net_total"]) for r in rows] == [
+        ("EUR", "50.00", "0.00", "50.00"),
+        ("GBP", "0.00", "5.00", "-5.00"),
+    ]
