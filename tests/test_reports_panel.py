@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from extensions import db
-from models import ManagerAccess
+from models import AccountGroup, ManagerAccess
 from tests.conftest import Panel, make_user
 from tests.factories import add_account, add_invoice, add_payment
 
@@ -185,3 +185,26 @@ def test_chart_is_an_image(login_as, panel: Panel) -> None:
     login_as("analyst")
     response = panel.get(f"/admin/reports/aging/manager/chart.png?{QUERY}")
     assert response.mimetype == "image/png" and response.get_data().startswith(b"\x89PNG")
+
+
+def test_filters_by_group_with_its_sub_groups_type_and_disputed(login_as, panel: Panel) -> None:
+    north = AccountGroup(name="North")
+    leeds = AccountGroup(name="Leeds", parent=north)
+    db.session.add_all([north, leeds, AccountGroup(name="South")])
+    db.session.commit()
+    in_north = add_account("N1", group=north)
+    in_leeds = add_account("L1", group=leeds, type="provider")
+    elsewhere = add_account("S1")
+    for account, number, amount, disputed in [(in_north, "N-1", "1.00", False),
+                                              (in_leeds, "L-1", "2.00", True),
+                                              (elsewhere, "S-1", "4.00", True)]:  # fmt: skip
+        add_invoice(account, number, amount, issue_date=dt.date(2026, 3, 1), disputed=disputed)
+    login_as("analyst")
+
+    def codes(query: str) -> list[tuple[str, str]]:
+        html = panel.get(f"/admin/reports/aging/account?{QUERY}&{query}").get_data(as_text=True)
+        return [(row[0], row[9]) for row in table_rows(html)]
+
+    assert codes(f"account_group={north.id}") == [("L1", "2.00"), ("N1", "1.00"), ("TOTAL", "3.00")]
+    assert codes("account_type=provider") == [("L1", "2.00"), ("TOTAL", "2.00")]
+    assert codes("disputed_only=1") == [("L1", "2.00"), ("S1", "4.00"), ("TOTAL", "6.00")]
