@@ -44,7 +44,6 @@ REPORT_ROLES = frozenset({"super_admin", "admin", "analyst", "manager"})
 ROWS_PER_PAGE = 200
 GROUPING_BY_PAGE = {"manager": "account-manager", "account": "account"}
 TITLES = {"manager": "Aging by account manager", "account": "Aging by account"}
-SEARCHED_COLUMNS = ("account_code", "account_name", "account_manager")
 DEFAULT_PERIOD_DAYS = 90
 
 
@@ -95,6 +94,7 @@ def aging_parameters(args: Mapping[str, str], viewer: Any) -> AgingParameters:
         account_type=account_type,
         disputed_only=args.get("disputed_only") in {"1", "on", "true", "yes"},
         account_manager_id=_whole_number(args.get("manager"), "account manager"),
+        search=(args.get("q") or "").strip(),
     )
 
 
@@ -120,16 +120,10 @@ def _whole_number(text: str | None, what: str) -> int | None:
     return int(text)
 
 
-def search_and_sort(frame: pd.DataFrame, search: str, sort: str, descending: bool) -> pd.DataFrame:
-    """Rows (TOTAL rows kept last) containing `search` in a text column, ordered by `sort`."""
+def sorted_rows(frame: pd.DataFrame, sort: str, descending: bool) -> pd.DataFrame:
+    """Rows ordered by the column `sort` (when it is one), TOTAL rows kept last."""
     is_total = frame.iloc[:, 0] == TOTAL
     rows, totals = frame[~is_total], frame[is_total]
-    if search:
-        present = [column for column in SEARCHED_COLUMNS if column in rows.columns]
-        found = pd.Series(False, index=rows.index)
-        for column in present:
-            found |= rows[column].astype(str).str.contains(search, case=False, regex=False)
-        rows = rows[found.to_numpy()]
     if sort in rows.columns:
         rows = rows.sort_values(sort, ascending=not descending, kind="stable")
     return pd.concat([rows, totals])
@@ -164,10 +158,9 @@ class ReportsView(BaseView):
             )  # fmt: skip
             return page_html, 400
         frame = aging_report(db.session, parameters, grouping)
-        search = request.args.get("q", "").strip()
         sort = request.args.get("sort", "")
         descending = request.args.get("desc") == "1"
-        shown = search_and_sort(frame, search, sort, descending)
+        shown = sorted_rows(frame, sort, descending)
         page_number = max(1, _whole_number(request.args.get("p"), "page") or 1)
         is_total = shown.iloc[:, 0] == TOTAL
         rows, totals = shown[~is_total], shown[is_total]
@@ -192,7 +185,7 @@ class ReportsView(BaseView):
                 "disputed",
             ],  # fmt: skip
             columns=list(frame.columns),
-            search=search,
+            search=parameters.search,
             sort=sort,
             descending=descending,
             manager_name=self._manager_name(parameters.account_manager_id),

@@ -66,6 +66,8 @@ class AgingParameters:
     disputed_only: bool = False
     account_manager_id: int | None = None
     """Only the accounts this user is account manager of (0: accounts without a manager)."""
+    search: str = ""
+    """Only the accounts whose code, name or manager's e-mail contains this (any case)."""
 
     def __post_init__(self) -> None:
         if self.basis not in BASES:
@@ -85,6 +87,8 @@ class AgingParameters:
             words.append(f"account group #{self.account_group_id} and its sub-groups")
         if self.disputed_only:
             words.append("disputed invoices only")
+        if self.search:
+            words.append(f"accounts matching {self.search!r}")
         return "; ".join(words) + "."
 
 
@@ -166,11 +170,22 @@ def _applied_cents_as_of(as_of: dt.date) -> sa.Subquery:
 
 
 def accounts_chosen(parameters: AgingParameters) -> sa.Select[tuple[int]] | None:
-    """The ids of the accounts the manager, group and type filters keep; None: no filter.
+    """The ids of the accounts the search, manager, group and type filters keep; None: no filter.
 
     An account group includes its sub-groups.
     """
     conditions = []
+    if parameters.search:
+        managers_found = sa.select(User.id).where(
+            User.email.icontains(parameters.search, autoescape=True)
+        )
+        conditions.append(
+            sa.or_(
+                Account.code.icontains(parameters.search, autoescape=True),
+                Account.name.icontains(parameters.search, autoescape=True),
+                Account.account_manager_id.in_(managers_found),
+            )
+        )
     if parameters.account_manager_id == 0:
         conditions.append(Account.account_manager_id.is_(None))
     elif parameters.account_manager_id is not None:

@@ -125,7 +125,11 @@ def test_by_account_is_searchable_and_sortable(login_as, panel: Panel) -> None:
     login_as("analyst")
     page = "/admin/reports/aging/account"
     found = table_rows(panel.get(f"{page}?{QUERY}&q=zed").get_data(as_text=True))
-    assert [row[0] for row in found] == ["Z2", "TOTAL"]
+    assert [(row[0], row[9]) for row in found] == [("Z2", "40.00"), ("TOTAL", "40.00")]
+    by_manager = table_rows(panel.get(f"{page}?{QUERY}&q=ZOE@").get_data(as_text=True))
+    assert [row[0] for row in by_manager] == ["Z1", "Z2", "TOTAL"]
+    csv_text = panel.get(f"{page}/download/csv?{QUERY}&q=zed").get_data(as_text=True)
+    assert [row["account_code"] for row in csv.DictReader(io.StringIO(csv_text))] == ["Z2", "TOTAL"]
     by_total = table_rows(panel.get(f"{page}?{QUERY}&sort=total&desc=1").get_data(as_text=True))
     assert [row[0] for row in by_total] == ["Z1", "A1", "Z2", "NOBODY", "TOTAL"]
 
