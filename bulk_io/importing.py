@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from bulk_io.inserting import RowInserter
+from bulk_io.inserting import RowInserter, larger_sqlite_cache
 from bulk_io.kinds import KINDS, Kind, importable_kinds
 from bulk_io.reading import FileProblem, open_table
 from bulk_io.validation import BatchResult, BatchValidator, RowError, header_errors
@@ -119,16 +119,18 @@ def run_import(
             report.add_errors(header_errors(kind, table.header, custom_keys))
             if report.ok:
                 validator = BatchValidator(session, kind, table.header, actor)
-                inserter = RowInserter(session.connection(), kind.table, kind.fields)
-                while batch := list(islice(table.rows, BATCH_ROWS)):
-                    report.rows += len(batch)
-                    checked = validator.validate(batch)
-                    report.count(checked)
-                    if report.ok and not dry_run:
-                        inserter.insert(checked.creates)
-                        _update(session, kind, checked)
-                    if progress is not None:
-                        progress(table.position(), table.size)
+                connection = session.connection()
+                inserter = RowInserter(connection, kind.table, kind.fields)
+                with larger_sqlite_cache(connection):
+                    while batch := list(islice(table.rows, BATCH_ROWS)):
+                        report.rows += len(batch)
+                        checked = validator.validate(batch)
+                        report.count(checked)
+                        if report.ok and not dry_run:
+                            inserter.insert(checked.creates)
+                            _update(session, kind, checked)
+                        if progress is not None:
+                            progress(table.position(), table.size)
                 if report.rows == 0:
                     report.fail("The file has a header row but no data rows.")
         if report.ok and not dry_run:

@@ -9,7 +9,8 @@ every value passed through its type's own bind processor (dates for SQLite, JSON
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +31,25 @@ def _fast(column_type: sa.types.TypeEngine[Any], dialect: sa.Dialect) -> Process
     if isinstance(column_type, FEW_VALUES_TYPES):
         return functools.lru_cache(maxsize=4096)(process)
     return process
+
+
+IMPORT_CACHE_KIB = 128 * 1024
+"""SQLite page cache while an import writes: with the default 2 MB, a million-row import keeps
+evicting the pages of the four invoice indexes, and inserts run about half as fast."""
+
+
+@contextmanager
+def larger_sqlite_cache(connection: sa.Connection) -> Iterator[None]:
+    """Raise SQLite's page cache for this connection while the block runs, then put it back."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
 
 
 class RowInserter:
