@@ -36,7 +36,7 @@ DAYS_PAST_DUE = {
     "sqlite": "CAST(julianday(:as_of) - julianday(i.due_date) AS INTEGER)",
     "postgresql": "(CAST(:as_of AS date) - i.due_date)",
 }
-ISSUED_BY_DATE = {  # the report's SQLite hint (see `reports.aging.mostly_true`), for a fair race
+ISSUED_BY_DATE = {  # the report's SQLite hint (see `reports.queries.mostly_true`), for a fair race
     "sqlite": "likelihood(i.issue_date <= :as_of, 0.9)",
     "postgresql": "i.issue_date <= :as_of",
 }
@@ -114,7 +114,8 @@ def time_hand_written(engine: sa.Engine, as_of: dt.date) -> tuple[float, float, 
 
 def time_report_function(app: Flask, as_of: dt.date) -> tuple[float, float, pd.DataFrame]:
     from extensions import db
-    from reports.aging import FULL_ACCESS, AgingParameters, aging_report
+    from reports.aging import AgingParameters, aging_report
+    from reports.queries import FULL_ACCESS
 
     with app.app_context():
         started, cpu = time.perf_counter(), time.process_time()

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from models import Account, FollowUpAction, User
 from models.scoping import restrict_to_visible_rows
-from reports.aging import TOTAL, UNASSIGNED, frame_of
+from reports.aging import TOTAL, UNASSIGNED
 from reports.period import PeriodParameters
+from reports.queries import frame_of
 
 ACTION_COLUMNS = ["account_manager", "due", "open", "overdue", "completed"]
 

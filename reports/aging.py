@@ -22,13 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import FunctionElement
 
 from models import Account, AccountGroup, CreditNote, Invoice, Payment, User
 from models.billing import DEFAULT_CURRENCY
 from models.scoping import HasRole, restrict_to_visible_rows
+from reports.queries import cents, frame_of, mostly_true
 
 BASES = ("due", "issue")
 GROUPINGS = ("account-manager", "account")
@@ -41,16 +40,6 @@ LABEL_COLUMNS = {
     "account-manager": ("account_manager",),
     "account": ("account_code", "account_name", "account_manager"),
 }
-
-
-class FullAccess:
-    """The viewer the command line reports as: it runs with the server's rights, every row."""
-
-    id = 0
-    role = "command_line"
-
-
-FULL_ACCESS = FullAccess()
 
 
 @dataclass(frozen=True)
@@ -124,32 +113,6 @@ def aging_columns(grouping: str, edges: tuple[int, ...]) -> list[str]:
 
 def money_columns(edges: tuple[int, ...]) -> list[str]:
     return [*bucket_names(edges), *SUMMARY_COLUMNS]
-
-
-def cents(amount: Any) -> sa.ColumnElement[int]:
-    """An amount in whole cents: exact even where SQLite stores Numeric as REAL."""
-    return sa.cast(sa.func.round(amount * 100), sa.Integer)
-
-
-class mostly_true(FunctionElement[bool]):  # noqa: N801 - used like a SQL function
-    """A condition most rows meet, such as "issued on or before D".
-
-    SQLite walks an index for any range it can, row by row; told that most rows pass, it scans
-    the table instead, a third faster on a million invoices. Other databases see the condition.
-    """
-
-    type = sa.Boolean()
-    inherit_cache = True
-
-
-@compiles(mostly_true)
-def _condition_as_is(element: mostly_true, compiler: Any, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(mostly_true, "sqlite")
-def _condition_with_likelihood(element: mostly_true, compiler: Any, **kw: Any) -> str:
-    return f"likelihood({compiler.process(element.clauses, **kw)}, 0.9)"
 
 
 def _applied_cents_as_of(as_of: dt.date) -> sa.Subquery:
@@ -305,12 +268,6 @@ def _unapplied_by_key(parameters: AgingParameters, grouping: str) -> sa.Select[A
         .join(Account, Account.id == credits.c.account_id)
         .group_by(key)
     )
-
-
-def frame_of(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:
-    """The rows of a Core SELECT as a frame (no ORM row processing on the way)."""
-    result = session.connection().execute(statement)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
 def days_past(as_of: dt.date, dates: pd.Series) -> pd.Series:

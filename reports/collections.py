@@ -27,10 +27,9 @@ from reports.aging import (
     UNASSIGNED,
     AgingParameters,
     aging_by_key,
-    cents,
-    frame_of,
 )
 from reports.period import PeriodParameters
+from reports.queries import cents, frame_of
 
 COLLECTIONS_COLUMNS = ["account_manager", "currency", "receivables", "credit_sales",
                        "period_days", "dso_days", "invoices_paid", "average_days_late"]  # fmt: skip

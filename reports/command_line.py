@@ -11,7 +11,6 @@ from flask.cli import with_appcontext
 from extensions import db
 from reports.aging import (
     BASES,
-    FULL_ACCESS,
     GROUPINGS,
     AgingParameters,
     aging_report,
@@ -19,6 +18,7 @@ from reports.aging import (
     parse_bucket_edges,
 )
 from reports.downloads import report_file
+from reports.queries import FULL_ACCESS
 
 OUTPUT_FORMATS = ("csv", "xlsx", "pdf")
 

@@ -18,7 +18,8 @@ from models import Account, User
 from models.base import CENT
 from models.ledger import account_figures
 from models.scoping import HasRole, restrict_to_visible_rows
-from reports.aging import UNASSIGNED, frame_of
+from reports.aging import UNASSIGNED
+from reports.queries import frame_of
 
 CREDIT_COLUMNS = ["account_code", "account_name", "account_manager", "credit_limit", "balance",
                   "overdue", "utilisation_percent", "over_limit", "not_current"]  # fmt: skip
