@@ -18,7 +18,7 @@ from admin_views.training import AwardsReportView, BookingView, CourseDateView
 from admin_views.users import UserView
 from extensions import db
 from models.base import PanelModel
-from security_headers import csp_nonce, init_security_headers
+from web_hardening import csp_nonce, init_web_hardening
 
 MENU_CATEGORIES = ("Accounts", "Billing", "Activity", "Training", "Records", "Settings")
 
@@ -78,5 +78,5 @@ def init_admin(app: Flask) -> Admin:
         )
     )
     admin.add_view(ReportsView(name="Reports", endpoint="reports", url="reports"))
-    init_security_headers(app, {name for view in model_views for name, _text in view._actions})
+    init_web_hardening(app, {name for view in model_views for name, _text in view._actions})
     return admin

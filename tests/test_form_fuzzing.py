@@ -24,7 +24,7 @@ FIELD_NAME = re.compile(r'name="([a-z_]+)"')
 hostile_text = st.one_of(
     st.text(max_size=40),
     st.sampled_from(["", " ", "-1", "0", "1e309", "9" * 30, "2026-02-30", "=1+1", "<script>",
-                     "__None", "NaN", "y", "1", "999999", "'; DROP TABLE accounts; --"]),
+                     "__None", "NaN", "INV\x00", "\x00", "y", "1", "999999", "'; DROP TABLE accounts; --"]),
 )  # fmt: skip
 fuzz_settings = settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from extensions import db
-from models import User
+from models import AccountGroup, User
 from tests.conftest import PASSWORD, Panel, make_user
 from tests.factories import add_account
 
@@ -109,3 +109,11 @@ def test_every_page_carries_security_headers_with_a_fresh_nonce(login_as, panel:
     nonce = first.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
     assert f'nonce="{nonce}"' in first.get_data(as_text=True)
     assert nonce not in second.headers["Content-Security-Policy"]
+
+
+def test_nul_characters_are_refused_before_they_reach_the_database(login_as, panel) -> None:
+    login_as("admin")
+    assert panel.get("/admin/invoice/?search=INV%00").status_code == 400
+    response = panel.post("/admin/accountgroup/new/", {"name": "North\x00"})
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountGroup)) == 0

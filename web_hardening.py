@@ -1,6 +1,10 @@
-"""Security headers on every response, with a Content-Security-Policy that allows only this
-site's scripts, the request's nonce (Flask-Admin's `csp_nonce_generator`), and by hash the few
-inline event handlers Flask-Admin's own templates contain.
+"""Web hardening in one place: refusing text the databases cannot store, and security headers.
+
+- A NUL character in any submitted text (query string or form) is refused with 400: PostgreSQL
+  cannot store it, and no field of this panel needs it.
+- Every response carries a Content-Security-Policy that allows only this site's scripts, the
+  request's nonce (Flask-Admin's `csp_nonce_generator`) and, by hash, the few inline event
+  handlers in Flask-Admin's own templates; and frame, sniffing and referrer policies.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
-from flask import Flask, Response, g
+from flask import Flask, Response, abort, g, request
 
 FIXED_HANDLERS = (
     "return faHelpers.safeConfirm('Are you sure you want to delete this record?');",
@@ -29,8 +33,15 @@ def _sha256(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
 
 
-def init_security_headers(app: Flask, action_names: Iterable[str]) -> None:
+def init_web_hardening(app: Flask, action_names: Iterable[str]) -> None:
     """`action_names`: the bulk actions of the admin views, whose menu items run inline handlers."""
+
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        submitted = (*request.args.values(), *request.form.values())
+        if any("\0" in value for value in submitted):
+            abort(400, "Text cannot contain NUL characters.")
+
     handlers = [*FIXED_HANDLERS, *(f"return modelActions.execute('{a}');" for a in action_names)]
     handler_hashes = " ".join(sorted({_sha256(handler) for handler in handlers}))
 
