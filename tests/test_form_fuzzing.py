@@ -21,11 +21,11 @@ ENTITIES = [
 ]  # fmt: skip
 ROLES = ["super_admin", "admin", "manager", "analyst"]
 FIELD_NAME = re.compile(r'name="([a-z_]+)"')
-hostile_text = st.one_of(
-    st.text(max_size=40),
-    st.sampled_from(["", " ", "-1", "0", "1e309", "9" * 30, "2026-02-30", "=1+1", "<script>",
-                     "__None", "NaN", "INV\x00", "\x00", "y", "1", "999999", "'; DROP TABLE accounts; --"]),
-)  # fmt: skip
+HOSTILE_VALUES = [
+    "", " ", "-1", "0", "1e309", "9" * 30, "2026-02-30", "=1+1", "<script>", "__None", "NaN",
+    "INV\x00", "\x00", "y", "1", "999999", "'; DROP TABLE accounts; --",
+]  # fmt: skip
+hostile_text = st.one_of(st.text(max_size=40), st.sampled_from(HOSTILE_VALUES))
 fuzz_settings = settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -73,7 +73,7 @@ def test_random_posts_never_fail_or_write_forbidden_fields(entity: str, panels) 
     def post_random_values(role: str, record_id: str, values: dict[str, str]) -> None:
         panel = panels[role]
         for url in (f"/admin/{entity}/new/", f"/admin/{entity}/edit/?id={record_id}"):
-            assert panel.post(url, values).status_code in (200, 302, 403, 404)
+            assert panel.post(url, values).status_code in (200, 302, 400, 403, 404)
 
     post_random_values()
     accounts = db.session.scalars(sa.select(Account)).all()
