@@ -9,6 +9,7 @@ full list, and each read returns it narrowed for the user asking. Nothing is mut
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -68,9 +69,14 @@ class FieldRulesMixin:
         return g.get("preview_role") or current_user.role
 
     def field_rules(self) -> FieldRules:
+        """The role's rules; a derived column counts as hidden when the field it reveals is."""
         if not _asking():
             return NO_RULES
-        return rules_for(self.model.__name__, self.acting_role())
+        rules = rules_for(self.model.__name__, self.acting_role())
+        revealing = {
+            d for d, source in self.model.panel_derived_from.items() if source in rules.hidden
+        }
+        return replace(rules, hidden=rules.hidden | revealing) if revealing else rules
 
     def custom_fields(self) -> tuple[CustomFieldDefinition, ...]:
         return custom_fields_for(self.model.__name__)

@@ -36,6 +36,8 @@ class PanelModel:
     panel_label: ClassVar[str | None] = None
     panel_search_fields: ClassVar[tuple[str, ...]] = ()
     panel_derived_columns: ClassVar[tuple[str, ...]] = ()
+    panel_derived_from: ClassVar[dict[str, str]] = {}
+    """Derived column -> the field it reveals: hiding that field hides the derived column too."""
     panel_secret_columns: ClassVar[tuple[str, ...]] = ()
     panel_system_columns: ClassVar[tuple[str, ...]] = ()
     panel_append_only: ClassVar[bool] = False

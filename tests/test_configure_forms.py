@@ -12,7 +12,7 @@ from app import create_app
 from extensions import db
 from models import Account, AuditEvent, FormFieldRule
 from tests.conftest import Panel, make_user
-from tests.factories import add_account
+from tests.factories import add_account, add_invoice
 
 ACCOUNT_FORM = {"code": "ACME", "name": "Acme Ltd", "type": "customer", "status": "enabled",
                 "payment_terms_days": "30"}  # fmt: skip
@@ -249,3 +249,12 @@ def test_preview_renders_the_form_as_the_role_sees_it_and_cannot_save(login_as, 
     assert panel.post("/admin/account/preview/?role=admin", {}).status_code == 405
     own = panel.get("/admin/account/new/").get_data(as_text=True)
     assert 'name="billing_phone"' in own  # the super admin's own form is unaffected
+
+
+def test_hiding_an_amount_hides_the_figures_that_reveal_it(login_as, panel) -> None:
+    db.session.add(FormFieldRule(entity="Invoice", field="amount", role="analyst", hidden=True))
+    add_invoice(add_account("ACME"), "INV-1", "1234.50")
+    login_as("analyst")
+    listing = panel.get("/admin/invoice/").get_data(as_text=True)
+    for revealing in ("1,234.50", "Open Amount", "Paid Amount"):
+        assert revealing not in listing
