@@ -4,13 +4,12 @@ model's own view, so that its pick lists work: `RoleAwareModelView.preview_view`
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from admin_views.access import LoginOrForbidden
 from admin_views.generic import RoleAwareModelView
 from auth.impersonation import audit_actor
 from extensions import db
@@ -28,7 +27,7 @@ from models.audit import AuditEvent
 from models.people import PANEL_ROLES
 
 
-class ConfigureFormsView(BaseView):
+class ConfigureFormsView(LoginOrForbidden, BaseView):
     def __init__(self, model_views: list[RoleAwareModelView]) -> None:
         self.view_by_entity = {
             view.model.__name__: view
@@ -39,11 +38,6 @@ class ConfigureFormsView(BaseView):
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and current_user.role == "super_admin"
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        abort(403)
 
     def _chosen_view(self) -> RoleAwareModelView:
         entity = request.values.get("entity") or next(iter(self.view_by_entity))

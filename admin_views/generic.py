@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -23,9 +23,9 @@ from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.wrappers import Response
 from wtforms import Field, HiddenField, ValidationError
 
+from admin_views.access import LoginOrForbidden
 from admin_views.counting import CappedCountQuery
 from admin_views.exporting import StreamingExportMixin
 from admin_views.field_rules import FieldRulesMixin
@@ -125,7 +125,7 @@ class ScopedAjaxModelLoader(QueryAjaxModelLoader):
             return self.get_query().filter(self.model.id == _record_id(pk)).one_or_none()
 
 
-class RoleAwareModelView(StreamingExportMixin, FieldRulesMixin, ModelView):
+class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin, ModelView):
     """CRUD for one model, narrowed to what the current user's role may see and do."""
 
     form_base_class = BaseForm
@@ -204,11 +204,6 @@ class RoleAwareModelView(StreamingExportMixin, FieldRulesMixin, ModelView):
 
     def is_accessible(self) -> bool:
         return VIEW in self.allowed_operations()
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        abort(403)
 
     def _handle_view(self, name: str, **kwargs: Any) -> Any:
         """Refuse an operation by URL as firmly as the hidden button does: 403, not a redirect."""

@@ -1,26 +1,21 @@
 """The panel's landing page: a manager's dashboard, or for other roles what their role opens."""
 
 import datetime as dt
-from typing import Any
 
 import sqlalchemy as sa
-from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
+from admin_views.access import LoginOrForbidden
 from extensions import db
 from models import Account, FollowUpAction
 from models.ledger import account_figures, credit_use_percent
 from models.scoping import restrict_to_visible_rows
 
 
-class HomeView(AdminIndexView):
+class HomeView(LoginOrForbidden, AdminIndexView):
     def is_accessible(self) -> bool:
         return current_user.is_authenticated
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     @expose("/")
     def index(self) -> str:

@@ -22,6 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
+from admin_views.access import LoginOrForbidden
 from bulk_io import ImportReport, importable_kinds, run_import
 from bulk_io.kinds import KINDS
 from bulk_io.writing import write_csv
@@ -33,16 +34,11 @@ ERRORS_SHOWN_ON_PAGE = 500
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
 
-class ImportView(BaseView):
+class ImportView(LoginOrForbidden, BaseView):
     """Admins import every kind; a role with create and edit rights on some entity, just those."""
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and bool(importable_kinds(current_user.role))
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        abort(403)
 
     def create_blueprint(self, admin: Any) -> Any:
         blueprint = super().create_blueprint(admin)

@@ -15,11 +15,12 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from flask import Response, abort, redirect, request, url_for
+from flask import Response, abort, request
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from admin_views.access import LoginOrForbidden
 from extensions import db
 from models import Account, AccountGroup, User
 from models.accounts import ACCOUNT_TYPES
@@ -129,16 +130,11 @@ def sorted_rows(frame: pd.DataFrame, sort: str, descending: bool) -> pd.DataFram
     return pd.concat([rows, totals])
 
 
-class ReportsView(BaseView):
+class ReportsView(LoginOrForbidden, BaseView):
     """Reports for super admins, admins and analysts (every account) and managers (their own)."""
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and current_user.role in REPORT_ROLES
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        abort(403)
 
     @expose("/")
     def index(self) -> str:

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
+from admin_views.access import LoginOrForbidden
 from admin_views.generic import (
     STALE_EDIT_MESSAGE,
     RoleAwareModelView,
@@ -205,7 +206,7 @@ class CourseDateView(BookingRulesOnFormMixin, RoleAwareModelView):
         return query
 
 
-class AwardsReportView(BaseView):
+class AwardsReportView(LoginOrForbidden, BaseView):
     """Awards of the people the user may see: achieved, expiring soon, expired; CSV or XLSX."""
 
     def _operations(self) -> frozenset[str]:
@@ -215,11 +216,6 @@ class AwardsReportView(BaseView):
 
     def is_accessible(self) -> bool:
         return VIEW in self._operations()
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        abort(403)
 
     def _parameters(self) -> tuple[dt.date, int, str]:
         try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context
 
 from extensions import db
 from forms_config.custom_fields import CustomFieldDefinition
@@ -76,7 +76,11 @@ class RuleBook:
 
 
 def _rule_book() -> RuleBook:
-    return current_app.extensions["rule_book"]
+    """The app's rule book; outside a web request (a CLI import) checked against the stamp here."""
+    rule_book = current_app.extensions["rule_book"]
+    if not has_request_context():
+        rule_book.refresh_if_stale(db.session)
+    return rule_book
 
 
 def rules_for(entity: str, role: str) -> FieldRules:
