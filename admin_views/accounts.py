@@ -25,8 +25,8 @@ ASSIGN_ACTION = "assign_account_manager"
 
 class AccountView(AccountStatementMixin, AccountPageMixin, RoleAwareModelView):
     def is_action_allowed(self, name: str) -> bool:
-        if name == ASSIGN_ACTION:
-            return self.can_edit
+        if name == ASSIGN_ACTION:  # the same right, and the same field rule, as the edit form
+            return self.can_edit and "account_manager" not in self.not_writable_names(False)
         return super().is_action_allowed(name)
 
     @action(ASSIGN_ACTION, "Assign account manager")
@@ -40,7 +40,7 @@ class AccountView(AccountStatementMixin, AccountPageMixin, RoleAwareModelView):
 
     @expose("/assign-manager/", methods=["POST"])
     def assign_manager(self) -> Response:
-        if not self.can_edit:
+        if not self.is_action_allowed(ASSIGN_ACTION):
             abort(403)
         raw_manager = request.form.get("manager_id", "")
         manager = None

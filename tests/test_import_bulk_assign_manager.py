@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from extensions import db
-from models import Account, AuditEvent
+from models import Account, AuditEvent, FormFieldRule
 from tests.conftest import make_user
 from tests.factories import add_account
 
@@ -83,3 +83,18 @@ def test_managers_cannot_use_the_bulk_assign(panel, login_as):
     assert refused.status_code == 403
     panel.post("/admin/account/action/", {"action": "assign_account_manager", "rowid": [mine.id]})
     assert managers_of("MINE") == {"MINE": "manager@example.test"}
+
+
+def test_bulk_assign_obeys_a_read_only_account_manager_rule(panel, login_as) -> None:
+    db.session.add(FormFieldRule(entity="Account", field="account_manager", role="admin",
+                                 readonly=True))  # fmt: skip
+    db.session.commit()
+    login_as("admin")
+    account = add_account("ACME")
+    manager = make_user("manager", "mona@example.test")
+    response = panel.post(
+        "/admin/account/assign-manager/",
+        {"manager_id": str(manager.id), "account_id": [str(account.id)]},
+    )
+    assert response.status_code == 403
+    assert db.session.get(Account, account.id).account_manager_id is None
