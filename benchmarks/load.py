@@ -118,7 +118,7 @@ class SimulatedUser:
                 self.tally.latencies.append(time.perf_counter() - started)
         return body
 
-    def edit(self, account_id: int, rng: random.Random) -> None:
+    def edit(self, account_id: int, new_name: str) -> None:
         form_page = self.fetch(f"/admin/account/edit/?id={account_id}")
         version = VERSION.search(form_page)
         fields = dict(
@@ -126,7 +126,7 @@ class SimulatedUser:
                 r'name="(code|name|type|status|payment_terms_days)"[^>]*value="([^"]*)"', form_page
             )
         )
-        fields.update(type="customer", status="enabled", name=f"Edited {rng.random():.6f}")
+        fields.update(type="customer", status="enabled", name=new_name)
         fields["loaded_version"] = version.group(1) or version.group(2)
         fields["csrf_token"] = TOKEN.search(form_page).group(1)
         body = self.fetch(f"/admin/account/edit/?id={account_id}", fields)
@@ -142,6 +142,7 @@ class SimulatedUser:
 def run_user(base: str, number: int, account_ids: list[int], stop_at: float, tally: Tally) -> None:
     rng = random.Random(number)
     user = SimulatedUser(base, f"load{number}@example.test", tally)
+    edits = 0
     while time.monotonic() < stop_at:
         user.fetch(
             rng.choice(
@@ -150,7 +151,8 @@ def run_user(base: str, number: int, account_ids: list[int], stop_at: float, tal
         )
         user.fetch(f"/admin/account/details/?id={rng.choice(account_ids)}")
         if rng.random() < 0.25:
-            user.edit(rng.choice(account_ids), rng)
+            edits += 1  # a name no other edit uses, so every saved edit changes the row
+            user.edit(rng.choice(account_ids), f"Edited by user {number}, edit {edits}")
 
 
 def percentile(values: list[float], share: float) -> float:
