@@ -97,8 +97,8 @@ class TabListing:
 
 
 def searchable_text(text: str | None) -> str:
-    """Search text as typed, trimmed, without NUL characters (PostgreSQL refuses them)."""
-    return (text or "").replace("\x00", "").strip()
+    """Search text as typed, trimmed (NUL characters never get this far: web_hardening)."""
+    return (text or "").strip()
 
 
 def _whole_number(text: str | None) -> int | None:

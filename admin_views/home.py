@@ -8,9 +8,10 @@ from flask_login import current_user
 
 from admin_views.access import LoginOrForbidden
 from extensions import db
-from models import Account, FollowUpAction
+from models import Account
 from models.ledger import account_figures, credit_use_percent
 from models.scoping import restrict_to_visible_rows
+from notifications.follow_ups import open_actions_for
 
 
 class HomeView(LoginOrForbidden, AdminIndexView):
@@ -24,18 +25,7 @@ class HomeView(LoginOrForbidden, AdminIndexView):
         today = dt.date.today()
         my_accounts = restrict_to_visible_rows(sa.select(Account), Account, current_user)
         accounts = db.session.execute(account_figures(my_accounts, today)).all()
-        open_actions = db.session.scalars(
-            restrict_to_visible_rows(
-                sa.select(FollowUpAction)
-                .where(
-                    FollowUpAction.assignee_id == current_user.id,
-                    FollowUpAction.status == "open",
-                )
-                .order_by(FollowUpAction.due_date),
-                FollowUpAction,
-                current_user,
-            )
-        ).all()
+        open_actions = open_actions_for(db.session, current_user)
         return self.render(
             "admin/manager_dashboard.html",
             accounts=accounts,

@@ -7,32 +7,27 @@ uses too; marking done records who and when, and is audited.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from admin_views.access import LoginOrForbidden
 from auth.impersonation import audit_actor
 from auth.permissions import VIEW, allowed_operations
 from extensions import db
 from notifications.follow_ups import mark_done, open_actions_for
 
 
-class MyActionsView(BaseView):
+class MyActionsView(LoginOrForbidden, BaseView):
     """Open for every role that may see follow-up actions."""
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and VIEW in allowed_operations(
             "FollowUpAction", "Activity", current_user.role
         )
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        abort(403)
 
     @expose("/")
     def index(self) -> str:
