@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, rela
 from extensions import db
 from models.accounts import Account
 from models.base import CustomFieldValues, Money, PanelModel, Versioned, utcnow
+from models.billing import invoice_must_belong_to_account
 from models.people import User
 
 if TYPE_CHECKING:
@@ -150,10 +151,7 @@ class Booking(Versioned, PanelModel, db.Model):
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
-        invoice, account = values.get("invoice"), values.get("account")
-        if invoice is not None and account is not None and invoice.account_id != account.id:
-            return {"invoice": "This invoice belongs to another account."}
-        return {}
+        return invoice_must_belong_to_account(values)
 
 
 class Award(Versioned, PanelModel, db.Model):
