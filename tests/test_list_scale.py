@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -11,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from extensions import db
-from models import Account, Invoice, User
+from models import Account, Invoice, Payment, User
 from tests.conftest import Panel
 
 
@@ -80,3 +81,35 @@ def test_search_matches_the_start_of_a_value_whatever_its_case(login_as, panel: 
     assert "I2-0-0" not in literal
     accounts = panel.get("/admin/account/?search=account 1").get_data(as_text=True)
     assert "A2-1" in accounts and "A2-0" not in accounts
+
+
+def test_a_later_page_holds_the_rows_the_sort_puts_there_with_their_own_amounts(
+    login_as, panel: Panel
+) -> None:
+    """Page 2 picks its ids first, then loads those rows: order and paid amounts must survive."""
+    login_as("admin")
+    account = Account(code="PAGES", name="Pages")
+    db.session.add(account)
+    for k in range(45):
+        invoice = Invoice(number=f"N{k:02d}", account=account, issue_date=dt.date(2026, 1, 1),
+                          due_date=dt.date(2026, 2, 1), amount=Decimal("100.00"))  # fmt: skip
+        db.session.add(invoice)
+        paid = Decimal(k + 1)
+        db.session.add(Payment(reference=f"P{k:02d}", account=account, invoice=invoice,
+                               payment_date=dt.date(2026, 1, 5), amount=paid))  # fmt: skip
+    db.session.commit()
+
+    with counted_statements() as statements:
+        page = panel.get("/admin/invoice/?page=1").get_data(as_text=True)  # newest first, 20 a page
+
+    (listing,) = [statement for statement in statements if "invoices.number" in statement]
+    skipping = re.search(r"\(SELECT invoices\.id AS id\s+FROM invoices\s+ORDER BY invoices\.id DESC"
+                         r"\s+LIMIT \S+ OFFSET \S+\)", listing)  # fmt: skip
+    assert skipping, "the skipped rows' amounts would be computed too"
+
+    shown = [f"N{k:02d}" for k in range(24, 4, -1)]
+    positions = [page.index(number) for number in shown]
+    assert positions == sorted(positions), "rows out of the sort's order"
+    assert "N25" not in page and "N04" not in page
+    assert "75.00" in page and "94.00" in page  # open amounts of N24 and N05, paid 25 and 6
+    assert "74.00" not in page and "95.00" not in page
