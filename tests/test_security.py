@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
 import sqlalchemy as sa
+from markupsafe import escape
+from pypdf import PdfReader
 
 from extensions import db
-from models import AccountGroup, User
+from models import Account, AccountGroup, User
 from tests.conftest import PASSWORD, Panel, make_user
-from tests.factories import add_account
+from tests.factories import add_account, add_invoice
 
 
 def test_failed_logins_are_throttled_per_email_even_for_unknown_emails(panel: Panel) -> None:
@@ -66,6 +73,69 @@ def test_typed_text_is_shown_escaped_in_lists_and_details(login_as, panel: Panel
         html = panel.get(url).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)" in html
         assert "<b>bold</b>" not in html
+
+
+HOSTILE_NAME = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def hostile_ledger() -> Account:
+    """An overdue account over its limit whose name and e-mail are markup, as a user could type."""
+    manager = make_user("manager", "<b>m</b>@example.test")
+    account = add_account("XSS", name=HOSTILE_NAME, account_manager=manager,
+                          credit_limit=Decimal("10.00"))  # fmt: skip
+    add_invoice(account, "<img src=x onerror=alert(2)>", "100.00",
+                issue_date=dt.date(2026, 1, 1), due_date=dt.date(2026, 1, 31))  # fmt: skip
+    return account
+
+
+NAME, EMAIL, NUMBER = HOSTILE_NAME, "<b>m</b>", "<img src=x onerror=alert(2)>"
+AGING = "as_of=2026-03-31"
+STATEMENT = "id={id}&start=2026-01-01&as_of=2026-03-31"
+
+
+@pytest.mark.parametrize(
+    ("url", "typed"),
+    [
+        (f"/admin/reports/aging/account?{AGING}", (NAME, EMAIL)),
+        (f"/admin/reports/aging/manager?{AGING}", (EMAIL,)),
+        (f"/admin/reports/aging/account/{{id}}/invoices?{AGING}", (NAME, NUMBER)),
+        ("/admin/reports/period/credit", (NAME, EMAIL)),
+        ("/admin/account/details/?id={id}", (NAME, EMAIL, NUMBER)),
+        (f"/admin/account/details/statement/?{STATEMENT}", (NAME, NUMBER)),
+        ("/admin/account/details/print/invoices/?id={id}", (NAME, NUMBER)),
+        ("/admin/invoice/", (NAME, NUMBER)),
+    ],
+)
+def test_typed_text_is_shown_escaped_in_reports_and_account_pages(
+    url: str, typed: tuple[str, ...], hostile_ledger: Account, login_as, panel: Panel
+) -> None:
+    login_as("admin")
+    html = panel.get(url.format(id=hostile_ledger.id)).get_data(as_text=True)
+    for text in (NAME, EMAIL, NUMBER):
+        assert text not in html
+    for text in typed:
+        assert escape(text) in html
+
+
+@pytest.mark.parametrize(
+    ("url", "typed"),
+    [
+        (f"/admin/reports/aging/account/download/pdf?{AGING}", (EMAIL,)),
+        ("/admin/reports/period/credit/download/pdf", (NAME, EMAIL)),
+        (f"/admin/account/details/statement/pdf/?{STATEMENT}", (NAME, NUMBER)),
+    ],
+)
+def test_pdfs_print_typed_text_as_it_was_typed(
+    url: str, typed: tuple[str, ...], hostile_ledger: Account, login_as, panel: Panel
+) -> None:
+    """A PDF runs no markup: the text must come out as the characters typed, not dropped."""
+    login_as("admin")
+    response = panel.get(url.format(id=hostile_ledger.id))
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(PdfReader(io.BytesIO(response.get_data())).pages[0].extract_text().split())
+    for typed_text in typed:
+        assert typed_text in text
 
 
 def test_session_cookie_is_http_only_and_same_site(panel: Panel) -> None:
