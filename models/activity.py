@@ -79,7 +79,8 @@ class FollowUpAction(Versioned, PanelModel, db.Model):
     )
     completed_at: Mapped[dt.datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL", name="fk_follow_up_actions_completed_by")
+        sa.ForeignKey("users.id", ondelete="SET NULL", name="fk_follow_up_actions_completed_by"),
+        index=True,
     )
     custom_fields: Mapped[dict[str, Any]] = mapped_column(CustomFieldValues, default=dict)
 

@@ -28,7 +28,8 @@ class AuditEvent(PanelModel, db.Model):
     )
     actor_email: Mapped[str | None] = mapped_column(sa.String(254))
     impersonator_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL", name="fk_audit_events_impersonator")
+        sa.ForeignKey("users.id", ondelete="SET NULL", name="fk_audit_events_impersonator"),
+        index=True,
     )
     impersonator_email: Mapped[str | None] = mapped_column(sa.String(254))
     """Set when a super admin acted while viewing the panel as `actor_email`."""

@@ -172,7 +172,8 @@ class CreditRequest(Versioned, PanelModel, db.Model):
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL", name="fk_credit_requests_decided_by")
+        sa.ForeignKey("users.id", ondelete="SET NULL", name="fk_credit_requests_decided_by"),
+        index=True,
     )
     decided_at: Mapped[dt.datetime | None]
     decision_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -228,7 +229,7 @@ class AutomaticFollowUp(db.Model):
         sa.ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True
     )
     action_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("follow_up_actions.id", ondelete="SET NULL")
+        sa.ForeignKey("follow_up_actions.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
