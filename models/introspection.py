@@ -27,6 +27,9 @@ class ModelFields:
     listed: tuple[str, ...]
     detailed: tuple[str, ...]
     sortable: tuple[str | tuple[str, str], ...]
+    """Columns a list may sort by when its rows are few (an account's tab)."""
+    sorted_by_index: frozenset[str]
+    """The sortable columns an index keeps in order: the only sorts of a whole table."""
     filters: tuple[str, ...]
     relations: dict[str, type[PanelModel]]
     """Many-to-one relation name -> the model it points to."""
@@ -38,6 +41,24 @@ def entity_label(model: type[PanelModel]) -> str:
         return model.panel_label
     words = re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
     return f"{words[0].upper()}{words[1:]}s"
+
+
+def leads_an_index(column: sa.Column) -> bool:
+    """Whether the database can read rows in this column's order, without sorting the table.
+
+    A whole table's list sorts only by such columns: sorting a million invoices by currency
+    would read and sort every row for each page. Adding an index makes a column sortable there.
+    """
+    if column.primary_key or column.index or column.unique:
+        return True
+    table = column.table
+    firsts = [index.expressions[0] for index in table.indexes if index.expressions]
+    firsts += [
+        next(iter(constraint.columns))
+        for constraint in table.constraints
+        if isinstance(constraint, sa.UniqueConstraint) and len(constraint.columns)
+    ]
+    return any(first is column for first in firsts)
 
 
 def read_model_fields(model: type[PanelModel]) -> ModelFields:
@@ -54,6 +75,7 @@ def read_model_fields(model: type[PanelModel]) -> ModelFields:
     listed: list[str] = []
     detailed: list[str] = []
     sortable: list[str | tuple[str, str]] = []
+    sorted_by_index: list[str] = []
     filters: list[str] = []
     relations: dict[str, type[PanelModel]] = {}
     for column in mapper.local_table.columns:
@@ -70,6 +92,9 @@ def read_model_fields(model: type[PanelModel]) -> ModelFields:
             if target.panel_search_fields:
                 lookup = f"{relation.key}.{target.panel_search_fields[0]}"
                 sortable.append((relation.key, lookup))
+                shown_by = sa.inspect(target).columns[target.panel_search_fields[0]]
+                if leads_an_index(column) and leads_an_index(shown_by):
+                    sorted_by_index.append(relation.key)
                 filters.append(lookup)
             continue
         detailed.append(name)
@@ -77,11 +102,15 @@ def read_model_fields(model: type[PanelModel]) -> ModelFields:
             if name != "custom_fields":
                 listed.append(name)
                 sortable.append(name)
+                if leads_an_index(column):
+                    sorted_by_index.append(name)
             continue
         form.append(name)
         if not isinstance(column.type, _LONG_TEXT_TYPES):
             listed.append(name)
             sortable.append(name)
+            if leads_an_index(column):
+                sorted_by_index.append(name)
             if isinstance(column.type, _FILTERABLE_TYPES):
                 filters.append(name)
 
@@ -94,6 +123,7 @@ def read_model_fields(model: type[PanelModel]) -> ModelFields:
         listed=tuple(listed + derived),
         detailed=tuple(detailed + derived),
         sortable=tuple(sortable),
+        sorted_by_index=frozenset(sorted_by_index),
         filters=tuple(filters),
         relations=relations,
     )

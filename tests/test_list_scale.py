@@ -113,3 +113,37 @@ def test_a_later_page_holds_the_rows_the_sort_puts_there_with_their_own_amounts(
     assert "N25" not in page and "N04" not in page
     assert "75.00" in page and "94.00" in page  # open amounts of N24 and N05, paid 25 and 6
     assert "74.00" not in page and "95.00" not in page
+
+
+def sort_links(html: str) -> dict[str, str]:
+    """Column label -> its `sort=` index, for the headers the list offers to sort by."""
+    return {label.strip(): index for index, label in
+            re.findall(r'href="[^"]*[?&]sort=(\d+)[^"]*"[^>]*>\s*([^<]+?)\s*<', html)}  # fmt: skip
+
+
+def test_a_whole_list_sorts_only_by_columns_an_index_keeps_in_order(login_as, panel: Panel) -> None:
+    login_as("admin")
+    add_ledger(accounts=2, invoices_each=2)
+    links = sort_links(panel.get("/admin/invoice/").get_data(as_text=True))
+    assert {"Number", "Account", "Issue Date", "Due Date"} <= set(links)
+    assert not {"Amount", "Currency", "Status", "Disputed"} & set(links)
+
+    amount_index = 4  # list columns: number, account, issue date, due date, amount, ...
+    crafted = panel.get(f"/admin/invoice/?sort={amount_index}").get_data(as_text=True)
+    newest_first = [crafted.index(n) for n in ("I2-1-1", "I2-1-0", "I2-0-1", "I2-0-0")]
+    assert newest_first == sorted(newest_first)
+
+
+def test_pages_of_a_sort_with_equal_values_neither_repeat_nor_skip_a_row(
+    login_as, panel: Panel
+) -> None:
+    login_as("admin")
+    add_ledger(accounts=3, invoices_each=15)  # 45 invoices, 15 on each account
+    account_sort = sort_links(panel.get("/admin/invoice/").get_data(as_text=True))["Account"]
+    numbers = set()
+    for page in range(3):
+        html = panel.get(f"/admin/invoice/?sort={account_sort}&page={page}").get_data(as_text=True)
+        shown = re.findall(r"\bI3-\d-\d+\b", html)
+        assert len(shown) == (20 if page < 2 else 5)
+        numbers |= set(shown)
+    assert len(numbers) == 45
