@@ -93,7 +93,8 @@ def read_model_fields(model: type[PanelModel]) -> ModelFields:
                 lookup = f"{relation.key}.{target.panel_search_fields[0]}"
                 sortable.append((relation.key, lookup))
                 shown_by = sa.inspect(target).columns[target.panel_search_fields[0]]
-                if leads_an_index(column) and leads_an_index(shown_by):
+                # an optional relation is outer-joined: the database must sort every row
+                if not column.nullable and leads_an_index(column) and leads_an_index(shown_by):
                     sorted_by_index.append(relation.key)
                 filters.append(lookup)
             continue
