@@ -154,6 +154,30 @@ def main() -> None:
             few = db.session.scalar(sa.select(sa.func.count()).select_from(Invoice))
         label = f"  the same with {few:,} invoices"
         print(f"{label:<30} {scoped_page_ms(small, options.runs):8.1f}")
+    print("every sort a whole list offers, both directions; the slowest of each list:")
+    for endpoint in SORTED_LISTS:
+        sort, ms = slowest_sort(ours, our_client, endpoint, options.runs)
+        print(f"  {endpoint + ' by ' + sort:<28} {ms:8.1f}")
+
+
+SORTED_LISTS = ("invoice", "payment", "creditnote", "account", "user")
+
+
+def slowest_sort(app: Flask, client: Any, endpoint: str, runs: int) -> tuple[str, float]:
+    """(column and direction, median ms) of the slowest sorted first page the list offers."""
+    view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == endpoint)
+    with app.test_request_context():
+        columns = [name for name, _label in view._list_columns]
+    timings = {}
+    for index, name in enumerate(columns):
+        if not view.is_sortable(name):
+            continue
+        for direction in ("", "&desc=1"):
+            url = f"/admin/{endpoint}/?sort={index}{direction}"
+            timings[name + (" desc" if direction else "")] = median_ms(
+                lambda u=url: client.get(u), runs
+            )
+    return max(timings.items(), key=lambda item: item[1])
 
 
 def scoped_page_ms(app: Flask, runs: int) -> float:
