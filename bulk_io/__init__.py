@@ -8,13 +8,19 @@ export, and the `flask import` / `flask export` commands, are thin callers of th
 One job per module:
 - `kinds`: the columns of each kind (one definition shared by import and export) and who may
   import which kind;
-- `cells`: turning one cell's text into a value, with the reason when it cannot;
+- `cells`: turning cell text into values, a cell or a whole column at once, with the reason when
+  a cell cannot be read;
 - `reading`: opening a CSV (UTF-8, with or without BOM) or XLSX file and checking its header;
+- `batch`: one batch of rows as validation works on it (columns of cell text, errors per row);
 - `references`: finding the accounts, users, groups and invoices a file names, within the
   importing user's rows;
-- `validation`: checking rows batch by batch into planned creates and updates, or row errors;
+- `validation`: checking rows batch by batch, column by column, into planned creates and
+  updates, or row errors;
+- `row_checks`: the checks that need a whole row (what the role may set, Configure Forms, the
+  model's rules between fields) and each good row's fate;
 - `importing`: the all-or-nothing run (one transaction, written in batches) and its audit event;
-- `inserting`: the fast INSERT path (the driver's executemany, SQLAlchemy's processing kept);
+- `inserting`: the fast INSERT path (the driver's executemany, SQLAlchemy's processing kept;
+  on SQLite, a big import's plain indexes built once at the end);
 - `writing`: streaming CSV and XLSX writers, formula-safe;
 - `exporting`: the rows of a kind, scoped to the user, streamed from the database;
 - `command_line`: the `flask import` and `flask export` commands.

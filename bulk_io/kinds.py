@@ -79,7 +79,7 @@ def _length(model: type, name: str) -> int | None:
 
 
 def _text(model: type, name: str) -> Column:
-    return Column(name, name, cells.text(_length(model, name)), getattr(model, name))
+    return Column(name, name, cells.Text(_length(model, name)), getattr(model, name))
 
 
 def _choice(model: type, name: str) -> Column:
@@ -105,7 +105,7 @@ def _account_code_of(model: type, required: bool = True) -> Column:
         .correlate_except(account)
         .scalar_subquery()
     )
-    parse = cells.text(_length(Account, "code"))
+    parse = cells.Text(_length(Account, "code"))
     return Column(
         "account_code", "account_id", parse, code, "account", reference="account", required=required
     )
@@ -119,12 +119,12 @@ def _invoice_number_of(model: type) -> Column:
         .correlate_except(invoice)
         .scalar_subquery()
     )
-    parse = cells.text(_length(Invoice, "number"))
+    parse = cells.Text(_length(Invoice, "number"))
     return Column("invoice_number", "invoice_id", parse, number, "invoice", reference="invoice")
 
 
 def _key(model: type, name: str) -> Column:
-    return Column(name, name, cells.text(_length(model, name)), getattr(model, name), required=True)
+    return Column(name, name, cells.Text(_length(model, name)), getattr(model, name), required=True)
 
 
 def _manager_email() -> Column:
@@ -153,7 +153,7 @@ def _group_name() -> Column:
         .correlate_except(group)
         .scalar_subquery()
     )
-    parse = cells.text(_length(AccountGroup, "name"))
+    parse = cells.Text(_length(AccountGroup, "name"))
     return Column("account_group", "group_id", parse, name, "group", reference="group")
 
 
@@ -170,7 +170,7 @@ ACCOUNTS = Kind(
     "code",
     (
         _key(Account, "code"),
-        Column("name", "name", cells.text(_length(Account, "name")), Account.name, required=True),
+        Column("name", "name", cells.Text(_length(Account, "name")), Account.name, required=True),
         _choice(Account, "type"),
         _choice(Account, "status"),
         _group_name(),

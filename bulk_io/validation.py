@@ -2,51 +2,33 @@
 
 Each error names the row (as the spreadsheet numbers it), the column, the cell's value and the
 reason. A row is checked as a form save would be: cells parsed (`cells`), references resolved
-within the user's rows (`references`), required and role-required fields, values the role may
-not assign (`auth.permissions.assignable_values`), then the model's own `cross_field_errors`.
+within the user's rows (`references`), required and role-required fields, then the rules that
+need the whole row (`row_checks`): values the role may not assign, fields Configure Forms keeps
+from the role, the model's own `cross_field_errors`.
+
+What concerns one column is checked a whole column of the batch at a time: parsing (each distinct
+date or status once), look-ups (one query per batch), duplicate keys, blank cells. On a million
+rows that is most of the work, and per-cell Python was where an import's time went. A row's
+errors still come in the order a row-by-row check gives them: its cells left to right, then its
+key, its references, its blank cells, then the rules of the whole row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from auth.permissions import assignable_values
-from bulk_io.cells import CellError
+from bulk_io.batch import UNSET, Batch, BatchResult, RowError
+from bulk_io.cells import ParsedColumn, parse_column
 from bulk_io.kinds import Column, Kind
 from bulk_io.references import UNKNOWN_REASONS, ExistingRecords, Found, References
+from bulk_io.row_checks import ROLE_REQUIRED, RowChecks
 from forms_config import custom_fields_for, rules_for
 from forms_config.custom_fields import CustomFieldDefinition
 from forms_config.rules import FieldRules
-from models.scoping import SCOPED_ROLES, HasRole
-
-SAMPLE_ROWS = 20
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    value: str
-    reason: str
-
-
-@dataclass
-class BatchResult:
-    creates: list[dict[str, Any]] = field(default_factory=list)
-    """Table column -> value, every column of the kind, ready for one INSERT per batch."""
-    create_rows: list[int] = field(default_factory=list)
-    updates: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)
-    """(row number, record id, {table column: new value}) for the columns that change."""
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    bad_rows: int = 0
-    sample_creates: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-    sample_updates: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-    """The first few good rows, as {column: cell text}, for a preview."""
+from models.scoping import HasRole
 
 
 def role_field_rules(entity: str, role: str) -> FieldRules:
@@ -82,282 +64,147 @@ def header_errors(
     return errors
 
 
-class ParsedRow:
-    """One row after its cells are parsed and before it is checked against the database."""
-
-    __slots__ = ("blanks", "cells", "custom", "errors", "key", "number", "references", "values")
-
-    def __init__(self, number: int, cells: list[str]) -> None:
-        self.number = number
-        self.cells = cells
-        self.values: dict[str, Any] = {}
-        """Table column -> value, for the cells that are not references."""
-        self.references: list[tuple[Column, str]] = []
-        self.blanks: list[Column] = []
-        self.errors: list[RowError] = []
-        self.key: str | None = None
-        self.custom: dict[str, Any] = {}
-        """Custom-field key -> stored value, for the custom-field columns of the file."""
-
-
 class BatchValidator:
     """Validates the rows of one file for one user, remembering keys across batches."""
 
     def __init__(self, session: Session, kind: Kind, header: Sequence[str], actor: HasRole) -> None:
         self.kind = kind
-        self.width = len(header)
         self.index_of = {name: index for index, name in enumerate(header)}
-        self.plan = [
-            (index, column, column.parse, column.field, column.reference)
+        self.plan: list[tuple[int, Column]] = [
+            (index, column)
             for index, name in enumerate(header)
             if (column := kind.by_name.get(name)) is not None
         ]
-        self.absent = [column for column in kind.columns if column.name not in self.index_of]
+        self.fields = [column.field for _index, column in self.plan]
         definitions = custom_fields_for(kind.model.__name__)
         self.custom_plan: list[tuple[int, CustomFieldDefinition]] = [
             (self.index_of[definition.key], definition)
             for definition in definitions
             if definition.key in self.index_of
         ]
-        self.absent_custom = [d.key for d in definitions if d.key not in self.index_of]
         self.references = References(session, actor)
         self.existing = ExistingRecords(session, kind, actor)
         self.seen: dict[str, int] = {}
-        self.samples_left = {"create": SAMPLE_ROWS, "update": SAMPLE_ROWS}
-        entity = kind.model.__name__
-        rules = role_field_rules(entity, actor.role)
+        self.highest_seen = ""
+        """No key in `seen` sorts after this one: a batch whose keys all do is new at once."""
+        rules = role_field_rules(kind.model.__name__, actor.role)
         self.role_required = rules.required
-        self.not_writable = rules.not_writable - {kind.key}
-        self.assignable = {
-            column.field: allowed
-            for column in kind.columns
-            if (allowed := assignable_values(entity, column.field, actor.role)) is not None
-        }
-        self.must_name_account = actor.role in SCOPED_ROLES and "account_id" in kind.table.c
-        self.column_by_field = {column.field: column for column in kind.columns} | {
-            column.form_field: column for column in kind.columns if column.form_field
-        }
+        self.rows = RowChecks(kind, actor, rules, header, definitions)
 
     def validate(self, rows: Sequence[tuple[int, list[str]]]) -> BatchResult:
-        wanted: dict[str, set[str]] = {reference: set() for reference in UNKNOWN_REASONS}
-        parsed = [self._parse(number, cells, wanted) for number, cells in rows]
-        for reference, values in wanted.items():
-            if values:
-                self.references.look_up(reference, values)
-        existing, hidden = self.existing.by_key({row.key for row in parsed if row.key is not None})
-        result = BatchResult()
-        for row in parsed:
-            self._check(row, existing, hidden, result)
-        return result
+        batch = Batch(rows, self.index_of)
+        columns = [self._parse(batch, index, column) for index, column in self.plan]
+        custom = self._parse_custom(batch) if self.custom_plan else None
+        keys = self._keys(batch, columns)
+        existing, hidden = self.existing.by_key(set(keys) - {None})
+        records = [existing.get(key) for key in keys] if existing else [None] * len(batch)
+        self._check_keys(batch, keys, hidden)
+        found_columns = [
+            (column.form_field, self._resolve(batch, column, parsed.values))
+            for (_index, column), parsed in zip(self.plan, columns, strict=True)
+            if column.reference is not None
+        ]
+        for (_index, column), parsed in zip(self.plan, columns, strict=True):
+            if parsed.blanks:
+                self._rule_on_blanks(batch, column, parsed, records)
+        values = [parsed.values for parsed in columns]
+        return self.rows.check(batch, self.fields, values, found_columns, records, custom)
 
-    def _parse(self, number: int, cells: list[str], wanted: dict[str, set[str]]) -> ParsedRow:
-        """Each cell to a value; references are collected to be looked up for the whole batch."""
-        row = ParsedRow(number, cells)
-        if len(cells) > self.width and "".join(cells[self.width :]).strip():
-            reason = f"Too many values: the header names {self.width} columns."
-            row.errors.append(RowError(number, "", ",".join(cells[self.width :]), reason))
-        width = len(cells)
-        values = row.values
-        for index, column, parse, name, reference in self.plan:
-            cell = cells[index].strip() if index < width else ""
-            if not cell:
-                row.blanks.append(column)
-                continue
-            try:
-                value = parse(cell)
-            except CellError as error:
-                row.errors.append(RowError(number, column.name, cell, str(error)))
-                continue
-            if reference is None:
-                values[name] = value
-            else:
-                row.references.append((column, value))
-                wanted[reference].add(value)
+    def _parse(self, batch: Batch, index: int, column: Column) -> ParsedColumn:
+        parsed = parse_column(column.parse, batch.texts[index])
+        for position, reason in parsed.refused:
+            batch.refuse(position, column.name, reason)
+            parsed.values[position] = UNSET
+            batch.incomplete.add(position)
+        return parsed
+
+    def _parse_custom(self, batch: Batch) -> list[dict[str, Any]]:
+        """Custom-field key -> stored value, per row, for the custom-field columns of the file."""
+        custom: list[dict[str, Any]] = [{} for _position in range(len(batch))]
         for index, definition in self.custom_plan:
-            cell = cells[index].strip() if index < width else ""
-            stored, problem = definition.parse_text(cell)
-            if problem:
-                reason = f"{definition.label} {problem}."
-                row.errors.append(RowError(number, definition.key, cell, reason))
-            elif stored is None and definition.key in self.role_required:
-                reason = "Required for your role (Configure Forms): a value is needed."
-                row.errors.append(RowError(number, definition.key, "", reason))
-            else:
-                row.custom[definition.key] = stored
-        row.key = row.values.get(self.kind.key)
-        return row
+            for position, text in enumerate(batch.texts[index]):
+                stored, problem = definition.parse_text(text)
+                if problem:
+                    batch.refuse(position, definition.key, f"{definition.label} {problem}.")
+                elif stored is None and definition.key in self.role_required:
+                    batch.refuse(position, definition.key, ROLE_REQUIRED)
+                else:
+                    custom[position][definition.key] = stored
+        return custom
 
-    def _cell(self, cells: list[str], column_name: str) -> str:
-        index = self.index_of.get(column_name)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
+    def _keys(self, batch: Batch, columns: list[ParsedColumn]) -> list[Any]:
+        """Each row's key; None where the key cell is blank or refused."""
+        for (_index, column), parsed in zip(self.plan, columns, strict=True):
+            if column.name == self.kind.key:
+                return [None if key is UNSET else key for key in parsed.values]
+        return [None] * len(batch)
 
-    def _check(
-        self,
-        row: ParsedRow,
-        existing: dict[str, dict[str, Any]],
-        hidden: set[str],
-        result: BatchResult,
-    ) -> None:
-        kind, number, cells, key, errors = self.kind, row.number, row.cells, row.key, row.errors
-        if key is not None and key in self.seen:
-            reason = f"Duplicate key: row {self.seen[key]} has the same {kind.key}."
-            errors.append(RowError(number, kind.key, self._cell(cells, kind.key), reason))
-        elif key in hidden:
-            reason = "This record belongs to an account you do not manage; it cannot be changed."
-            errors.append(RowError(number, kind.key, self._cell(cells, kind.key), reason))
-        elif key is not None:
-            self.seen[key] = number
-        record = existing.get(key) if key is not None else None
-
-        values = row.values
-        found: dict[str, Found] = {}
-        for column, value in row.references:
-            hit = self.references.get(column.reference, value)  # type: ignore[arg-type]
-            if hit is None:
-                reason = UNKNOWN_REASONS[column.reference]  # type: ignore[index]
-                errors.append(RowError(number, column.name, self._cell(cells, column.name), reason))
-            else:
-                values[column.field] = hit.id
-                found[column.form_field] = hit
-        for column in row.blanks:
-            if column.required:
-                errors.append(RowError(number, column.name, "", "Required: a value is needed."))
-            elif column.rule_field in self.role_required:
-                reason = "Required for your role (Configure Forms): a value is needed."
-                errors.append(RowError(number, column.name, "", reason))
-            elif column.default is None:
-                values[column.field] = None
-            elif record is None:
-                values[column.field] = column.default
-        if row.custom:
-            stored = dict(record["custom_fields"] or {}) if record is not None else {}
-            values["custom_fields"] = stored | row.custom
-        if record is None:
-            self._complete_new(number, values, found, errors)
-        if self.assignable:
-            errors += self._permission_errors(number, cells, values, record)
-        if self.not_writable:
-            errors += self._not_writable_errors(number, cells, values, record)
-        errors += self._cross_field_errors(number, cells, values, found, record)
-
-        if errors:
-            result.errors += errors
-            result.bad_rows += 1
-        elif record is None:
-            result.creates.append(values)
-            result.create_rows.append(number)
-            if self.samples_left["create"] and self._take_sample("create"):
-                shown = [column.name for _index, column, *_how in self.plan] + list(row.custom)
-                result.sample_creates.append((number, self._cells_of(cells, shown)))
-        else:
-            changes = {name: value for name, value in values.items() if record[name] != value}
-            if changes:
-                result.updates.append((number, record["id"], changes))
-                if self._take_sample("update"):
-                    named = [self.column_by_field.get(name) for name in changes]
-                    shown = [column.name for column in named if column] + list(row.custom)
-                    result.sample_updates.append((number, self._cells_of(cells, shown)))
-            else:
-                result.unchanged += 1
-
-    def _take_sample(self, which: str) -> bool:
-        if self.samples_left[which] == 0:
-            return False
-        self.samples_left[which] -= 1
-        return True
-
-    def _cells_of(self, cells: list[str], names: list[str]) -> dict[str, str]:
-        return {name: self._cell(cells, name) or "(blank)" for name in names}
-
-    def _complete_new(
-        self, number: int, values: dict[str, Any], found: dict[str, Found], errors: list[RowError]
-    ) -> None:
-        entity = self.kind.model.__name__.lower()
-        missing = []
-        for column in self.absent:
-            if column.required or column.rule_field in self.role_required:
-                missing.append((column.name, column.required))
-            else:
-                values[column.field] = column.default
-        missing += [(key, False) for key in self.absent_custom if key in self.role_required]
-        for name, required in missing:
-            why = "" if required else " (required for your role by Configure Forms)"
-            reason = f"Missing required column{why}: a new {entity} needs {name}."
-            errors.append(RowError(number, name, "", reason))
-        if self.kind.complete_new is not None:
-            self.kind.complete_new(values, found)
-        if (
-            self.must_name_account
-            and values.get("account_id") is None
-            and not any(error.column == "account_code" for error in errors)
-        ):
-            reason = "Required: you can only add records to the accounts you manage."
-            errors.append(RowError(number, "account_code", "", reason))
-
-    def _permission_errors(
-        self,
-        number: int,
-        cells: list[str],
-        values: dict[str, Any],
-        record: dict[str, Any] | None,
-    ) -> list[RowError]:
-        """Nobody assigns a value above their own role, nor edits a record that holds one."""
-        errors = []
-        for name, allowed in self.assignable.items():
-            column = self.column_by_field[name]
-            new = values.get(name)
-            current = None if record is None else record[name]
-            if new is not None and new not in allowed and new != current:
-                reason = f"Your role cannot set {column.name} to {new}."
-                errors.append(RowError(number, column.name, self._cell(cells, column.name), reason))
-            changes = record is not None and any(record[f] != v for f, v in values.items())
-            if current is not None and current not in allowed and changes:
-                reason = f"Your role cannot change a record whose {column.name} is {current}."
-                errors.append(RowError(number, column.name, self._cell(cells, column.name), reason))
-        return errors
-
-    def _not_writable_errors(
-        self,
-        number: int,
-        cells: list[str],
-        values: dict[str, Any],
-        record: dict[str, Any] | None,
-    ) -> list[RowError]:
-        """Hidden and read-only fields keep their value: a file may repeat it, never change it."""
-        errors = []
-        stored = (record or {}).get("custom_fields") or {}
-        for key in values.get("custom_fields", {}):
-            if key in self.not_writable and values["custom_fields"][key] != stored.get(key):
-                reason = "Read-only for your role (Configure Forms): this value cannot be changed."
-                errors.append(RowError(number, key, self._cell(cells, key), reason))
-        for name, value in values.items():
-            column = self.column_by_field.get(name)
-            if column is None or column.rule_field not in self.not_writable:
+    def _check_keys(self, batch: Batch, keys: list[Any], hidden: set[str]) -> None:
+        """A key may appear once in a file, and only for a record the user may change."""
+        distinct = set(keys)
+        distinct.discard(None)
+        if not distinct:
+            return
+        highest_before = self.highest_seen
+        self.highest_seen = max(highest_before, max(distinct))
+        if len(distinct) == len(keys) and not hidden:  # the usual case, checked at once
+            after_all_seen = min(distinct) > highest_before
+            if after_all_seen or self.seen.keys().isdisjoint(distinct):
+                self.seen.update(zip(keys, batch.numbers, strict=True))
+                return
+        key = self.kind.key
+        not_managed = "This record belongs to an account you do not manage; it cannot be changed."
+        for position, value in enumerate(keys):
+            if value is None:
                 continue
-            unchanged = value in (None, column.default) if record is None else record[name] == value
-            if not unchanged:
-                reason = "Read-only for your role (Configure Forms): this value cannot be changed."
-                errors.append(RowError(number, column.name, self._cell(cells, column.name), reason))
-        return errors
+            if value in self.seen:
+                reason = f"Duplicate key: row {self.seen[value]} has the same {key}."
+                batch.refuse(position, key, reason)
+            elif value in hidden:
+                batch.refuse(position, key, not_managed)
+            else:
+                self.seen[value] = batch.numbers[position]
 
-    def _cross_field_errors(
+    def _resolve(self, batch: Batch, column: Column, values: list[Any]) -> list[Found | None]:
+        """Swap the names in a reference column for the ids they name; return what was found."""
+        found = self.references.resolve(column.reference, values)  # type: ignore[arg-type]
+        if None not in found:
+            values[:] = [hit.id for hit in found]  # type: ignore[union-attr]
+            return found
+        reason = UNKNOWN_REASONS[column.reference]  # type: ignore[index]
+        for position, hit in enumerate(found):
+            if hit is not None:
+                values[position] = hit.id
+                continue
+            batch.incomplete.add(position)
+            if isinstance(values[position], str):  # not blank, not refused: it names nothing
+                batch.refuse(position, column.name, reason)
+                values[position] = UNSET
+        return found
+
+    def _rule_on_blanks(
         self,
-        number: int,
-        cells: list[str],
-        values: dict[str, Any],
-        found: dict[str, Found],
-        record: dict[str, Any] | None,
-    ) -> list[RowError]:
-        """The model's own rules between fields, on the record as it would be after the row."""
-        merged = values if record is None else record | values
-        context: dict[str, Any] = merged | found
-        if "account" not in context and merged.get("account_id") is not None:
-            context["account"] = Found(merged["account_id"], merged["account_id"])
-        if "invoice" not in context and merged.get("invoice_id") is not None and record:
-            context["invoice"] = Found(merged["invoice_id"], record["invoice_account_id"])
-        errors = []
-        for name, reason in self.kind.model.cross_field_errors(context).items():
-            column = self.column_by_field.get(name)
-            column_name = column.name if column else name
-            errors.append(RowError(number, column_name, self._cell(cells, column_name), reason))
-        return errors
+        batch: Batch,
+        column: Column,
+        parsed: ParsedColumn,
+        records: list[dict[str, Any] | None],
+    ) -> None:
+        """A blank cell is refused where a value is required (by the kind, or for the role).
+
+        Otherwise it means None if the column has no default; if it has one, the default for a
+        new record and, for an existing record, the value it holds (left out of the row's values).
+        """
+        values = parsed.values
+        for position in parsed.blanks:
+            if column.required:
+                batch.refuse(position, column.name, "Required: a value is needed.")
+            elif column.rule_field in self.role_required:
+                batch.refuse(position, column.name, ROLE_REQUIRED)
+            elif column.default is None:
+                values[position] = None
+                continue
+            elif records[position] is None:
+                values[position] = column.default
+                continue
+            values[position] = UNSET  # keeps the record's value
+            batch.incomplete.add(position)
