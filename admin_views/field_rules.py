@@ -19,8 +19,9 @@ from flask_login import current_user
 from wtforms import Field, ValidationError
 from wtforms.validators import Optional
 
-from forms_config import custom_fields_for, rules_for
+from forms_config import custom_fields_for, may_read, rules_for
 from forms_config.custom_fields import CustomFieldDefinition, form_name, key_of
+from forms_config.readability import unreadable_fields, write_custom_value
 from forms_config.rules import FieldRules
 
 NO_RULES = FieldRules()
@@ -69,14 +70,12 @@ class FieldRulesMixin:
         return g.get("preview_role") or current_user.role
 
     def field_rules(self) -> FieldRules:
-        """The role's rules; a derived column counts as hidden when the field it reveals is."""
+        """The role's rules, with every field the role may not read counted as hidden."""
         if not _asking():
             return NO_RULES
-        rules = rules_for(self.model.__name__, self.acting_role())
-        revealing = {
-            d for d, source in self.model.panel_derived_from.items() if source in rules.hidden
-        }
-        return replace(rules, hidden=rules.hidden | revealing) if revealing else rules
+        entity, role = self.model.__name__, self.acting_role()
+        rules = rules_for(entity, role)
+        return replace(rules, hidden=unreadable_fields(entity, role))
 
     def custom_fields(self) -> tuple[CustomFieldDefinition, ...]:
         return custom_fields_for(self.model.__name__)
@@ -112,16 +111,25 @@ class FieldRulesMixin:
         shown = [(name, label) for name, label in columns if name not in hidden]
         return shown + [(d.form_name, d.label) for d in self._visible_custom_fields()]
 
+    def _shows_column(self, column: Any, hidden: frozenset[str]) -> bool:
+        """Whether the role may search or filter by `column`: its field here is readable, and
+        so is the column itself when it belongs to a related record (searching invoices by a
+        hidden account name would reveal the name)."""
+        if self._field_of_column(column) in hidden:
+            return False
+        owner, key = getattr(column, "class_", None), getattr(column, "key", None)
+        return owner is None or key is None or may_read(owner.__name__, key, self.acting_role())
+
     def _visible_column_pairs(self, pairs: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
         hidden = self.field_rules().hidden
-        return [pair for pair in pairs if self._field_of_column(pair[0]) not in hidden]
+        return [pair for pair in pairs if self._shows_column(pair[0], hidden)]
 
     def _visible_filter_args(self, filter_args: dict[str, Any]) -> dict[str, Any]:
         hidden = self.field_rules().hidden
         return {
             arg: (index, flt)
             for arg, (index, flt) in filter_args.items()
-            if self._field_of_column(flt.column) not in hidden
+            if self._shows_column(flt.column, hidden)
         }
 
     def _visible_filter_groups(self, groups: OrderedDict) -> OrderedDict:
@@ -129,10 +137,7 @@ class FieldRulesMixin:
         return OrderedDict(
             (label, group)
             for label, group in groups.items()
-            if all(
-                self._field_of_column(self._filters[item["index"]].column) not in hidden
-                for item in group
-            )
+            if all(self._shows_column(self._filters[item["index"]].column, hidden) for item in group)
         )
 
     def _field_of_column(self, column: Any) -> str | None:
@@ -235,9 +240,7 @@ class FieldRulesMixin:
             form[name].populate_obj(record, name)
             return
         definition = next(d for d in self.custom_fields() if d.key == key)
-        values = dict(record.custom_fields or {})
-        values[key] = definition.to_stored(form[name].data)
-        record.custom_fields = values  # a new dict, so the ORM sees the change
+        write_custom_value(record, key, definition.to_stored(form[name].data))
 
     def field_value(self, record: Any, name: str) -> Any:
         key = key_of(name)

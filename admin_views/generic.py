@@ -42,6 +42,8 @@ from auth.permissions import (
     assignable_values,
 )
 from extensions import db
+from forms_config import may_read, reader_role, reading_as
+from forms_config.readability import OPERATOR
 from models.audit import AuditEvent, changed_values
 from models.base import PanelModel, Versioned
 from models.config import HIDE_FINANCE_FROM_MANAGERS, Setting
@@ -123,6 +125,17 @@ class ScopedAjaxModelLoader(QueryAjaxModelLoader):
     def get_one(self, pk: Any) -> Any:
         with db.session.no_autoflush:  # the form is mid-way through writing to a record
             return self.get_query().filter(self.model.id == _record_id(pk)).one_or_none()
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 20) -> list[Any]:
+        """Records whose readable search columns start with `term`, as the list search matches:
+        a column the reader may not read is never matched (it would answer prefix guesses)."""
+        query = self.get_query()
+        if term.strip():
+            role, entity = reader_role(), self.model.__name__
+            columns = [c for c in self._cached_fields if may_read(entity, c.key, role)]
+            condition = matching_any(columns, term, db.engine.dialect.name) if columns else None
+            query = query.filter(sa.false() if condition is None else condition)
+        return query.order_by(self.model.id).offset(offset).limit(limit).all()
 
 
 class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin, ModelView):
@@ -416,7 +429,9 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         return True
 
     def delete_model(self, model: Any) -> bool:
-        before = self._snapshot(model, self.model_fields.detailed)
+        with reading_as(OPERATOR):  # the trail keeps what is deleted, unread fields included
+            db.session.refresh(model)
+            before = self._snapshot(model, self.model_fields.detailed)
         record_id = model.id
         try:
             db.session.delete(model)

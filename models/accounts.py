@@ -26,6 +26,7 @@ class AccountGroup(Versioned, PanelModel, db.Model):
     __tablename__ = "account_groups"
     panel_category = "Accounts"
     panel_search_fields = ("name",)
+    panel_label_fields = ("name",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
@@ -38,7 +39,7 @@ class AccountGroup(Versioned, PanelModel, db.Model):
     accounts: Mapped[list[Account]] = relationship(back_populates="group")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label_of(self.name)
 
 
 class Account(Versioned, PanelModel, db.Model):
@@ -48,6 +49,7 @@ class Account(Versioned, PanelModel, db.Model):
     panel_category = "Accounts"
     panel_search_fields = ("code", "name", "billing_email")
     panel_derived_columns = ("balance",)
+    panel_label_fields = ("code", "name")
     panel_system_columns = ("created_at", "custom_fields")
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,7 +107,7 @@ class Account(Versioned, PanelModel, db.Model):
     )
 
     def __str__(self) -> str:
-        return f"{self.code} — {self.name}"
+        return self.label_of(self.code, self.name, separator=" — ")
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:

@@ -90,7 +90,7 @@ class FollowUpAction(Versioned, PanelModel, db.Model):
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
     def __str__(self) -> str:
-        return f"{self.kind} on {self.due_date}"
+        return self.label_of(self.kind, "on", self.due_date)
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:

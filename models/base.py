@@ -37,7 +37,8 @@ class PanelModel:
     panel_search_fields: ClassVar[tuple[str, ...]] = ()
     panel_derived_columns: ClassVar[tuple[str, ...]] = ()
     panel_derived_from: ClassVar[dict[str, str]] = {}
-    """Derived column -> the field it reveals: hiding that field hides the derived column too."""
+    """Derived column -> the field it reveals (`"field"`, or `"Entity.field"` of another entity):
+    hiding that field hides the derived column too."""
     panel_secret_columns: ClassVar[tuple[str, ...]] = ()
     panel_system_columns: ClassVar[tuple[str, ...]] = ()
     panel_append_only: ClassVar[bool] = False
@@ -49,6 +50,15 @@ class PanelModel:
     with them is still decided by the permission table."""
     panel_immutable_columns: ClassVar[tuple[str, ...]] = ()
     """Set when a record is created, never changed after (a custom field's key)."""
+    panel_label_fields: ClassVar[tuple[str, ...]] = ()
+    """The fields a record's label (`__str__`) is made of: an audit diff shows a related record's
+    label only to a reader who may read all of them."""
+
+    def label_of(self, *parts: Any, separator: str = " ") -> str:
+        """A label from the parts at hand; a value the reader may not read arrives blank and is
+        left out, and a label with nothing left is the record's number."""
+        shown = [str(part) for part in parts if part is not None and part != ""]
+        return separator.join(shown) if shown else f"#{getattr(self, 'id', '')}"
 
     @classmethod
     def cross_field_errors(cls, values: Mapping[str, Any]) -> dict[str, str]:

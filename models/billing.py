@@ -43,6 +43,7 @@ class Invoice(Versioned, PanelModel, db.Model):
     __tablename__ = "invoices"
     panel_category = "Billing"
     panel_search_fields = ("number",)
+    panel_label_fields = ("number",)
     panel_derived_columns = ("paid_amount", "open_amount", "is_overdue")
     panel_derived_from = {"paid_amount": "amount", "open_amount": "amount", "is_overdue": "amount"}
     panel_system_columns = ("custom_fields",)
@@ -73,7 +74,7 @@ class Invoice(Versioned, PanelModel, db.Model):
     )
 
     def __str__(self) -> str:
-        return self.number
+        return self.label_of(self.number)
 
     @property
     def is_overdue(self) -> bool:
@@ -94,6 +95,7 @@ class Payment(Versioned, PanelModel, db.Model):
     __tablename__ = "payments"
     panel_category = "Billing"
     panel_search_fields = ("reference",)
+    panel_label_fields = ("reference",)
     panel_system_columns = ("custom_fields",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,7 +120,7 @@ class Payment(Versioned, PanelModel, db.Model):
     __table_args__ = (sa.CheckConstraint("amount > 0", name="payment_amount_positive"),)
 
     def __str__(self) -> str:
-        return self.reference
+        return self.label_of(self.reference)
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
@@ -131,6 +133,7 @@ class CreditNote(Versioned, PanelModel, db.Model):
     __tablename__ = "credit_notes"
     panel_category = "Billing"
     panel_search_fields = ("number", "reason")
+    panel_label_fields = ("number",)
     panel_system_columns = ("custom_fields",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,7 +155,7 @@ class CreditNote(Versioned, PanelModel, db.Model):
     __table_args__ = (sa.CheckConstraint("amount > 0", name="credit_note_amount_positive"),)
 
     def __str__(self) -> str:
-        return self.number
+        return self.label_of(self.number)
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:

@@ -104,7 +104,7 @@ class EmailTemplate(Versioned, PanelModel, db.Model):
     body_html: Mapped[str | None] = mapped_column(sa.Text)
 
     def __str__(self) -> str:
-        return self.event
+        return self.label_of(self.event)
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
@@ -150,6 +150,8 @@ class CreditRequest(Versioned, PanelModel, db.Model):
     panel_label = "Credit requests"
     panel_search_fields = ("reason", "decision_reason")
     panel_system_columns = ("status", "created_at", "decided_at", "decision_reason", "old_limit")
+    panel_derived_from = {"old_limit": "Account.credit_limit"}
+    panel_label_fields = ("amount",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(
@@ -193,7 +195,8 @@ class CreditRequest(Versioned, PanelModel, db.Model):
     )
 
     def __str__(self) -> str:
-        return f"{self.amount:,.2f} for {self.account} ({self.status})"
+        amount = f"{self.amount:,.2f}" if self.amount is not None else None
+        return self.label_of(amount, "for", self.account, f"({self.status})")
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:

@@ -32,6 +32,7 @@ class User(UserMixin, Versioned, PanelModel, db.Model):
     panel_category = "Accounts"
     panel_search_fields = ("email", "first_name", "last_name")
     panel_secret_columns = ("password_hash", "session_token")
+    panel_label_fields = ("first_name", "last_name", "email")
     panel_system_columns = ("last_login_at", "custom_fields")
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +60,9 @@ class User(UserMixin, Versioned, PanelModel, db.Model):
 
     def __str__(self) -> str:
         name = " ".join(part for part in (self.first_name, self.last_name) if part)
-        return f"{name} <{self.email}>" if name else self.email
+        if name and self.email:
+            return f"{name} <{self.email}>"
+        return self.label_of(name, self.email)
 
     @validates("email")
     def _normalise_email(self, _key: str, email: str) -> str:

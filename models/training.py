@@ -52,7 +52,7 @@ class Course(Versioned, PanelModel, db.Model):
     __table_args__ = (sa.UniqueConstraint("code", name="uq_courses_code"),)
 
     def __str__(self) -> str:
-        return f"{self.code} {self.title}"
+        return self.label_of(self.code, self.title)
 
 
 class CourseDate(Versioned, PanelModel, db.Model):
@@ -85,7 +85,8 @@ class CourseDate(Versioned, PanelModel, db.Model):
     )
 
     def __str__(self) -> str:
-        return f"{self.course} on {self.start_date.isoformat()} at {self.venue}"
+        venue = f"at {self.venue}" if self.venue else None
+        return self.label_of(self.course, "on", self.start_date, venue)
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
@@ -147,7 +148,7 @@ class Booking(Versioned, PanelModel, db.Model):
 
     def __str__(self) -> str:
         who = self.delegate.email if self.delegate else "(placeholder)"
-        return f"{who} on {self.course_date}"
+        return self.label_of(who, "on", self.course_date)
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:

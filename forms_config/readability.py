@@ -1,0 +1,194 @@
+"""Who may read which field: the one answer every reader of the data goes through.
+
+A field of an entity is unreadable for a role when a Configure Forms rule hides it, or when it is
+derived from a field that is (an invoice's open amount reveals its amount; a credit request's old
+limit reveals the account's credit limit: models declare this in `panel_derived_from`).
+
+Readers meet the answer in two ways, both fed by `unreadable_fields`:
+- Records loaded through the ORM while someone reads (a web request, or code run under
+  `reading_as(role)`, such as an e-mail a role receives) arrive with their unreadable values
+  already blanked (`hide_unreadable_values`). Forms, lists, labels of related records, look-ups,
+  dashboards, templates and PDFs built from records therefore cannot show what they never got.
+  The values are set as if loaded (`set_committed_value`), so blanking them writes nothing.
+- Readers that go around records (SQL reports, search and look-up columns, audit diffs) ask
+  `may_read` / `unreadable_columns` for the fields their output or their matching reveals.
+Code run with no reader (the command line, the outbox sender) reads everything, as an operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g, has_request_context
+from sqlalchemy import event
+from sqlalchemy.orm.attributes import set_committed_value
+
+from extensions import db
+from forms_config.custom_fields import key_of
+from forms_config.rules import rules_for
+from models.audit import AuditEvent
+
+FieldRef = str
+"""`"Entity.field"`: a field of an entity, as reports and derived columns name their sources."""
+
+OPERATOR = None
+"""The reader `reading_as` names for code that reads everything (an audit of a deletion)."""
+_NOT_SET = "not set"
+_explicit_reader: ContextVar[str | None] = ContextVar("explicit_reader", default=_NOT_SET)
+UNMASKED_CUSTOM_FIELDS = "unmasked_custom_fields"
+"""Key in an instance's state `info`: its stored custom-field values, hidden ones included."""
+
+
+def model_named(entity: str) -> type | None:
+    return db.Model.registry._class_registry.get(entity)
+
+
+def unreadable_fields(entity: str, role: str) -> frozenset[str]:
+    """Fields of `entity` that `role` may not read: hidden by a rule, or derived from one."""
+    hidden = rules_for(entity, role).hidden
+    model = model_named(entity)
+    derived_from = getattr(model, "panel_derived_from", {}) if model else {}
+    revealing = {
+        derived
+        for derived, source in derived_from.items()
+        if (source in hidden if "." not in source else not may_read_ref(source, role))
+    }
+    return hidden | revealing
+
+
+def may_read(entity: str, field: str, role: str | None) -> bool:
+    """Whether `role` may read `field` of `entity`; None (no reader: an operator) reads all."""
+    return role is None or field not in unreadable_fields(entity, role)
+
+
+def may_read_ref(ref: FieldRef, role: str | None) -> bool:
+    entity, _, field = ref.partition(".")
+    return may_read(entity, field, role)
+
+
+def unreadable_columns(sources: Mapping[str, tuple[FieldRef, ...]], role: str | None) -> set[str]:
+    """Output columns (of a report, a search) revealing a field `role` may not read."""
+    return {
+        column
+        for column, refs in sources.items()
+        if not all(may_read_ref(ref, role) for ref in refs)
+    }
+
+
+def reader_role() -> str | None:
+    """The role whose eyes the current code reads for.
+
+    `reading_as` wins (an e-mail composed for its recipient); in a web request, the role a super
+    admin previews, else the logged-in user's (the viewed user's in "view as"). Records Flask-Login
+    loads to find that user are read before any role is known, so they are not blanked.
+    """
+    explicit = _explicit_reader.get()
+    if explicit != _NOT_SET:
+        return explicit
+    if not has_request_context():
+        return None
+    preview = g.get("preview_role")
+    if preview:
+        return preview
+    user = g.get("_login_user")  # set once Flask-Login has resolved the request's user
+    return user.role if user is not None and user.is_authenticated else None
+
+
+@contextmanager
+def reading_as(role: str | None) -> Iterator[None]:
+    """Read as `role` inside the block (compose what a person of that role receives);
+    `OPERATOR` reads everything."""
+    token = _explicit_reader.set(role)
+    try:
+        yield
+    finally:
+        _explicit_reader.reset(token)
+
+
+def readable(entity: str, field: str) -> bool:
+    """Whether the current reader may read `field` of `entity`."""
+    return may_read(entity, field, reader_role())
+
+
+def stored_custom_fields(record: Any) -> dict[str, Any]:
+    """A record's custom-field values as stored, hidden ones included: what a write merges into."""
+    state = sa.inspect(record)
+    return dict(state.info.get(UNMASKED_CUSTOM_FIELDS, record.custom_fields) or {})
+
+
+def write_custom_value(record: Any, key: str, stored: Any) -> None:
+    """Set one custom-field value, keeping the values the writer may not read."""
+    values = stored_custom_fields(record)
+    values[key] = stored
+    state = sa.inspect(record)
+    if UNMASKED_CUSTOM_FIELDS in state.info:
+        state.info[UNMASKED_CUSTOM_FIELDS] = values
+    record.custom_fields = values  # a new dict, so the ORM sees the change
+
+
+def hide_unreadable_values(record: Any, role: str) -> None:
+    """Blank, in a loaded record, every value `role` may not read (without marking a change)."""
+    if isinstance(record, AuditEvent):
+        _hide_unreadable_changes(record, role)
+    unreadable = unreadable_fields(type(record).__name__, role)
+    if not unreadable:
+        return
+    state = sa.inspect(record)
+    mapper = state.mapper
+    loaded = state.dict
+    for name in unreadable:
+        if name in mapper.relationships:
+            for column in mapper.relationships[name].local_columns:
+                if column.key in loaded:
+                    set_committed_value(record, column.key, None)
+            set_committed_value(record, name, None)
+        elif name in mapper.column_attrs:
+            if name in loaded:
+                set_committed_value(record, name, None)
+    custom = loaded.get("custom_fields")
+    if custom and unreadable & custom.keys():
+        state.info[UNMASKED_CUSTOM_FIELDS] = custom
+        shown = {key: value for key, value in custom.items() if key not in unreadable}
+        set_committed_value(record, "custom_fields", shown)
+
+
+def _hide_unreadable_changes(event: AuditEvent, role: str) -> None:
+    """An audit diff shows only the fields of the changed entity the reader may read; a related
+    record's label is shown only when every field it is made of is readable."""
+    changes = sa.inspect(event).dict.get("changes")
+    model = model_named(event.entity or "")
+    if not changes or model is None:
+        return
+    unreadable = unreadable_fields(event.entity, role)
+    relations = sa.inspect(model).relationships
+
+    def shown(name: str) -> bool:
+        field = key_of(name) or name
+        if field in unreadable:
+            return False
+        if field in relations:
+            target = relations[field].mapper.class_
+            hidden_in_label = unreadable_fields(target.__name__, role)
+            return not hidden_in_label & set(target.panel_label_fields)
+        return True
+
+    if not all(shown(name) for name in changes):
+        kept = {name: change for name, change in changes.items() if shown(name)}
+        set_committed_value(event, "changes", kept)
+
+
+def _on_load(record: Any, _context: Any, *_attrs: Any) -> None:
+    role = reader_role()
+    if role is not None:
+        hide_unreadable_values(record, role)
+
+
+def watch_loaded_records() -> None:
+    """Blank unreadable values in every record loaded or refreshed while someone reads."""
+    if not event.contains(db.Model, "load", _on_load):
+        event.listen(db.Model, "load", _on_load, propagate=True)
+        event.listen(db.Model, "refresh", _on_load, propagate=True)
