@@ -137,7 +137,9 @@ class FieldRulesMixin:
         return OrderedDict(
             (label, group)
             for label, group in groups.items()
-            if all(self._shows_column(self._filters[item["index"]].column, hidden) for item in group)
+            if all(
+                self._shows_column(self._filters[item["index"]].column, hidden) for item in group
+            )
         )
 
     def _field_of_column(self, column: Any) -> str | None:

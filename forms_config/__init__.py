@@ -2,9 +2,9 @@
 applied to the generated forms and enforced on save.
 
 `rules_for(entity, role)` and `custom_fields_for(entity)` are the only way the rest of the app
-reads this configuration, and `readability` the one answer to "may this role read this field",
-which every reader of the data goes through; both come from a per-app cache that is dropped whenever the
-`forms` config stamp moves (see `stamp.py`).
+reads this configuration, and `readability` is the one answer to "may this role read this
+field", which every reader of the data goes through. Both come from a per-app cache that is
+dropped whenever the `forms` config stamp moves (see `stamp.py`).
 """
 
 from flask import Flask

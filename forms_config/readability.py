@@ -146,9 +146,8 @@ def hide_unreadable_values(record: Any, role: str) -> None:
                 if column.key in loaded:
                     set_committed_value(record, column.key, None)
             set_committed_value(record, name, None)
-        elif name in mapper.column_attrs:
-            if name in loaded:
-                set_committed_value(record, name, None)
+        elif name in mapper.column_attrs and name in loaded:
+            set_committed_value(record, name, None)
     custom = loaded.get("custom_fields")
     if custom and unreadable & custom.keys():
         state.info[UNMASKED_CUSTOM_FIELDS] = custom
