@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from models.accounts import Account
 from models.audit import AuditEvent, changed_values
 from models.base import utcnow
 from models.notifications import CreditRequest
@@ -52,10 +53,17 @@ def may_decide(session: Any, user: Any) -> bool:
     return user is not None and any(approver.id == user.id for approver in approvers(session))
 
 
+def stored_credit_limit(session: Any, account_id: int) -> Decimal | None:
+    """The account's limit as stored: a record loaded for someone who may not read the limit
+    holds it blanked (forms_config.readability), and a decision must not record that blank."""
+    return session.scalar(sa.select(Account.credit_limit).where(Account.id == account_id))
+
+
 def announce_request(session: Any, credit_request: CreditRequest) -> bool:
     """Queue the e-mail telling the approvers a request awaits them; the caller commits."""
     account = credit_request.account
     requester = credit_request.requested_by
+    current_limit = stored_credit_limit(session, account.id)
     return enqueue_email(
         session,
         dedupe_key=f"credit_request_submitted:request:{credit_request.id}",
@@ -63,9 +71,7 @@ def announce_request(session: Any, credit_request: CreditRequest) -> bool:
         values={
             "account": {"code": account.code, "name": account.name},
             "amount": _money(credit_request.amount),
-            "current_limit": "none"
-            if account.credit_limit is None
-            else _money(account.credit_limit),
+            "current_limit": "none" if current_limit is None else _money(current_limit),
             "requested_by": requester.email if requester else "Someone",
             "reason": credit_request.reason,
         },
@@ -110,7 +116,7 @@ def decide(
     credit_request.decision_reason = reason
     account = credit_request.account
     if decision == ACCEPTED:
-        credit_request.old_limit = account.credit_limit
+        credit_request.old_limit = stored_credit_limit(session, account.id)
         _audit(
             session,
             actor,
@@ -118,7 +124,7 @@ def decide(
             "Account",
             account.id,
             changed_values(
-                {"credit_limit": account.credit_limit}, {"credit_limit": credit_request.amount}
+                {"credit_limit": credit_request.old_limit}, {"credit_limit": credit_request.amount}
             ),
         )
         account.credit_limit = credit_request.amount

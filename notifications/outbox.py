@@ -13,8 +13,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from forms_config.readability import FieldRef, may_read_ref
 from models.notifications import OutboxMessage
+from models.people import User
 from notifications.email_templates import render_email
+
+HIDDEN = "(hidden)"
+VALUE_SOURCES: dict[str, FieldRef] = {
+    "account.code": "Account.code",
+    "account.name": "Account.name",
+    "invoice.amount": "Invoice.amount",
+    "invoice.open_amount": "Invoice.amount",
+    "credit_limit": "Account.credit_limit",
+    "current_limit": "Account.credit_limit",
+}
+"""Template value (dotted path) -> the field it shows; every recipient must be able to read it."""
 
 
 def insert_unless_exists(
@@ -61,7 +74,8 @@ def enqueue_email(
     to_addresses = _addresses(to)
     if not to_addresses:
         return record_skipped(session, dedupe_key, event, "no recipient address", account_id)
-    wording = render_email(session, event, values)
+    recipients = [*to_addresses.split(", "), *_addresses(cc).split(", ")]
+    wording = render_email(session, event, readable_by_recipients(session, values, recipients))
     return _insert_once(
         session,
         {
@@ -75,6 +89,28 @@ def enqueue_email(
             "body_html": wording.body_html,
         },
     )
+
+
+def readable_by_recipients(
+    session: Any, values: dict[str, Any], addresses: list[str]
+) -> dict[str, Any]:
+    """`values` with `HIDDEN` for each one a panel user among the recipients may not read
+    (Configure Forms): one message goes to all of them, so the strictest reader decides."""
+    roles = set(session.scalars(sa.select(User.role).where(User.email.in_(addresses))))
+    return _hide_values(values, roles, "")
+
+
+def _hide_values(values: dict[str, Any], roles: set[str], prefix: str) -> dict[str, Any]:
+    shown = {}
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            shown[key] = _hide_values(value, roles, f"{path}.")
+        elif path in VALUE_SOURCES and not all(may_read_ref(VALUE_SOURCES[path], r) for r in roles):
+            shown[key] = HIDDEN
+        else:
+            shown[key] = value
+    return shown
 
 
 def record_skipped(

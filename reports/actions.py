@@ -20,6 +20,7 @@ from models.scoping import restrict_to_visible_rows
 from reports.aging import TOTAL, UNASSIGNED
 from reports.period import PeriodParameters
 from reports.queries import frame_of
+from reports.readable_columns import readable_report
 
 ACTION_COLUMNS = ["account_manager", "due", "open", "overdue", "completed"]
 
@@ -58,5 +59,6 @@ def actions_per_manager(session: Session, parameters: PeriodParameters) -> pd.Da
     counted = counts[ACTION_COLUMNS[1:]].astype("int64")
     counts = counts[(counted.sum(axis=1) > 0).to_numpy()]
     counts[ACTION_COLUMNS[1:]] = counts[ACTION_COLUMNS[1:]].astype("int64")
+    counts = readable_report(counts, parameters.viewer)
     total = pd.DataFrame([{"account_manager": TOTAL, **counts[ACTION_COLUMNS[1:]].sum()}])
     return pd.concat([counts, total], ignore_index=True)[ACTION_COLUMNS]

@@ -28,6 +28,7 @@ from models import Account, AccountGroup, CreditNote, Invoice, Payment, User
 from models.billing import DEFAULT_CURRENCY
 from models.scoping import HasRole, restrict_to_visible_rows
 from reports.queries import cents, frame_of, mostly_true
+from reports.readable_columns import may_read_column, readable_report
 
 BASES = ("due", "issue")
 GROUPINGS = ("account-manager", "account")
@@ -132,6 +133,20 @@ def _applied_cents_as_of(as_of: dt.date) -> sa.Subquery:
     )
 
 
+def _matching_search(parameters: AgingParameters) -> sa.ColumnElement[bool]:
+    """The search matches the label columns the viewer may read, and no other: matching a hidden
+    one would answer guesses about it."""
+    text, viewer = parameters.search, parameters.viewer
+    managers_found = sa.select(User.id).where(User.email.icontains(text, autoescape=True))
+    matches = {
+        "account_code": Account.code.icontains(text, autoescape=True),
+        "account_name": Account.name.icontains(text, autoescape=True),
+        "account_manager": Account.account_manager_id.in_(managers_found),
+    }
+    readable = [match for column, match in matches.items() if may_read_column(column, viewer)]
+    return sa.or_(*readable) if readable else sa.false()
+
+
 def accounts_chosen(parameters: AgingParameters) -> sa.Select[tuple[int]] | None:
     """The ids of the accounts the search, manager, group and type filters keep; None: no filter.
 
@@ -139,16 +154,7 @@ def accounts_chosen(parameters: AgingParameters) -> sa.Select[tuple[int]] | None
     """
     conditions = []
     if parameters.search:
-        managers_found = sa.select(User.id).where(
-            User.email.icontains(parameters.search, autoescape=True)
-        )
-        conditions.append(
-            sa.or_(
-                Account.code.icontains(parameters.search, autoescape=True),
-                Account.name.icontains(parameters.search, autoescape=True),
-                Account.account_manager_id.in_(managers_found),
-            )
-        )
+        conditions.append(_matching_search(parameters))
     if parameters.account_manager_id == 0:
         conditions.append(Account.account_manager_id.is_(None))
     elif parameters.account_manager_id is not None:
@@ -356,6 +362,7 @@ def aging_report(session: Session, parameters: AgingParameters, grouping: str) -
         raise ValueError(f"A report is by {' or '.join(GROUPINGS)}, not {grouping!r}.")
     figures = aging_by_key(session, parameters, grouping)
     labels = _labels(session, parameters, grouping, figures["key"].unique().tolist())
+    labels = readable_report(labels, parameters.viewer)
     rows = figures.merge(labels, on="key", how="left")
     rows = rows.sort_values(
         [LABEL_COLUMNS[grouping][0], "currency"], kind="stable", ignore_index=True

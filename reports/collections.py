@@ -30,6 +30,7 @@ from reports.aging import (
 )
 from reports.period import PeriodParameters
 from reports.queries import cents, frame_of
+from reports.readable_columns import readable_report
 
 COLLECTIONS_COLUMNS = ["account_manager", "currency", "receivables", "credit_sales",
                        "period_days", "dso_days", "invoices_paid", "average_days_late"]  # fmt: skip
@@ -119,6 +120,7 @@ def collections_per_manager(session: Session, parameters: PeriodParameters) -> p
     emails = frame_of(session, sa.select(User.id.label("key"), User.email.label("account_manager"))
                       .where(User.id.in_(figures["key"].unique().tolist())))  # fmt: skip
     emails = pd.concat([emails, pd.DataFrame({"key": [0], "account_manager": [UNASSIGNED]})])
+    emails = readable_report(emails, parameters.viewer)
     rows = figures.merge(emails, on="key", how="left").sort_values(["account_manager", "currency"])
     totals = rows.groupby("currency", as_index=False)[amounts].sum()
     totals["account_manager"] = TOTAL

@@ -2,7 +2,8 @@
 
 Balance and overdue amount are those of `models.ledger.account_figures`, as of today, so this
 report agrees with the account page and the manager dashboard. Utilisation is the balance as a
-percentage of the credit limit, to one decimal; blank for an account without a limit.
+percentage of the credit limit, to one decimal; blank for an account without a limit. A viewer
+who may not read credit limits gets the accounts not current only, limits shown as hidden.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from models.ledger import account_figures
 from models.scoping import HasRole, restrict_to_visible_rows
 from reports.aging import UNASSIGNED
 from reports.queries import frame_of
+from reports.readable_columns import may_read_column, readable_report
 
 CREDIT_COLUMNS = ["account_code", "account_name", "account_manager", "credit_limit", "balance",
                   "overdue", "utilisation_percent", "over_limit", "not_current"]  # fmt: skip
@@ -36,6 +38,9 @@ def credit_control(session: Session, viewer: HasRole, today: dt.date) -> pd.Data
     """Accounts over their limit or with an overdue amount, by account code."""
     accounts = restrict_to_visible_rows(sa.select(Account), Account, viewer)
     figures = account_figures(accounts, today).subquery()
+    flagged = figures.c.overdue > 0
+    if may_read_column("credit_limit", viewer):  # else being listed would tell the limit's side
+        flagged = sa.or_(figures.c.balance > figures.c.credit_limit, flagged)
     statement = (
         sa.select(
             figures.c.code.label("account_code"),
@@ -46,7 +51,7 @@ def credit_control(session: Session, viewer: HasRole, today: dt.date) -> pd.Data
             figures.c.overdue,
         )
         .outerjoin(User, User.id == figures.c.account_manager_id)
-        .where(sa.or_(figures.c.balance > figures.c.credit_limit, figures.c.overdue > 0))
+        .where(flagged)
         .order_by(figures.c.code)
     )
     accounts_flagged = frame_of(session, statement)
@@ -70,4 +75,4 @@ def credit_control(session: Session, viewer: HasRole, today: dt.date) -> pd.Data
         )
     ]
     accounts_flagged["not_current"] = [overdue > 0 for overdue in accounts_flagged["overdue"]]
-    return accounts_flagged[CREDIT_COLUMNS]
+    return readable_report(accounts_flagged[CREDIT_COLUMNS], viewer)

@@ -27,6 +27,7 @@ from models.accounts import Account
 from models.people import User
 from models.scoping import HasRole, restrict_to_visible_rows
 from models.training import Award, Booking, Course, CourseDate, holds_a_place
+from reports.readable_columns import readable_report
 
 AWARD_STATUSES = ("current", "expiring", "expired")
 DEFAULT_WITHIN_DAYS = 90
@@ -108,7 +109,7 @@ def awards_report(
     )
     frame["renewed"] = frame["renewed"].astype(bool)
     frame["renewing"] = frame["renewing"].astype(bool)
-    return frame[list(COLUMNS)]
+    return readable_report(frame[list(COLUMNS)], user)
 
 
 def report_rows(frame: pd.DataFrame) -> Iterator[list[Any]]:

@@ -1,0 +1,54 @@
+"""Report columns a viewer may read: each column names the fields it reveals, and the answer
+comes from `forms_config.readability`, the one rule every reader of the data goes through.
+
+A report built for a viewer shows `HIDDEN` in every column revealing a field the viewer's role
+may not read. The column itself stays, so downloads keep their documented columns (ARCHITECTURE
+§7) and rows keyed by a hidden label stay apart. Reports gate their label frames before adding
+TOTAL rows, which reveal nothing but sums.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from forms_config.readability import FieldRef, may_read_ref, unreadable_columns
+
+HIDDEN = "(hidden)"
+COLUMN_SOURCES: dict[str, tuple[FieldRef, ...]] = {
+    "account_code": ("Account.code",),
+    "account_name": ("Account.name",),
+    "account_manager": ("Account.account_manager", "User.email"),
+    "credit_limit": ("Account.credit_limit",),
+    "utilisation_percent": ("Account.credit_limit",),
+    "over_limit": ("Account.credit_limit",),
+    "email": ("User.email",),
+    "first_name": ("User.first_name",),
+    "last_name": ("User.last_name",),
+    "course_code": ("Course.code",),
+    "course_title": ("Course.title",),
+    "achieved_on": ("Award.achieved_on",),
+    "expires_on": ("Award.expires_on",),
+    "days_left": ("Award.expires_on",),
+}
+"""Report column -> the fields its values reveal (a derived figure names what it is made of)."""
+
+
+def viewer_role(viewer: Any) -> str | None:
+    return getattr(viewer, "role", None)
+
+
+def may_read_column(column: str, viewer: Any) -> bool:
+    """Whether the viewer may read the fields behind a report column (or a search on it)."""
+    role = viewer_role(viewer)
+    return all(may_read_ref(ref, role) for ref in COLUMN_SOURCES.get(column, ()))
+
+
+def readable_report(frame: pd.DataFrame, viewer: Any) -> pd.DataFrame:
+    """`frame` as the viewer may read it (see the module's docstring)."""
+    sources = {c: COLUMN_SOURCES[c] for c in frame.columns if c in COLUMN_SOURCES}
+    unreadable = unreadable_columns(sources, viewer_role(viewer))
+    if not unreadable:
+        return frame
+    return frame.assign(**{column: HIDDEN for column in unreadable})
