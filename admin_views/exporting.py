@@ -68,8 +68,11 @@ class StreamingExportMixin:
         kind = KIND_BY_MODEL.get(view.model)
         if kind is not None:
             names = {name for name, _label in visible}
-            columns = [c for c in kind.columns if c.rule_field in names or c.name == kind.key]
+            # the key too only when readable: hidden means hidden, even at the cost of re-import
+            columns = [c for c in kind.columns if c.rule_field in names]
             custom_keys = [key for name, _label in visible if (key := key_of(name))]
+            if not columns and not custom_keys:
+                return [], iter(())
             selected = query.with_entities(*export_expressions(kind, columns, custom_keys))
             rows = with_custom_values(export_rows_of(db.session, selected), custom_keys)
             return [column.name for column in columns] + custom_keys, rows

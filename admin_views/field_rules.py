@@ -111,6 +111,11 @@ class FieldRulesMixin:
         shown = [(name, label) for name, label in columns if name not in hidden]
         return shown + [(d.form_name, d.label) for d in self._visible_custom_fields()]
 
+    def _get_filter_groups(self) -> OrderedDict:
+        """Empty rather than None when the role may filter by nothing: the list template draws
+        the filter menu for the view's filters and iterates the role's groups."""
+        return super()._get_filter_groups() or OrderedDict()
+
     def _shows_column(self, column: Any, hidden: frozenset[str]) -> bool:
         """Whether the role may search or filter by `column`: its field here is readable, and
         so is the column itself when it belongs to a related record (searching invoices by a

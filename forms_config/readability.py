@@ -135,6 +135,7 @@ def hide_unreadable_values(record: Any, role: str) -> None:
     if isinstance(record, AuditEvent):
         _hide_unreadable_changes(record, role)
     unreadable = unreadable_fields(type(record).__name__, role)
+    unreadable -= set(getattr(record, "panel_checked_by_server", ()))
     if not unreadable:
         return
     state = sa.inspect(record)

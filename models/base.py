@@ -50,6 +50,10 @@ class PanelModel:
     with them is still decided by the permission table."""
     panel_immutable_columns: ClassVar[tuple[str, ...]] = ()
     """Set when a record is created, never changed after (a custom field's key)."""
+    panel_checked_by_server: ClassVar[tuple[str, ...]] = ()
+    """Fields the server's own checks read during a request (who is logged in, with which role,
+    whether still active): hidden from every page by the field rules like any other, but never
+    blanked in memory (forms_config.readability), or those checks would read blanks."""
     panel_label_fields: ClassVar[tuple[str, ...]] = ()
     """The fields a record's label (`__str__`) is made of: an audit diff shows a related record's
     label only to a reader who may read all of them."""

@@ -33,6 +33,7 @@ class User(UserMixin, Versioned, PanelModel, db.Model):
     panel_search_fields = ("email", "first_name", "last_name")
     panel_secret_columns = ("password_hash", "session_token")
     panel_label_fields = ("first_name", "last_name", "email")
+    panel_checked_by_server = ("role", "active", "session_token", "password_hash")
     panel_system_columns = ("last_login_at", "custom_fields")
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,13 +28,12 @@ from models import Account, AccountGroup, CreditNote, Invoice, Payment, User
 from models.billing import DEFAULT_CURRENCY
 from models.scoping import HasRole, restrict_to_visible_rows
 from reports.queries import cents, frame_of, mostly_true
-from reports.readable_columns import may_read_column, readable_report
+from reports.readable_columns import TOTAL, may_read_column, readable_report
 
 BASES = ("due", "issue")
 GROUPINGS = ("account-manager", "account")
 DEFAULT_BUCKET_EDGES = (30, 60, 90)
 UNASSIGNED = "(unassigned)"
-TOTAL = "TOTAL"
 COUNTED_OUT_STATUSES = ("draft", "void")
 SUMMARY_COLUMNS = ("total", "unapplied_credit", "net_total", "disputed")
 LABEL_COLUMNS = {
@@ -372,7 +371,9 @@ def aging_report(session: Session, parameters: AgingParameters, grouping: str) -
         report[column] = _cents_to_money(report[column])
     report["open_invoices"] = report["open_invoices"].astype("int64")
     report.index = pd.Index(report["key"], name="id", dtype="Int64")
-    return report[aging_columns(grouping, parameters.bucket_edges)]
+    return readable_report(
+        report[aging_columns(grouping, parameters.bucket_edges)], parameters.viewer
+    )
 
 
 def open_invoices_of_account(
@@ -400,4 +401,4 @@ def open_invoices_of_account(
     invoices["bucket"] = bucket_of(invoices["days_past_due"], parameters.bucket_edges).astype(str)
     for column in ("amount", "open_amount"):
         invoices[column] = _cents_to_money(invoices[column])
-    return invoices.drop(columns="age_from")
+    return readable_report(invoices.drop(columns="age_from"), parameters.viewer)

@@ -131,4 +131,4 @@ def collections_per_manager(session: Session, parameters: PeriodParameters) -> p
     for column in ("receivables", "credit_sales"):
         report[column] = [Decimal(int(value)).scaleb(-2) for value in report[column]]
     report["invoices_paid"] = report["invoices_paid"].astype(np.int64)
-    return report[COLLECTIONS_COLUMNS]
+    return readable_report(report[COLLECTIONS_COLUMNS], parameters.viewer)

@@ -3,8 +3,7 @@ comes from `forms_config.readability`, the one rule every reader of the data goe
 
 A report built for a viewer shows `HIDDEN` in every column revealing a field the viewer's role
 may not read. The column itself stays, so downloads keep their documented columns (ARCHITECTURE
-§7) and rows keyed by a hidden label stay apart. Reports gate their label frames before adding
-TOTAL rows, which reveal nothing but sums.
+§7) and rows keyed by a hidden label stay apart; a TOTAL row keeps its label.
 """
 
 from __future__ import annotations
@@ -16,7 +15,17 @@ import pandas as pd
 from forms_config.readability import FieldRef, may_read_ref, unreadable_columns
 
 HIDDEN = "(hidden)"
+TOTAL = "TOTAL"
+"""The label of a report's total rows (per currency)."""
 COLUMN_SOURCES: dict[str, tuple[FieldRef, ...]] = {
+    "number": ("Invoice.number",),
+    "issue_date": ("Invoice.issue_date",),
+    "due_date": ("Invoice.due_date",),
+    "days_past_due": ("Invoice.due_date",),
+    "bucket": ("Invoice.due_date",),
+    "currency": ("Invoice.currency",),
+    "amount": ("Invoice.amount",),
+    "open_amount": ("Invoice.amount",),
     "account_code": ("Account.code",),
     "account_name": ("Account.name",),
     "account_manager": ("Account.account_manager", "User.email"),
@@ -51,4 +60,6 @@ def readable_report(frame: pd.DataFrame, viewer: Any) -> pd.DataFrame:
     unreadable = unreadable_columns(sources, viewer_role(viewer))
     if not unreadable:
         return frame
-    return frame.assign(**{column: HIDDEN for column in unreadable})
+    key = frame.columns[0]
+    hidden_keys = frame[key].astype(object).where(frame[key] == TOTAL, HIDDEN)
+    return frame.assign(**{c: hidden_keys if c == key else HIDDEN for c in unreadable})

@@ -1,0 +1,131 @@
+"""Hidden means hidden, proved by a crawler rather than a list of pages.
+
+On the demo data set, every hideable text field of every entity (custom fields included) holds
+a sentinel; every hideable field is hidden for the role; the role then reads everything it can
+reach (tests/sentinel_crawler.py) and the sentinel must show nowhere. The same for row scoping:
+the records of accounts a manager does not manage hold a sentinel the manager must never read.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from demo.seed import DEMO_LOGINS, seed_demo_data
+from extensions import db
+from forms_config.grid import configurable_models
+from models import Account, User
+from models.base import PanelModel
+from models.config import CustomField, FormFieldRule
+from models.introspection import read_model_fields
+from models.scoping import account_condition, managed_account_ids
+from tests.sentinel_crawler import crawl
+
+HIDDEN_MARK = "zqhidden"
+SCOPE_MARK = "zqscope"
+PASSWORDS = {role: password for role, _email, password in DEMO_LOGINS}
+EMAILS = {role: email for role, email, _password in DEMO_LOGINS}
+
+
+def _all_models() -> list[type]:
+    return [m.class_ for m in db.Model.registry.mappers if issubclass(m.class_, PanelModel)]
+
+
+def _text_columns(model: type, names: list[str]) -> list[sa.Column]:
+    """The plain text columns among `names` (not choice lists, which only take their values)."""
+    table = model.__table__
+    return [
+        table.c[name]
+        for name in names
+        if name in table.c
+        and isinstance(table.c[name].type, sa.String | sa.Text)
+        and not isinstance(table.c[name].type, sa.Enum)
+    ]
+
+
+def _mark_text(model: type, columns: list[sa.Column], mark: str, where=None) -> None:
+    """Put `mark` into every `columns` value of the rows (unique per row, within each length)."""
+    if not columns:
+        return
+    table = model.__table__
+    row_id = sa.cast(table.c.id, sa.String)
+    values = {}
+    for column in columns:
+        text = sa.literal(f"{mark}{column.name[:6]}") + row_id
+        if column.name.endswith("email"):
+            text = text + sa.literal("@x.test")
+        values[column.name] = text
+    statement = sa.update(table).values(**values)
+    db.session.execute(statement if where is None else statement.where(where))
+
+
+def _hideable_fields(model: type) -> list[str]:
+    return list(read_model_fields(model).form)
+
+
+@pytest.fixture
+def demo_world() -> None:
+    seed_demo_data(account_count=6)
+
+
+def _hide_everything_for(role: str) -> None:
+    """Sentinels in every hideable text field and a custom field per entity, all hidden."""
+    myself = sa.func.lower(User.__table__.c.email) != EMAILS[role]
+    for model in configurable_models(_all_models()):
+        entity = model.__name__
+        fields = _hideable_fields(model)
+        where = myself if model is User else None
+        _mark_text(model, _text_columns(model, fields), HIDDEN_MARK, where)
+        if hasattr(model, "custom_fields"):
+            key = "sentinel_note"
+            db.session.add(
+                CustomField(entity=entity, key=key, label="Sentinel note", type="text",
+                            show_in_list=True)
+            )  # fmt: skip
+            db.session.execute(
+                sa.update(model.__table__).values(custom_fields={key: f"{HIDDEN_MARK}custom"})
+            )
+            fields.append(key)
+        db.session.add_all(
+            FormFieldRule(entity=entity, field=name, role=role, hidden=True) for name in fields
+        )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("role", ["manager", "analyst"])
+def test_no_page_download_or_look_up_shows_a_hidden_field(demo_world, panel, role) -> None:
+    _hide_everything_for(role)
+    assert panel.login(EMAILS[role], PASSWORDS[role]).status_code == 302
+
+    report = crawl(panel, HIDDEN_MARK)
+
+    assert report.errors == []
+    assert report.leaks == [], "\n".join(report.leaks)
+    assert report.pages > 60 and report.lookups + report.searches > 5
+    assert {"csv", "xlsx"} <= set(report.downloads)
+    if role == "manager":
+        assert report.downloads["pdf"] > 0
+
+
+def test_no_page_shows_a_manager_the_records_of_accounts_they_do_not_manage(
+    demo_world, panel
+) -> None:
+    manager = db.session.scalar(sa.select(User).where(User.email == EMAILS["manager"]))
+    mine = db.session.execute(
+        sa.select(Account.id).where(Account.id.in_(managed_account_ids(manager)))
+    ).scalars().all()  # fmt: skip
+    others = db.session.scalars(sa.select(Account.id).where(Account.id.not_in(mine))).all()
+    assert mine and others
+    for model in _all_models():
+        condition = account_condition(model, others)
+        if condition is not None and hasattr(model, "__table__"):
+            names = [column.name for column in model.__table__.c]
+            _mark_text(model, _text_columns(model, names), SCOPE_MARK, condition)
+    db.session.commit()
+    assert panel.login(EMAILS["manager"], PASSWORDS["manager"]).status_code == 302
+
+    report = crawl(panel, SCOPE_MARK)
+
+    assert report.errors == []
+    assert report.leaks == [], "\n".join(report.leaks)
+    assert report.pages > 60
