@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from admin_views.access import LoginOrForbidden
 from extensions import db
+from forms_config.readability import readable
 from models import Account
 from models.ledger import account_figures, credit_use_percent
 from models.scoping import restrict_to_visible_rows
@@ -31,5 +32,6 @@ class HomeView(LoginOrForbidden, AdminIndexView):
             accounts=accounts,
             open_actions=open_actions,
             credit_use_percent=credit_use_percent,
+            credit_limit_visible=readable("Account", "credit_limit"),
             today=today,
         )
