@@ -1,10 +1,11 @@
 """Logging in and out, and being sent to the login page without a session."""
 
 import sqlalchemy as sa
+from argon2 import PasswordHasher, extract_parameters
 
 from extensions import db
 from models import User
-from tests.conftest import Panel, make_user
+from tests.conftest import PASSWORD, Panel, make_user, password_hash
 
 
 def test_anonymous_visitor_is_sent_to_login_with_next(panel: Panel) -> None:
@@ -38,6 +39,34 @@ def test_inactive_user_and_user_without_password_cannot_log_in(panel: Panel) -> 
     db.session.commit()
     assert panel.login("gone@example.test").status_code == 401
     assert panel.login("nopass@example.test").status_code == 401
+
+
+def test_every_refused_login_costs_the_same_password_check(panel: Panel, monkeypatch) -> None:
+    """An unknown e-mail, an inactive user and a user without a password wait for the same argon2
+    check as a wrong password does: a quicker answer would tell which e-mails have an account."""
+    make_user("admin", "ada@example.test")
+    make_user("admin", "gone@example.test", active=False)
+    make_user("analyst", "nopass@example.test").password_hash = None
+    db.session.commit()
+    checked_hashes = []
+    real_verify = PasswordHasher.verify
+
+    def spy(hasher: PasswordHasher, hash_: str, password: str) -> bool:
+        checked_hashes.append(hash_)
+        return real_verify(hasher, hash_, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", spy)
+    emails = ["ada@example.test", "nobody@example.test", "gone@example.test",
+              "nopass@example.test", "nobody.else@example.test"]  # fmt: skip
+    passwords = ["not the password", *[PASSWORD] * 4]
+    for email, password in zip(emails, passwords, strict=True):
+        assert panel.login(email, password).status_code == 401
+
+    assert len(checked_hashes) == len(emails)
+    same_cost = extract_parameters(password_hash())
+    assert all(extract_parameters(hash_) == same_cost for hash_ in checked_hashes)
+    stand_ins = {checked_hashes[1], checked_hashes[3], checked_hashes[4]}
+    assert len(stand_ins) == 1 and stand_ins != {password_hash()}  # made once, of no password
 
 
 def test_individual_role_cannot_log_in_to_the_panel(panel: Panel) -> None:
