@@ -12,8 +12,9 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from auth.impersonation import current_impersonator
+from auth.impersonation import current_impersonator, load_impersonator
 from auth.passwords import hash_password, password_matches, password_problem
+from auth.session_binding import session_is_from_its_browser
 from auth.throttling import reserve_attempt
 from extensions import db
 from models import User
@@ -43,9 +44,23 @@ class LoginForm(FlaskForm):
 
 
 def load_user_by_session_token(token: str) -> User | None:
-    """A deactivated user's session ends on their next request, whatever cookie they hold."""
+    """The session's user, checked on every request; None, with the session ended, when:
+
+    - its token was rotated (a logout, a password change, a deactivation elsewhere),
+    - the user may no longer log in,
+    - the cookie is presented by another browser than the one it was issued to, or
+    - the super admin viewing the panel as this user may no longer do so.
+    """
     user = db.session.scalar(sa.select(User).where(User.session_token == token))
-    return user if user is not None and user.is_active else None
+    if (
+        user is None
+        or not user.is_active
+        or not session_is_from_its_browser()
+        or not load_impersonator(user)
+    ):
+        session.clear()
+        return None
+    return user
 
 
 def safe_next_url(target: str | None) -> str:

@@ -102,3 +102,21 @@ def test_login_without_csrf_token_is_refused(panel: Panel) -> None:
         "/login", {"email": "ada@example.test", "password": "correct horse battery staple"}
     )
     assert response.status_code == 400
+
+
+def test_a_session_cookie_replayed_by_another_browser_is_refused(app, panel: Panel) -> None:
+    make_user("admin", "ada@example.test")
+    panel.login("ada@example.test")
+    thief = Panel(app.test_client())
+    thief.client.environ_base["HTTP_USER_AGENT"] = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
+    thief.client.set_cookie("session", panel.client.get_cookie("session").value)
+
+    assert thief.get("/admin/account/").location.startswith("/login")
+    assert panel.get("/admin/account/").status_code == 200  # Ada's own browser carries on
+
+
+def test_a_user_whose_address_changes_stays_logged_in(panel: Panel) -> None:
+    make_user("admin", "ada@example.test")
+    panel.login("ada@example.test")
+    panel.client.environ_base["REMOTE_ADDR"] = "198.51.100.7"  # a phone moving to another network
+    assert panel.get("/admin/account/").status_code == 200
