@@ -13,8 +13,8 @@ def init_auth(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
-    # Flask-Login's "strong" protection skips permanent sessions, which all of ours are: the
-    # session is bound to its browser by auth.session_binding instead.
+    # Flask-Login's "strong" protection lets a permanent session (all of ours) through, merely
+    # "not fresh": auth.session_binding binds each session to its browser instead.
     login_manager.session_protection = None
     user_logged_in.connect(bind_session_to_browser, app)
     login_manager.user_loader(load_user_by_session_token)

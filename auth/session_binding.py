@@ -1,9 +1,9 @@
 """A session cookie works only in the browser it was issued to (docs/security.md, "Sessions").
 
-Flask-Login's `session_protection = "strong"` leaves permanent sessions alone, and every panel
-session is permanent (it must expire after 8 hours), so the binding is done here: each login
-keeps a digest of the browser's User-Agent in the session, and the user loader ends a session
-presented by another browser. The IP address is left out on purpose: it changes under mobile
+Flask-Login's `session_protection = "strong"` only marks a permanent session "not fresh", and
+every panel session is permanent (it must expire after 8 hours), so the binding is done here: each
+login keeps a digest of the browser's User-Agent in the session, and the user loader ends a
+session presented by another browser. The IP address is left out on purpose: it changes under mobile
 users, dual-stack networks and offices with several exits, and would log legitimate users out.
 """
 
