@@ -1,7 +1,7 @@
 """The application factory and the `flask --app app ...` commands (ARCHITECTURE §6).
 
 Configuration comes from defaults, then the instance folder's `config.py`, then the environment
-(`DATABASE_URL`, `SECRET_KEY`), then the mapping a caller (a test) passes in.
+(`DATABASE_URL`, `SECRET_KEY`, `TRUSTED_PROXY_HOPS`), then the mapping a caller (a test) passes in.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from extensions import csrf, db, migrate
 
@@ -31,6 +32,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=8),
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "FLASK_ADMIN_FLUID_LAYOUT": True,
+    "TRUSTED_PROXY_HOPS": 0,
 }
 
 
@@ -44,11 +46,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("TRUSTED_PROXY_HOPS"):
+        app.config["TRUSTED_PROXY_HOPS"] = int(os.environ["TRUSTED_PROXY_HOPS"])
     if not app.debug and not (test_config or {}).get("TESTING"):
         app.config["SESSION_COOKIE_SECURE"] = True  # production is served over HTTPS only
     if test_config:
         app.config.from_mapping(test_config)
     _require_secret_key(app)
+    _trust_proxies(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -85,6 +90,16 @@ def _require_secret_key(app: Flask) -> None:
         "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random value "
         "(for example: python -c 'import secrets; print(secrets.token_hex(32))') before serving."
     )
+
+
+def _trust_proxies(app: Flask) -> None:
+    """`request.remote_addr` is the client's IP for login throttling, login history and the audit.
+
+    Behind N reverse proxies (TRUSTED_PROXY_HOPS=N) it is the address the outermost one saw, read
+    from X-Forwarded-For; with none, that header is ignored, since any client can send it.
+    """
+    if hops := app.config["TRUSTED_PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)
 
 
 def _is_serving() -> bool:

@@ -1,8 +1,10 @@
 """Who is asking: login and logout, password hashing, and what each role may do."""
 
 from flask import Flask
+from flask_login import user_logged_in
 
 from auth.impersonation import current_impersonator, impersonation_blueprint
+from auth.session_binding import bind_session_to_browser
 from auth.views import auth_blueprint, load_user_by_session_token
 from extensions import login_manager
 
@@ -11,7 +13,10 @@ def init_auth(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    # Flask-Login's "strong" protection lets a permanent session (all of ours) through, merely
+    # "not fresh": auth.session_binding binds each session to its browser instead.
+    login_manager.session_protection = None
+    user_logged_in.connect(bind_session_to_browser, app)
     login_manager.user_loader(load_user_by_session_token)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(impersonation_blueprint)

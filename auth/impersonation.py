@@ -1,7 +1,9 @@
 """ "View as": a super admin sees the panel exactly as another user does, and can return.
 
-The super admin's own session token is kept aside in the session while they act as the target;
-every audit entry written meanwhile names both people (`audit_actor`).
+The super admin's own session token is kept aside in the session while they act as the target,
+and they are checked afresh on every request (`load_impersonator`): once they are logged out,
+deactivated, no longer a super admin or have changed their password, the whole session ends.
+Every audit entry written meanwhile names both people (`_name_the_impersonator`).
 """
 
 from __future__ import annotations
@@ -9,8 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from extensions import db
@@ -20,26 +33,46 @@ impersonation_blueprint = Blueprint("impersonation", __name__, url_prefix="/view
 IMPERSONATOR_KEY = "impersonator_token"
 
 
+def load_impersonator(target: User) -> bool:
+    """Find the super admin viewing as `target`, for the user loader on every request.
+
+    False when the session names one who may no longer view as `target` (their token rotated by a
+    logout, password change or deactivation; their role changed; the target became a super admin):
+    the caller must then end the session, and do nothing as the target.
+    """
+    token = session.get(IMPERSONATOR_KEY)
+    impersonator = (
+        db.session.scalar(sa.select(User).where(User.session_token == token)) if token else None
+    )
+    g.impersonator = impersonator if may_view_as(impersonator, target) else None
+    return token is None or g.impersonator is not None
+
+
 def current_impersonator() -> User | None:
     """The super admin behind the current session, when they are viewing as someone else."""
-    if "impersonator" not in g:
-        token = session.get(IMPERSONATOR_KEY)
-        g.impersonator = (
-            db.session.scalar(sa.select(User).where(User.session_token == token)) if token else None
-        )
-    return g.impersonator
+    if not current_user.is_authenticated:  # loading the user loads and checks the impersonator
+        return None
+    return g.get("impersonator")
 
 
 def audit_actor() -> dict[str, Any]:
-    """Who did it, for an AuditEvent: the user, the super admin behind them if any, and the IP."""
-    impersonator = current_impersonator()
+    """Who did it, for an AuditEvent: the user and the IP (the super admin behind them is added
+    to every entry by `_name_the_impersonator`)."""
     return {
         "user_id": current_user.id,
         "actor_email": current_user.email,
-        "impersonator_id": impersonator.id if impersonator else None,
-        "impersonator_email": impersonator.email if impersonator else None,
         "ip": request.remote_addr,
     }
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _name_the_impersonator(db_session: Session, _context: Any, _instances: Any) -> None:
+    """Below every writer of the audit trail: an entry made while viewing as names both people."""
+    entries = [entry for entry in db_session.new if isinstance(entry, AuditEvent)]
+    if entries and has_request_context() and (impersonator := current_impersonator()) is not None:
+        for entry in entries:
+            entry.impersonator_id = impersonator.id
+            entry.impersonator_email = impersonator.email
 
 
 def _audit_impersonation(action: str, target: User) -> None:
@@ -51,7 +84,8 @@ def _audit_impersonation(action: str, target: User) -> None:
 def may_view_as(viewer: Any, target: User | None) -> bool:
     """Super admins may view as any active panel user but another super admin."""
     return (
-        viewer.is_authenticated
+        viewer is not None
+        and viewer.is_authenticated
         and viewer.role == "super_admin"
         and target is not None
         and target.is_active
@@ -83,6 +117,7 @@ def stop() -> Response:
     _audit_impersonation("impersonation_end", current_user._get_current_object())
     db.session.commit()
     session.pop(IMPERSONATOR_KEY)
+    g.impersonator = None
     login_user(impersonator)
     flash("You are back as yourself.", "info")
     return redirect(url_for("admin.index"))

@@ -12,11 +12,12 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from auth.impersonation import current_impersonator
+from auth.impersonation import current_impersonator, load_impersonator
 from auth.passwords import hash_password, password_matches, password_problem
-from auth.throttling import too_many_failures
+from auth.session_binding import session_is_from_its_browser
+from auth.throttling import reserve_attempt
 from extensions import db
-from models import LoginEvent, User
+from models import User
 from models.base import utcnow
 
 auth_blueprint = Blueprint("auth", __name__)
@@ -43,9 +44,23 @@ class LoginForm(FlaskForm):
 
 
 def load_user_by_session_token(token: str) -> User | None:
-    """A deactivated user's session ends on their next request, whatever cookie they hold."""
+    """The session's user, checked on every request; None, with the session ended, when:
+
+    - its token was rotated (a logout, a password change, a deactivation elsewhere),
+    - the user may no longer log in,
+    - the cookie is presented by another browser than the one it was issued to, or
+    - the super admin viewing the panel as this user may no longer do so.
+    """
     user = db.session.scalar(sa.select(User).where(User.session_token == token))
-    return user if user is not None and user.is_active else None
+    if (
+        user is None
+        or not user.is_active
+        or not session_is_from_its_browser()
+        or not load_impersonator(user)
+    ):
+        session.clear()
+        return None
+    return user
 
 
 def safe_next_url(target: str | None) -> str:
@@ -64,29 +79,22 @@ def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        if too_many_failures(db.session, email, request.remote_addr):
-            return render_template("auth/login.html", form=form, throttled=True), 429
         user = db.session.scalar(sa.select(User).where(User.email == email))
-        succeeded = (
-            user is not None
-            and user.is_active
-            and password_matches(user.password_hash, form.password.data)
-        )
-        db.session.add(
-            LoginEvent(
-                email=email[:254],
-                user_id=user.id if user else None,
-                success=succeeded,
-                ip=request.remote_addr,
-            )
-        )
-        if succeeded:
+        # Read before the attempt is committed: reloading a user afterwards would take longer for
+        # an existing e-mail than for an unknown one.
+        password_hash = user.password_hash if user else None
+        may_log_in = user is not None and user.is_active
+        attempt = reserve_attempt(db.session, email, request.remote_addr, user.id if user else None)
+        if attempt is None:
+            return render_template("auth/login.html", form=form, throttled=True), 429
+        # Checked whoever the e-mail belongs to, so every failure takes as long as a wrong password.
+        if password_matches(password_hash, form.password.data) and may_log_in:
+            attempt.success = True
             user.last_login_at = utcnow()
             db.session.commit()
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME (8 hours)
             login_user(user)
             return redirect(safe_next_url(request.args.get("next")))
-        db.session.commit()
         flash(WRONG_CREDENTIALS, "danger")
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
 

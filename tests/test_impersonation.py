@@ -1,11 +1,13 @@
 """Super admins view the panel as another user; login history answers who logged in when."""
 
+import pytest
 import sqlalchemy as sa
 
 from extensions import db
-from models import AuditEvent, LoginEvent
-from tests.conftest import Panel, make_user
+from models import AuditEvent, LoginEvent, User
+from tests.conftest import PASSWORD, Panel, make_user
 from tests.factories import add_account
+from tests.test_import_panel import CONFIRM, upload
 from tests.test_role_menus import MENU_BY_ROLE, menu_entities
 
 
@@ -81,3 +83,82 @@ def test_login_history_records_successes_and_failures(panel: Panel, app) -> None
     assert page.count("mona@example.test") >= 2
     users = boss.get("/admin/user/").get_data(as_text=True)
     assert "Last Login At" in users
+
+
+def edit_user(panel: Panel, user: User, **fields: str) -> None:
+    """Save `user`'s edit form with `fields` (an unticked box, such as `active`, is left out)."""
+    form = {"email": user.email, "role": user.role, **fields}
+    response = panel.post(
+        f"/admin/user/edit/?id={user.id}", {**form, "loaded_version": str(user.version_id)}
+    )
+    assert response.status_code == 302
+
+
+def deactivate(app, boss: User) -> None:
+    edit_user(other_super_admin(app), boss)
+
+
+def demote_to_admin(app, boss: User) -> None:
+    edit_user(other_super_admin(app), boss, role="admin", active="y")
+
+
+def log_out_on_the_laptop(app, boss: User) -> None:
+    laptop = Panel(app.test_client())
+    laptop.login(boss.email)
+    assert laptop.post("/logout", {}).status_code == 302
+
+
+def change_password_on_the_laptop(app, boss: User) -> None:
+    laptop = Panel(app.test_client())
+    laptop.login(boss.email)
+    new = "a much longer one"
+    form = {"current_password": PASSWORD, "new_password": new, "confirm_password": new}
+    assert laptop.post("/account/password", form).status_code == 302
+
+
+def other_super_admin(app) -> Panel:
+    other = Panel(app.test_client())
+    make_user("super_admin", "other@example.test")
+    other.login("other@example.test")
+    return other
+
+
+@pytest.mark.parametrize(
+    "what_happens_to_the_boss",
+    [deactivate, demote_to_admin, log_out_on_the_laptop, change_password_on_the_laptop],
+)
+def test_viewing_as_ends_with_the_super_admins_own_session(
+    app, login_as, panel: Panel, what_happens_to_the_boss
+) -> None:
+    boss = login_as("super_admin", "boss@example.test")
+    manager = make_user("manager", "mona@example.test")
+    account = add_account("MINE", account_manager=manager)
+    panel.post(f"/view-as/{manager.id}", {})
+    assert panel.get("/admin/account/").status_code == 200
+
+    what_happens_to_the_boss(app, db.session.get(User, boss.id))
+
+    attempt = panel.post(
+        "/admin/user/new/",
+        {"email": "new@mine.test", "role": "individual", "account": str(account.id)},
+    )
+    assert attempt.status_code == 302 and attempt.location.startswith("/login")
+    assert db.session.scalar(sa.select(User).where(User.email == "new@mine.test")) is None
+    assert panel.get("/admin/account/").location.startswith("/login")
+    panel.csrf_token = panel.fresh_token("/login")  # the session, and its CSRF token, are gone
+    assert panel.post("/view-as/stop", {}).location.startswith("/login")
+    manager_actions = sa.select(AuditEvent.action).where(AuditEvent.user_id == manager.id)
+    assert db.session.scalars(manager_actions).all() == ["impersonation_start"]
+
+
+def test_an_import_made_while_viewing_as_names_both_people(login_as, panel: Panel) -> None:
+    boss = login_as("super_admin", "boss@example.test")
+    admin = make_user("admin", "ada@example.test")
+    panel.post(f"/view-as/{admin.id}", {})
+    preview = upload(panel, "accounts", b"code,name,status\nNEWCO,New Co,\n", "accounts.csv")
+    confirm = CONFIRM.search(preview.get_data(as_text=True)).group(1)
+    assert panel.post(confirm, {}).status_code == 302
+
+    imported = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "import"))
+    assert (imported.user_id, imported.impersonator_id) == (admin.id, boss.id)
+    assert imported.impersonator_email == "boss@example.test"
