@@ -9,6 +9,7 @@ reads this configuration; both come from a per-app cache that is dropped wheneve
 from flask import Flask
 
 from extensions import db
+from forms_config.rule_checks import refuse_invalid_rules
 from forms_config.rules import RuleBook, custom_fields_for, rules_for
 from forms_config.stamp import watch_config_changes
 
@@ -17,6 +18,7 @@ __all__ = ["custom_fields_for", "init_forms_config", "rules_for"]
 
 def init_forms_config(app: Flask) -> None:
     app.extensions["rule_book"] = RuleBook()
+    refuse_invalid_rules()  # first, so that a refused rule does not move the config stamp
     watch_config_changes()
 
     @app.before_request
