@@ -9,6 +9,8 @@ all go through it, and a writer that forgets to ask is refused all the same.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,8 +36,9 @@ def configurable_entities() -> dict[str, type[PanelModel]]:
     return {model.__name__: model for model in models}
 
 
-def rule_errors(session: Session, rule: Any) -> dict[str, str]:
-    """Why `rule` (a FormFieldRule, stored or not) may not be stored, by the column at fault."""
+def rule_errors(rule: Any, custom_keys: Mapping[str, set[str]]) -> dict[str, str]:
+    """Why `rule` (a FormFieldRule, stored or not) may not be stored, by the column at fault;
+    `custom_keys` are the custom fields' keys by entity (`custom_field_keys`)."""
     entities = configurable_entities()
     model = entities.get(rule.entity)
     if model is None:
@@ -44,7 +47,7 @@ def rule_errors(session: Session, rule: Any) -> dict[str, str]:
             f"choose one of {', '.join(sorted(entities))}."
         }
     errors = {}
-    if rule.field not in _field_names(session, model):
+    if rule.field not in {*read_model_fields(model).form, *custom_keys.get(rule.entity, ())}:
         errors["field"] = f"{rule.entity} has no field {rule.field!r}."
     if rule.role not in PANEL_ROLES:
         errors["role"] = f"{rule.role!r} is not a role; choose one of {', '.join(PANEL_ROLES)}."
@@ -64,18 +67,15 @@ def rule_errors(session: Session, rule: Any) -> dict[str, str]:
     return errors
 
 
-def _field_names(session: Session, model: type[PanelModel]) -> set[str]:
-    """The fields the grid offers: the form's own, and the entity's custom fields (archived
-    ones too, so their rules survive archiving), counting those added in this same flush."""
-    custom_keys = set(
-        session.scalars(sa.select(CustomField.key).where(CustomField.entity == model.__name__))
-    )
-    custom_keys |= {
-        pending.key
-        for pending in session.new
-        if isinstance(pending, CustomField) and pending.entity == model.__name__
-    }
-    return set(read_model_fields(model).form) | custom_keys
+def custom_field_keys(session: Session) -> dict[str, set[str]]:
+    """Entity -> the keys of its custom fields, archived ones too (their rules survive archiving),
+    counting those added in the session but not yet flushed."""
+    keys: dict[str, set[str]] = defaultdict(set)
+    stored = session.execute(sa.select(CustomField.entity, CustomField.key))
+    pending = [(f.entity, f.key) for f in session.new if isinstance(f, CustomField)]
+    for entity, key in [*stored, *pending]:
+        keys[entity].add(key)
+    return keys
 
 
 def invalid_rules(session: Session) -> list[tuple[FormFieldRule, list[str]]]:
@@ -84,21 +84,24 @@ def invalid_rules(session: Session) -> list[tuple[FormFieldRule, list[str]]]:
     rules = session.scalars(
         sa.select(FormFieldRule).order_by(FormFieldRule.entity, FormFieldRule.field)
     )
-    checked = [(rule, list(rule_errors(session, rule).values())) for rule in rules]
+    custom_keys = custom_field_keys(session)
+    checked = [(rule, list(rule_errors(rule, custom_keys).values())) for rule in rules]
     return [(rule, reasons) for rule, reasons in checked if reasons]
 
 
 def _refuse_invalid_rules(session: Session, _context: Any, _instances: Any) -> None:
-    deleted = set(session.deleted)
     written = sorted(
         (
             record
             for record in (*session.new, *session.dirty)
-            if isinstance(record, FormFieldRule) and record not in deleted
+            if isinstance(record, FormFieldRule) and record not in session.deleted
         ),
         key=lambda rule: (str(rule.entity), str(rule.field), str(rule.role)),
     )
-    reasons = [reason for rule in written for reason in rule_errors(session, rule).items()]
+    if not written:
+        return
+    custom_keys = custom_field_keys(session)
+    reasons = [reason for rule in written for reason in rule_errors(rule, custom_keys).items()]
     if reasons:
         raise RecordRefused(reasons)
 

@@ -248,3 +248,8 @@ def test_a_choice_field_read_only_for_admins_never_blocks_their_forms(app, login
         assert edited.status_code == 302, edited.get_data(as_text=True)
     db.session.refresh(old)
     assert old.name == "Renamed" and old.custom_fields["sector"] == "Public"
+    refused = panel.post(
+        f"/admin/account/edit/?id={old.id}", as_submitted(page, name="", custom__sector="Retail")
+    ).get_data(as_text=True)
+    assert "This field is required." in refused  # shown again, with the sector that is kept
+    assert '<option selected value="Public">' in refused
