@@ -14,16 +14,10 @@ from admin_views.generic import RoleAwareModelView
 from auth.impersonation import audit_actor
 from extensions import db
 from forms_config import custom_fields_for
-from forms_config.grid import (
-    SWITCHES,
-    configurable_models,
-    fill_missing,
-    grid_rows,
-    lockout_errors,
-    records_missing,
-    save_grid,
-)
+from forms_config.grid import SWITCHES, fill_missing, grid_rows, records_missing, save_grid
+from forms_config.rule_checks import configurable_models, invalid_rules
 from models.audit import AuditEvent
+from models.base import RecordRefused
 from models.people import PANEL_ROLES
 
 
@@ -64,6 +58,7 @@ class ConfigureFormsView(LoginOrForbidden, BaseView):
             roles=PANEL_ROLES,
             switches=SWITCHES,
             must_fill=must_fill,
+            invalid_rules=invalid_rules(db.session),
         )
 
     @expose("/save", methods=["POST"])
@@ -78,14 +73,15 @@ class ConfigureFormsView(LoginOrForbidden, BaseView):
             for row in rows
             for role in PANEL_ROLES
         }
-        errors = lockout_errors(model, submitted)
-        if errors:
-            for message in errors:
+        try:
+            changed = save_grid(db.session, model, submitted, audit_actor())
+            db.session.commit()
+        except RecordRefused as refused:
+            db.session.rollback()
+            for _column, message in refused.reasons:
                 flash(message, "danger")
             flash("Nothing was saved.", "danger")
         else:
-            changed = save_grid(db.session, model, submitted, audit_actor())
-            db.session.commit()
             flash(
                 f"Saved: {changed} rule(s) changed. They apply from the next page load.", "success"
             )

@@ -17,7 +17,8 @@ from flask import g, has_request_context, request
 from flask_admin.form import BaseForm
 from flask_login import current_user
 from wtforms import Field, ValidationError
-from wtforms.validators import Optional
+from wtforms.utils import unset_value
+from wtforms.validators import Optional, StopValidation
 
 from forms_config import custom_fields_for, may_read, rules_for
 from forms_config.custom_fields import CustomFieldDefinition, form_name, key_of
@@ -33,6 +34,13 @@ def _value_required(form: BaseForm, field: Field) -> None:
     value = field.data
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValidationError(REQUIRED_MESSAGE)
+
+
+def _not_validated(form: BaseForm, field: Field) -> None:
+    """A read-only field is never written, so nothing posted for it is checked: a disabled select
+    posts nothing, and "Not a valid choice" on it would block a form the user cannot fix."""
+    field.errors.clear()
+    raise StopValidation()
 
 
 def _narrowed_property(attribute: str, narrow: str) -> property:
@@ -221,7 +229,11 @@ class FieldRulesMixin:
         readonly = self.readonly_names(creating)
         for name in readonly & set(form._fields):
             field = form[name]
-            field.validators = []
+            if request.method == "POST":  # a re-shown form shows what is kept, not what was posted
+                field.process(
+                    None, unset_value if record is None else self._form_value(record, name)
+                )
+            field.validators = [_not_validated]
             field.flags.required = False
             field.render_kw = {**(field.render_kw or {}), "disabled": True, "readonly": True}
         custom_keys = {definition.key for definition in self.custom_fields()}
@@ -233,6 +245,14 @@ class FieldRulesMixin:
             field.validators = [_value_required, *kept]
             field.flags.required = True
         return form
+
+    def _form_value(self, record: Any, name: str) -> Any:
+        """The record's stored value as its form field holds it."""
+        key = key_of(name)
+        if key is None:
+            return getattr(record, name)
+        definition = next(d for d in self.custom_fields() if d.key == key)
+        return definition.from_stored((record.custom_fields or {}).get(key))
 
     def not_writable_names(self, creating: bool) -> set[str]:
         return self.hidden_names() | self.readonly_names(creating)

@@ -8,6 +8,7 @@ so nothing here mutates the view per request: who is asking is answered by prope
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,7 +46,7 @@ from extensions import db
 from forms_config import may_read, reader_role, reading_as
 from forms_config.readability import OPERATOR
 from models.audit import AuditEvent, changed_values
-from models.base import PanelModel, Versioned
+from models.base import PanelModel, RecordRefused, Versioned
 from models.config import HIDE_FINANCE_FROM_MANAGERS, Setting
 from models.introspection import derived_column_properties, entity_label, read_model_fields
 from models.people import PANEL_ROLES
@@ -399,11 +400,7 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         values = self._snapshot(record, self.model_fields.form)
         errors |= self.model.cross_field_errors(values)
         if errors:
-            for name, message in errors.items():
-                if name in form:
-                    form[name].errors = [*form[name].errors, message]
-                else:
-                    flash(message, "danger")
+            self._show_errors(form, errors.items())
             db.session.rollback()
             return False
         db.session.add(record)
@@ -417,6 +414,10 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
             if dropped := self.forbidden_posted_names(creating):
                 self._audit("forbidden_fields_dropped", record, {"fields": dropped})
             db.session.commit()
+        except RecordRefused as refused:
+            db.session.rollback()
+            self._show_errors(form, refused.reasons)
+            return False
         except StaleDataError:
             db.session.rollback()
             flash(STALE_EDIT_MESSAGE, "danger")
@@ -427,6 +428,14 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
             flash(INTEGRITY_MESSAGE, "danger")
             return False
         return True
+
+    def _show_errors(self, form: BaseForm, errors: Iterable[tuple[str, str]]) -> None:
+        """Each error under its field, or as a message when the form has no such field."""
+        for name, message in errors:
+            if name in form:
+                form[name].errors = [*form[name].errors, message]
+            else:
+                flash(message, "danger")
 
     def delete_model(self, model: Any) -> bool:
         with reading_as(OPERATOR):  # the trail keeps what is deleted, unread fields included

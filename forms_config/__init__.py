@@ -11,6 +11,7 @@ from flask import Flask
 
 from extensions import db
 from forms_config.readability import may_read, reader_role, reading_as, watch_loaded_records
+from forms_config.rule_checks import refuse_invalid_rules
 from forms_config.rules import RuleBook, custom_fields_for, rules_for
 from forms_config.stamp import watch_config_changes
 
@@ -26,6 +27,7 @@ __all__ = [
 
 def init_forms_config(app: Flask) -> None:
     app.extensions["rule_book"] = RuleBook()
+    refuse_invalid_rules()  # first, so that a refused rule does not move the config stamp
     watch_config_changes()
     watch_loaded_records()
 

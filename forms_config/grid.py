@@ -1,8 +1,8 @@
-"""The configure-forms grid: its rows (fields) and columns (roles), and saving it safely.
+"""The configure-forms grid: its rows (fields) and columns (roles), and saving it.
 
-Saving refuses, and says why, any rule that would lock people out: hiding or locking a field a
-new record cannot do without, for a role that creates records; and hiding a field while also
-requiring it.
+Saving writes only the rules that changed; each is checked on flush by `rule_checks`, the one
+validation every writer of rules goes through, so a rule stored before those checks existed
+does not block saving the others.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from auth.permissions import CREATE, allowed_operations
 from forms_config.custom_fields import CustomFieldDefinition
 from models.audit import AuditEvent
 from models.base import PanelModel
 from models.config import FormFieldRule
-from models.introspection import entity_label, read_model_fields, required_for_new_record
+from models.introspection import read_model_fields, required_for_new_record
 from models.people import PANEL_ROLES
 
 SWITCHES = ("hidden", "required", "readonly")
@@ -32,11 +31,6 @@ class GridRow:
     is_custom: bool
     required_by_model: bool
     flags_by_role: dict[str, Flags]
-
-
-def configurable_models(models: list[type[PanelModel]]) -> list[type[PanelModel]]:
-    """Every entity with a form: business models, present and future, not logs or settings."""
-    return [m for m in models if m.panel_category != "Settings" and not m.panel_append_only]
 
 
 def grid_rows(
@@ -60,24 +54,6 @@ def grid_rows(
 
 def entity_label_of_field(name: str) -> str:
     return name.replace("_", " ").capitalize()
-
-
-def lockout_errors(
-    model: type[PanelModel], submitted: Mapping[tuple[str, str], Flags]
-) -> list[str]:
-    """Why the submitted grid may not be saved; empty when it may."""
-    errors = []
-    needed = required_for_new_record(model)
-    for (field, role), flags in sorted(submitted.items()):
-        if flags["hidden"] and flags["required"]:
-            errors.append(f"{field} cannot be both hidden and required for {role}.")
-        creates = CREATE in allowed_operations(model.__name__, model.panel_category, role)
-        if field in needed and creates and (flags["hidden"] or flags["readonly"]):
-            errors.append(
-                f"{field} cannot be hidden or read-only for {role}: every new "
-                f"{entity_label(model).lower().rstrip('s')} needs it, and {role} creates them."
-            )
-    return errors
 
 
 def save_grid(

@@ -73,6 +73,18 @@ class PanelModel:
         return {}
 
 
+class RecordRefused(Exception):
+    """A write refused by a check that runs whoever writes (on flush), with (field, reason) pairs.
+
+    Each writer shows the reasons as it shows its own errors: a form under its fields, a page as
+    messages, a command on the terminal.
+    """
+
+    def __init__(self, reasons: list[tuple[str, str]]) -> None:
+        super().__init__(" ".join(message for _field, message in reasons))
+        self.reasons = reasons
+
+
 class Versioned:
     """Optimistic locking: every UPDATE checks the version it read, so a stale write fails."""
 

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from app import create_app
 from extensions import db
-from models import Account, AuditEvent, FormFieldRule
+from models import Account, AccountGroup, AuditEvent, FormFieldRule
+from tests.browser_form import as_submitted
 from tests.conftest import Panel, make_user
 from tests.factories import add_account, add_invoice
 
@@ -107,6 +108,50 @@ def test_readonly_field_is_shown_but_never_written(role, account, login_as, pane
         ACCOUNT_FORM | {"credit_limit": "999999", "loaded_version": str(account.version_id)},
     )
     assert db.session.get(Account, account.id).credit_limit == 100
+
+
+READ_ONLY_ON_CREATE = [  # (field, what a new account gets: the column's default or nothing)
+    ("type", "customer"),
+    ("status", "enabled"),
+    ("payment_terms_days", 30),
+    ("group", None),
+    ("account_manager", None),
+]
+
+
+@pytest.mark.parametrize(("field", "default"), READ_ONLY_ON_CREATE)
+def test_admin_creates_an_account_whatever_fields_are_read_only(field, default, login_as, panel):
+    set_rule(field, "admin", readonly=True)
+    login_as("admin")
+    page = panel.get("/admin/account/new/").get_data(as_text=True)
+    assert f'name="{field}"' in page
+    response = panel.post("/admin/account/new/", as_submitted(page, code="ACME", name="Acme"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    created = db.session.scalar(sa.select(Account).where(Account.code == "ACME"))
+    assert getattr(created, field) == default
+
+
+STORED_BY_FIELD = {"type": "provider", "status": "disabled", "payment_terms_days": 60}
+NONSENSE_BY_FIELD = {"type": "bogus", "status": "", "payment_terms_days": "many",
+                     "group": "999999", "account_manager": "abc"}  # fmt: skip
+
+
+@pytest.mark.parametrize("crafted", [False, True], ids=["as the browser posts", "crafted post"])
+@pytest.mark.parametrize("field", list(NONSENSE_BY_FIELD))
+def test_admin_edit_keeps_the_stored_value_of_a_read_only_field(field, crafted, login_as, panel):
+    manager = make_user("manager")
+    stored = STORED_BY_FIELD | {"group": AccountGroup(name="North"), "account_manager": manager}
+    account = add_account("ACME", **stored)
+    set_rule(field, "admin", readonly=True)
+    login_as("admin")
+    page = panel.get(f"/admin/account/edit/?id={account.id}").get_data(as_text=True)
+    posted = {field: NONSENSE_BY_FIELD[field]} if crafted else {}
+    response = panel.post(
+        f"/admin/account/edit/?id={account.id}", as_submitted(page, name="Renamed", **posted)
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    saved = db.session.get(Account, account.id)
+    assert saved.name == "Renamed" and getattr(saved, field) == stored[field]
 
 
 @pytest.mark.parametrize("role", EDITING_ROLES)

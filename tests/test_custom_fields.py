@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from extensions import db
 from models import Account, AuditEvent, CustomField, FormFieldRule
-from tests.conftest import Panel
+from tests.browser_form import as_submitted
+from tests.conftest import Panel, make_user
 from tests.factories import add_account
 
 ACCOUNT_FORM = {
@@ -210,3 +211,45 @@ def test_custom_fields_round_trip_through_export_and_import(defined: Panel, app,
         db.session.scalar(sa.select(Account).where(Account.code == "ACME")).custom_fields["tier"]
         == "Silver"
     )
+
+
+def test_a_choice_field_read_only_for_admins_never_blocks_their_forms(app, login_as, panel):
+    """Sector is set by super admins only: an admin's new account has none, and an admin's edit
+    (even one that posts a sector anyway) keeps the one it had."""
+    boss = Panel(app.test_client())
+    make_user("super_admin")
+    boss.login("super_admin@example.test")
+    boss.post(
+        "/admin/customfield/new/",
+        {"entity": "Account", "key": "sector", "label": "Sector", "type": "choice",
+         "choices": "Retail\nPublic", "order": "0"},
+    )  # fmt: skip
+    boss.post("/admin/configure_forms/save?entity=Account", {"rule|sector|admin|readonly": "on"})
+    new = boss.get("/admin/account/new/").get_data(as_text=True)
+    boss.post(
+        "/admin/account/new/", as_submitted(new, code="OLD", name="Old", custom__sector="Public")
+    )
+    login_as("admin")
+
+    new = panel.get("/admin/account/new/").get_data(as_text=True)
+    assert 'name="custom__sector"' in new
+    created = panel.post("/admin/account/new/", as_submitted(new, code="ACME", name="Acme Ltd"))
+    assert created.status_code == 302, created.get_data(as_text=True)
+    acme = db.session.scalar(sa.select(Account).where(Account.code == "ACME"))
+    assert acme.custom_fields.get("sector") is None
+
+    old = db.session.scalar(sa.select(Account).where(Account.code == "OLD"))
+    for sector_posted in ({}, {"custom__sector": "Nonsense"}, {"custom__sector": "Retail"}):
+        page = panel.get(f"/admin/account/edit/?id={old.id}").get_data(as_text=True)
+        assert '<option selected value="Public">' in page
+        edited = panel.post(
+            f"/admin/account/edit/?id={old.id}", as_submitted(page, name="Renamed", **sector_posted)
+        )
+        assert edited.status_code == 302, edited.get_data(as_text=True)
+    db.session.refresh(old)
+    assert old.name == "Renamed" and old.custom_fields["sector"] == "Public"
+    refused = panel.post(
+        f"/admin/account/edit/?id={old.id}", as_submitted(page, name="", custom__sector="Retail")
+    ).get_data(as_text=True)
+    assert "This field is required." in refused  # shown again, with the sector that is kept
+    assert '<option selected value="Public">' in refused
