@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from demo.seed import DEMO_LOGINS, seed_demo_data
 from extensions import db
-from forms_config.grid import configurable_models
+from forms_config.rule_checks import configurable_models, custom_field_keys, rule_errors
 from models import Account, User
 from models.base import PanelModel
 from models.config import CustomField, FormFieldRule
@@ -23,6 +23,7 @@ from tests.sentinel_crawler import crawl
 
 HIDDEN_MARK = "zqhidden"
 SCOPE_MARK = "zqscope"
+CUSTOM_KEY = "sentinel_note"
 PASSWORDS = {role: password for role, _email, password in DEMO_LOGINS}
 EMAILS = {role: email for role, email, _password in DEMO_LOGINS}
 
@@ -69,26 +70,32 @@ def demo_world() -> None:
 
 
 def _hide_everything_for(role: str) -> None:
-    """Sentinels in every hideable text field and a custom field per entity, all hidden."""
+    """Sentinels in every hideable text field and a custom field per entity, all hidden: every
+    field the rules let a super admin hide (not one a role needs to create its records)."""
     myself = sa.func.lower(User.__table__.c.email) != EMAILS[role]
     for model in configurable_models(_all_models()):
         entity = model.__name__
         fields = _hideable_fields(model)
-        where = myself if model is User else None
-        _mark_text(model, _text_columns(model, fields), HIDDEN_MARK, where)
         if hasattr(model, "custom_fields"):
-            key = "sentinel_note"
             db.session.add(
-                CustomField(entity=entity, key=key, label="Sentinel note", type="text",
+                CustomField(entity=entity, key=CUSTOM_KEY, label="Sentinel note", type="text",
                             show_in_list=True)
             )  # fmt: skip
-            db.session.execute(
-                sa.update(model.__table__).values(custom_fields={key: f"{HIDDEN_MARK}custom"})
-            )
-            fields.append(key)
-        db.session.add_all(
+            db.session.flush()
+            fields.append(CUSTOM_KEY)
+        keys = custom_field_keys(db.session)
+        rules = [
             FormFieldRule(entity=entity, field=name, role=role, hidden=True) for name in fields
+        ]
+        hidden = [rule for rule in rules if not rule_errors(rule, keys)]
+        db.session.add_all(hidden)
+        names = [rule.field for rule in hidden]
+        _mark_text(
+            model, _text_columns(model, names), HIDDEN_MARK, myself if model is User else None
         )
+        if CUSTOM_KEY in names:
+            marked = {CUSTOM_KEY: f"{HIDDEN_MARK}custom"}
+            db.session.execute(sa.update(model.__table__).values(custom_fields=marked))
     db.session.commit()
 
 
