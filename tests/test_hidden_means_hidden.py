@@ -24,6 +24,8 @@ from tests.sentinel_crawler import crawl
 HIDDEN_MARK = "zqhidden"
 SCOPE_MARK = "zqscope"
 CUSTOM_KEY = "sentinel_note"
+MARK_ROOM = 30
+"""Characters a sentinel needs: the mark, the column's name (6) and the row id, or an e-mail."""
 PASSWORDS = {role: password for role, _email, password in DEMO_LOGINS}
 EMAILS = {role: email for role, email, _password in DEMO_LOGINS}
 
@@ -33,7 +35,8 @@ def _all_models() -> list[type]:
 
 
 def _text_columns(model: type, names: list[str]) -> list[sa.Column]:
-    """The plain text columns among `names` (not choice lists, which only take their values)."""
+    """The plain text columns among `names` with room for a sentinel (not choice lists, which
+    only take their values, nor a currency's three letters)."""
     table = model.__table__
     return [
         table.c[name]
@@ -41,6 +44,7 @@ def _text_columns(model: type, names: list[str]) -> list[sa.Column]:
         if name in table.c
         and isinstance(table.c[name].type, sa.String | sa.Text)
         and not isinstance(table.c[name].type, sa.Enum)
+        and (table.c[name].type.length or MARK_ROOM) >= MARK_ROOM
     ]
 
 
