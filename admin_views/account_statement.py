@@ -19,6 +19,7 @@ from werkzeug.utils import secure_filename
 
 from extensions import db
 from models import Account, FollowUpAction, Invoice
+from reports.parameters import date_parameter
 from reports.statement import AccountStatement, account_statement
 from reports.statement_email import MailNotConfigured, mail_configured, send_pdf
 from reports.statement_pdf import statement_pdf
@@ -31,14 +32,6 @@ MAIL_NOT_CONFIGURED_MESSAGE = (
 )
 
 
-def _date_arg(name: str, default: dt.date) -> dt.date:
-    text = request.values.get(name) or ""
-    try:
-        return dt.date.fromisoformat(text) if text else default
-    except ValueError:
-        abort(400, f"{name} must be a date as YYYY-MM-DD.")
-
-
 class AccountStatementMixin:
     """Mixed into `AccountView`, after `AccountPageMixin` (`account_from_request`, `view_for`)."""
 
@@ -48,8 +41,8 @@ class AccountStatementMixin:
         invoices = page.view_for(Invoice)
         if invoices is None or not invoices.is_accessible():
             abort(403)
-        as_of = _date_arg("as_of", dt.date.today())
-        start = _date_arg("start", as_of.replace(day=1))
+        as_of = date_parameter(request.values, "as_of", "The statement date", dt.date.today())
+        start = date_parameter(request.values, "start", "The period's start", as_of.replace(day=1))
         if start > as_of:
             abort(400, "The period cannot start after the statement date.")
         return account, account_statement(db.session, account, start, as_of)

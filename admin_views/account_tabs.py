@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_admin.contrib.sqla.filters import FilterEqual
 
-from admin_views.generic import RoleAwareModelView
+from admin_views.generic import RoleAwareModelView, page_within_reach
 from models import (
     Account,
     AuditEvent,
@@ -73,7 +73,7 @@ class ListArguments:
             sort=_whole_number(args.get("sort")),
             desc=args.get("desc") == "1",
             search=searchable_text(args.get("search")),
-            page=max(_whole_number(args.get("page")) or 0, 0),
+            page=page_within_reach(_whole_number(args.get("page"))),
         )
 
 

@@ -67,6 +67,8 @@ DELETE_REFUSED_MESSAGE = (
     "This record cannot be deleted because other records (for example invoices or payments) "
     "still refer to it."
 )
+LAST_PAGE = 2**31 - 1
+"""The furthest page a list reads (see `page_within_reach`)."""
 OUT_OF_SCOPE_MESSAGE = "You can only save records that belong to the accounts you manage."
 UNEXPECTED_MESSAGE = "Something went wrong and nothing was saved. The error has been logged."
 
@@ -137,6 +139,13 @@ class ScopedAjaxModelLoader(QueryAjaxModelLoader):
             condition = matching_any(columns, term, db.engine.dialect.name) if columns else None
             query = query.filter(sa.false() if condition is None else condition)
         return query.order_by(self.model.id).offset(offset).limit(limit).all()
+
+
+def page_within_reach(page: int | None) -> int:
+    """A list's page number (from 0) as a query can read it: a negative or crafted huge `page=`
+    (2^64) becomes the first or `LAST_PAGE`, whose OFFSET the databases' integers hold; a page
+    past the rows is simply empty."""
+    return min(max(page or 0, 0), LAST_PAGE)
 
 
 class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin, ModelView):
@@ -278,7 +287,7 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         skips (page 500 of the invoices: 190 ms); with the related records' outer joins in it,
         SQLite must read the whole table before it can sort. Choosing ids reads the sort index.
         """
-        paged = super()._apply_pagination(query, page, page_size)
+        paged = super()._apply_pagination(query, page_within_reach(page), page_size)
         if not (self.page_size if page_size is None else page_size):
             return paged  # every row (an export): no page to choose
         page_ids = paged.with_entities(self.model.id).subquery()

@@ -1,15 +1,16 @@
 """The panel's Reports page: aging by account manager and by account, drill-downs and downloads.
 
 Report parameters travel in the query string (GET forms: a report never writes, and its URL can
-be bookmarked or shared). Every figure comes from `reports/`; this view parses parameters, scopes
-them to the user (a manager's reports cover only their accounts, through `models.scoping`),
+be bookmarked or shared). Every figure comes from `reports/`; this view reads parameters through
+`reports.parameters` (a bad value answers 400 with the reason, one naming a record outside the
+user's rows 404; a manager's reports cover only their accounts, through `models.scoping`),
 draws pages and hands frames to the writers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,22 +23,22 @@ from sqlalchemy.orm import Session
 
 from admin_views.access import LoginOrForbidden
 from extensions import db
-from models import Account, AccountGroup, User
+from models import AccountGroup
 from models.accounts import ACCOUNT_TYPES
-from models.scoping import restrict_to_visible_rows
 from reports.actions import actions_per_manager
-from reports.aging import (
-    BASES,
-    TOTAL,
-    AgingParameters,
-    aging_report,
-    bucket_names,
-    open_invoices_of_account,
-    parse_bucket_edges,
-)
+from reports.aging import BASES, TOTAL, aging_report, bucket_names, open_invoices_of_account
 from reports.collections import collections_per_manager
 from reports.credit import credit_control
 from reports.downloads import FORMATS, report_file
+from reports.parameters import (
+    ParameterError,
+    aging_parameters,
+    groups_the_user_may_name,
+    page_parameter,
+    period_parameters,
+    visible_account,
+    visible_manager_name,
+)
 from reports.pdf import pdf_cell
 from reports.period import PeriodParameters
 
@@ -45,7 +46,6 @@ REPORT_ROLES = frozenset({"super_admin", "admin", "analyst", "manager"})
 ROWS_PER_PAGE = 200
 GROUPING_BY_PAGE = {"manager": "account-manager", "account": "account"}
 TITLES = {"manager": "Aging by account manager", "account": "Aging by account"}
-DEFAULT_PERIOD_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -64,61 +64,6 @@ PERIOD_REPORTS = {
     ),
     "collections": PeriodReport("Collections figures per account manager", collections_per_manager),
 }
-
-
-class ParameterError(ValueError):
-    """A report parameter the user typed that cannot be used; the message says why."""
-
-
-def aging_parameters(args: Mapping[str, str], viewer: Any) -> AgingParameters:
-    """Parameters from a query string: as-of date (today), basis, buckets and filters."""
-    try:
-        as_of = dt.date.fromisoformat(args["as_of"]) if args.get("as_of") else dt.date.today()
-    except ValueError:
-        raise ParameterError("The as-of date must be a date (YYYY-MM-DD).") from None
-    basis = args.get("basis") or "due"
-    if basis not in BASES:
-        raise ParameterError("Choose days past the due date or the issue date.")
-    try:
-        edges = parse_bucket_edges(args.get("buckets") or "30,60,90")
-    except ValueError as problem:
-        raise ParameterError(str(problem)) from None
-    account_type = args.get("account_type") or None
-    if account_type is not None and account_type not in ACCOUNT_TYPES:
-        raise ParameterError("Choose an account type from the list.")
-    return AgingParameters(
-        as_of=as_of,
-        viewer=viewer,
-        basis=basis,
-        bucket_edges=edges,
-        account_group_id=_whole_number(args.get("account_group"), "account group"),
-        account_type=account_type,
-        disputed_only=args.get("disputed_only") in {"1", "on", "true", "yes"},
-        account_manager_id=_whole_number(args.get("manager"), "account manager"),
-        search=(args.get("q") or "").strip(),
-    )
-
-
-def period_parameters(args: Mapping[str, str], viewer: Any) -> PeriodParameters:
-    """A period from a query string; the last 90 days to today when left out."""
-    try:
-        end = dt.date.fromisoformat(args["end"]) if args.get("end") else dt.date.today()
-        default_start = end - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
-        start = dt.date.fromisoformat(args["start"]) if args.get("start") else default_start
-    except ValueError:
-        raise ParameterError("The period's dates must be dates (YYYY-MM-DD).") from None
-    try:
-        return PeriodParameters(start=start, end=end, viewer=viewer)
-    except ValueError as problem:
-        raise ParameterError(str(problem)) from None
-
-
-def _whole_number(text: str | None, what: str) -> int | None:
-    if not text:
-        return None
-    if not text.isdigit():
-        raise ParameterError(f"Choose an {what} from the list.")
-    return int(text)
 
 
 def sorted_rows(frame: pd.DataFrame, sort: str, descending: bool) -> pd.DataFrame:
@@ -146,18 +91,18 @@ class ReportsView(LoginOrForbidden, BaseView):
     def aging(self, page: str) -> Any:
         grouping = self._grouping(page)
         try:
-            parameters = aging_parameters(request.args, self._viewer())
+            parameters = aging_parameters(db.session, request.args, self._viewer())
+            page_number = page_parameter(request.args)
         except ParameterError as problem:
             page_html = self.render(
                 "reports/index.html", form=self._form_choices(), query=request.args.to_dict(),
-                problem=str(problem), period_reports=PERIOD_REPORTS,
+                problem=problem.message, period_reports=PERIOD_REPORTS,
             )  # fmt: skip
             return page_html, 400
         frame = aging_report(db.session, parameters, grouping)
         sort = request.args.get("sort", "")
         descending = request.args.get("desc") == "1"
         shown = sorted_rows(frame, sort, descending)
-        page_number = max(1, _whole_number(request.args.get("p"), "page") or 1)
         is_total = shown.iloc[:, 0] == TOTAL
         rows, totals = shown[~is_total], shown[is_total]
         first = (page_number - 1) * ROWS_PER_PAGE
@@ -193,9 +138,9 @@ class ReportsView(LoginOrForbidden, BaseView):
         if file_format not in FORMATS:
             abort(404)
         try:
-            parameters = aging_parameters(request.args, self._viewer())
+            parameters = aging_parameters(db.session, request.args, self._viewer())
         except ParameterError as problem:
-            return Response(str(problem), status=400, mimetype="text/plain")
+            return Response(problem.message, status=400, mimetype="text/plain")
         frame = aging_report(db.session, parameters, grouping)
         chart = None
         if file_format == "pdf":
@@ -218,9 +163,9 @@ class ReportsView(LoginOrForbidden, BaseView):
 
         grouping = self._grouping(page)
         try:
-            parameters = aging_parameters(request.args, self._viewer())
+            parameters = aging_parameters(db.session, request.args, self._viewer())
         except ParameterError as problem:
-            return Response(str(problem), status=400, mimetype="text/plain")
+            return Response(problem.message, status=400, mimetype="text/plain")
         frame = aging_report(db.session, parameters, grouping)
         png = aging_chart_png(frame, frame.columns[0], bucket_names(parameters.bucket_edges))
         return Response(png, mimetype="image/png")
@@ -231,7 +176,7 @@ class ReportsView(LoginOrForbidden, BaseView):
         try:
             parameters = period_parameters(request.args, self._viewer())
         except ParameterError as problem:
-            return self._period_page(report_name, report, None, None, str(problem)), 400
+            return self._period_page(report_name, report, None, None, problem.message), 400
         frame = report.build(db.session, parameters)
         return self._period_page(report_name, report, parameters, frame)
 
@@ -243,7 +188,7 @@ class ReportsView(LoginOrForbidden, BaseView):
         try:
             parameters = period_parameters(request.args, self._viewer())
         except ParameterError as problem:
-            return Response(str(problem), status=400, mimetype="text/plain")
+            return Response(problem.message, status=400, mimetype="text/plain")
         frame = report.build(db.session, parameters)
         description = parameters.description() if report.uses_period else "As of today."
         written = report_file(
@@ -283,17 +228,11 @@ class ReportsView(LoginOrForbidden, BaseView):
 
     @expose("/aging/account/<int:account_id>/invoices")
     def open_invoices(self, account_id: int) -> Any:
-        account = db.session.scalar(
-            restrict_to_visible_rows(
-                sa.select(Account).where(Account.id == account_id), Account, self._viewer()
-            )
-        )
-        if account is None:
-            abort(404)
+        account = visible_account(db.session, account_id, self._viewer())
         try:
-            parameters = aging_parameters(request.args, self._viewer())
+            parameters = aging_parameters(db.session, request.args, self._viewer())
         except ParameterError as problem:
-            return Response(str(problem), status=400, mimetype="text/plain")
+            return Response(problem.message, status=400, mimetype="text/plain")
         invoices = open_invoices_of_account(db.session, parameters, account_id)
         return self.render(
             "reports/open_invoices.html",
@@ -314,18 +253,14 @@ class ReportsView(LoginOrForbidden, BaseView):
     def _manager_name(self, manager_id: int | None) -> str | None:
         if manager_id is None:
             return None
-        if manager_id == 0:
-            return "(unassigned)"
-        return db.session.scalar(sa.select(User.email).where(User.id == manager_id))
+        return visible_manager_name(db.session, manager_id, self._viewer())
 
     def _form_choices(self) -> dict[str, Any]:
-        """The choices of the parameter form: a manager sees only their accounts' groups."""
-        visible_accounts = restrict_to_visible_rows(
-            sa.select(Account.group_id), Account, self._viewer()
-        )
+        """The choices of the parameter form: the groups the user may name (a manager, only
+        their accounts' groups)."""
         groups = db.session.scalars(
             sa.select(AccountGroup)
-            .where(AccountGroup.id.in_(visible_accounts))
+            .where(AccountGroup.id.in_(groups_the_user_may_name(self._viewer())))
             .order_by(AccountGroup.name)
         ).all()
         return {"groups": groups, "account_types": ACCOUNT_TYPES, "bases": BASES}

@@ -39,6 +39,7 @@ from models.training import (
     CourseDate,
     cancellation_status,
 )
+from reports.parameters import choice_parameter, date_parameter, whole_number_parameter
 from reports.training_awards import (
     AWARD_STATUSES,
     DEFAULT_WITHIN_DAYS,
@@ -218,15 +219,12 @@ class AwardsReportView(LoginOrForbidden, BaseView):
         return VIEW in self._operations()
 
     def _parameters(self) -> tuple[dt.date, int, str]:
-        try:
-            as_of = dt.date.fromisoformat(request.args.get("as_of") or dt.date.today().isoformat())
-            within_days = int(request.args.get("within_days") or DEFAULT_WITHIN_DAYS)
-        except ValueError:
-            abort(400)
-        show = request.args.get("show", "all")
-        if within_days < 0 or show not in ("all", *AWARD_STATUSES):
-            abort(400)
-        return as_of, within_days, show
+        as_of = date_parameter(request.args, "as_of", "The as-of date", dt.date.today())
+        within_days = whole_number_parameter(request.args, "within_days", "The days ahead")
+        show = choice_parameter(
+            request.args, "show", ("all", *AWARD_STATUSES), "Choose which awards to show."
+        )
+        return as_of, DEFAULT_WITHIN_DAYS if within_days is None else within_days, show or "all"
 
     def _frame(self) -> tuple[Any, dt.date, int, str]:
         as_of, within_days, show = self._parameters()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from reports.cell_safety import FORMULA_TRIGGERS
+from reports.cell_safety import restore_neutralised_text
 
 CellParser = Callable[[str], Any]
 """Some parsers (`Text`, `Money`) also check a whole column at once: `whole_column(cells)`
@@ -42,13 +42,6 @@ class CellError(ValueError):
     """A cell whose text is not a valid value; the message is the reason shown to the user."""
 
 
-def restore_neutralised_text(text: str) -> str:
-    """Undo the `'` our exports put before formula-like text, so export -> import round-trips."""
-    if text.startswith("'") and text[1:2] and text[1:].startswith(FORMULA_TRIGGERS):
-        return text[1:]
-    return text
-
-
 class Text:
     """Text of at most `max_length` characters; the quote our exports put before a formula is
     taken off again."""
@@ -57,21 +50,23 @@ class Text:
         self.max_length = max_length
 
     def __call__(self, cell: str) -> str:
-        if cell[0] == "'":
+        if "'" in cell:
             cell = restore_neutralised_text(cell)
         if self.max_length is not None and len(cell) > self.max_length:
             raise CellError(f"Too long: at most {self.max_length} characters.")
         return cell
 
     def whole_column(self, cells: Sequence[str]) -> list[str] | None:
-        """The cells as they are, if none is too long or starts with a quote; else None.
+        """The cells as they are, if none is too long or has a quote at the start of a line;
+        else None.
 
         A quote at the start of a cell shows as a line break then a quote in the cells joined
-        by line breaks (a cell holding a line break itself can only add false alarms).
+        by line breaks; one after a line break inside a cell, as a line break or CR then a quote.
         """
         if self.max_length is not None and max(map(len, cells)) > self.max_length:
             return None
-        if "\n'" in "\n" + "\n".join(cells):
+        joined = "\n" + "\n".join(cells)
+        if "\n'" in joined or "\r'" in joined:
             return None
         return list(cells)
 

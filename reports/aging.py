@@ -33,6 +33,12 @@ from reports.readable_columns import TOTAL, may_read_column, readable_report
 BASES = ("due", "issue")
 GROUPINGS = ("account-manager", "account")
 DEFAULT_BUCKET_EDGES = (30, 60, 90)
+MAX_BUCKET_EDGES = 12
+"""A report's columns, its chart's colours and the printed page have room for 13 buckets."""
+MAX_BUCKET_EDGE_DAYS = 36_500
+BUCKETS_TOO_MANY_OR_TOO_LONG = (
+    f"At most {MAX_BUCKET_EDGES} bucket edges, none above {MAX_BUCKET_EDGE_DAYS:,} days."
+)
 UNASSIGNED = "(unassigned)"
 COUNTED_OUT_STATUSES = ("draft", "void")
 SUMMARY_COLUMNS = ("total", "unapplied_credit", "net_total", "disputed")
@@ -84,12 +90,17 @@ class AgingParameters:
 def check_bucket_edges(edges: tuple[int, ...]) -> None:
     if not edges or any(edge <= 0 for edge in edges) or list(edges) != sorted(set(edges)):
         raise ValueError("Bucket edges must be whole days above 0, in increasing order (30,60,90).")
+    if len(edges) > MAX_BUCKET_EDGES or edges[-1] > MAX_BUCKET_EDGE_DAYS:
+        raise ValueError(BUCKETS_TOO_MANY_OR_TOO_LONG)
 
 
 def parse_bucket_edges(text: str) -> tuple[int, ...]:
     """`"30,60,90"` -> (30, 60, 90); a ValueError that says what is wrong otherwise."""
+    parts = text.split(",")
+    if len(parts) > MAX_BUCKET_EDGES:
+        raise ValueError(BUCKETS_TOO_MANY_OR_TOO_LONG)
     try:
-        edges = tuple(int(part) for part in text.split(","))
+        edges = tuple(int(part) for part in parts)
     except ValueError:
         raise ValueError(
             f"Bucket edges must be whole numbers of days separated by commas, not {text!r}."

@@ -1,27 +1,27 @@
 """A printable one-page PDF of a report frame: title, parameters, optional chart, then the table.
 
 A frame longer than a page keeps its first rows and its TOTAL rows, and says how many rows the
-page leaves out (the CSV and XLSX downloads hold them all).
+page leaves out (the CSV and XLSX downloads hold them all). A cell takes at most two lines
+(`reports.pdf_document` cuts longer text and says so), so the page's room is counted in lines.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import matplotlib
 import pandas as pd
-from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from reports.aging import TOTAL
+from reports.pdf_document import FAMILY, PanelPdf
 
-FONT_FOLDER = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-ROWS_WITH_CHART = 14
-ROWS_WITHOUT_CHART = 34
+LINES_WITH_CHART = 14
+LINES_WITHOUT_CHART = 34
+LINES_PER_CELL = 2
+PARAMETER_LINES = 3
 
 
 def pdf_cell(value: Any) -> str:
@@ -37,41 +37,54 @@ def pdf_cell(value: Any) -> str:
     return str(value)
 
 
-def rows_that_fit(frame: pd.DataFrame, room: int) -> tuple[pd.DataFrame, int]:
-    """The first rows and every TOTAL row within `room` rows, and how many rows were left out."""
-    is_total = frame.iloc[:, 0].astype(str) == TOTAL
-    totals, rows = frame[is_total], frame[~is_total]
-    kept = rows.head(max(0, room - len(totals)))
-    return pd.concat([kept, totals]), len(rows) - len(kept)
+def rows_that_fit(
+    document: PanelPdf, frame: pd.DataFrame, room: int
+) -> tuple[list[list[str]], int]:
+    """The fitted cells of the first rows and every TOTAL row within `room` lines, and how many
+    rows were left out. A row takes the lines of its tallest cell."""
+    is_total = (frame.iloc[:, 0].astype(str) == TOTAL).to_numpy()
+    totals = [
+        _fitted(document, values) for values in frame[is_total].itertuples(index=False, name=None)
+    ]
+    room -= sum(lines for _cells, lines in totals)
+    kept: list[list[str]] = []
+    for values in frame[~is_total].itertuples(index=False, name=None):
+        cells, lines = _fitted(document, values)
+        if lines > room:
+            break
+        kept.append(cells)
+        room -= lines
+    return kept + [cells for cells, _lines in totals], int((~is_total).sum()) - len(kept)
+
+
+def _fitted(document: PanelPdf, values: Iterable[Any]) -> tuple[list[str], int]:
+    return document.fitted_row([pdf_cell(value) for value in values], LINES_PER_CELL)
 
 
 def report_pdf(
     frame: pd.DataFrame, title: str, parameters: str, chart_png: bytes | None = None
 ) -> bytes:
-    """One landscape A4 page; unicode text (names, e-mails) through the DejaVu font."""
-    document = FPDF(orientation="L", unit="mm", format="A4")
+    """One landscape A4 page; any text (names, e-mails, a search) fitted to it."""
+    document = PanelPdf()
     document.set_auto_page_break(auto=False)
-    document.add_font("DejaVu", "", str(FONT_FOLDER / "DejaVuSans.ttf"))
-    document.add_font("DejaVu", "B", str(FONT_FOLDER / "DejaVuSans-Bold.ttf"))
     document.add_page()
-    document.set_font("DejaVu", "B", 14)
+    document.set_font(FAMILY, "B", 14)
     document.cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
-    document.set_font("DejaVu", "", 8)
-    document.multi_cell(0, 4, parameters, new_x="LMARGIN", new_y="NEXT")
+    document.set_font(FAMILY, "", 8)
+    parameters_text, _lines = document.fitted(parameters, document.epw, PARAMETER_LINES)
+    document.multi_cell(0, 4, parameters_text, new_x="LMARGIN", new_y="NEXT")
     if chart_png is not None:
         document.image(io.BytesIO(chart_png), x=document.l_margin, h=78, keep_aspect_ratio=True)
-    shown, left_out = rows_that_fit(frame, ROWS_WITH_CHART if chart_png else ROWS_WITHOUT_CHART)
-    document.set_font("DejaVu", "", 6)
+    document.set_font(FAMILY, "", 6)
+    shown, left_out = rows_that_fit(
+        document, frame, LINES_WITH_CHART if chart_png else LINES_WITHOUT_CHART
+    )
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) or _holds_money(frame[c]) for c in frame]
     alignments = tuple("RIGHT" if is_number else "LEFT" for is_number in numeric)
-    with document.table(
-        text_align=alignments, line_height=3.6, headings_style=FontFace(emphasis="BOLD")
-    ) as table:
-        table.row([str(name) for name in frame.columns])
-        for values in shown.itertuples(index=False, name=None):
-            table.row([pdf_cell(value) for value in values])
+    header = document.fitted_header([str(name) for name in frame.columns])
+    document.fitted_table(header, shown, line_height=3.6, text_align=alignments)
     if left_out:
-        document.set_font("DejaVu", "", 7)
+        document.set_font(FAMILY, "", 7)
         note = f"{left_out:,} more rows are in the CSV and XLSX downloads."
         document.cell(0, 5, note, new_x="LMARGIN", new_y="NEXT")
     return bytes(document.output())

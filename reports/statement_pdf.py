@@ -11,7 +11,10 @@ OPEN_INVOICE_HEADER = ["Invoice", "Issued", "Due", "Amount", "Open", "Age (days)
 
 def statement_pdf(statement: AccountStatement) -> bytes:
     """The statement's PDF bytes; it writes the frames, it does not recompute them."""
-    document = TablePdf(f"Statement of account {statement.account_code} — {statement.account_name}")
+    document = TablePdf(
+        f"Statement of account {statement.account_code} — {statement.account_name}",
+        full_text_at="the account page",
+    )
     period = f"{statement.period_start.isoformat()} to {statement.as_of.isoformat()}"
     document.line_of_text(f"Period: {period}")
     document.line_of_text(f"Balance brought forward: {pdf_text(statement.brought_forward)}")

@@ -1,7 +1,7 @@
 """PDF writing for simple tables (a list as the user sees it, a statement's sections), with fpdf2.
 
-Text is set in DejaVu Sans where the system has it, so any name prints; without it, in the
-built-in Helvetica, with characters outside Latin-1 replaced.
+Text is set in DejaVu Sans, so any name prints; a cell longer than `LINES_PER_CELL` lines of its
+column is cut and says so (`reports.pdf_document`), so no value can break the page.
 """
 
 from __future__ import annotations
@@ -10,63 +10,55 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-UNICODE_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-UNICODE_BOLD_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+from reports.pdf_document import FAMILY, PanelPdf, printable_text
+
+LINES_PER_CELL = 12
+TITLE_LINES = 6
 
 
-class TablePdf(FPDF):
+class TablePdf(PanelPdf):
     """A landscape A4 document of titled tables; `output()` gives the PDF bytes."""
 
-    def __init__(self, title: str) -> None:
-        super().__init__(orientation="L", format="A4")
-        self.unicode = UNICODE_FONT.exists() and UNICODE_BOLD_FONT.exists()
-        if self.unicode:
-            self.add_font("DejaVu", "", str(UNICODE_FONT))
-            self.add_font("DejaVu", "B", str(UNICODE_BOLD_FONT))
-        self.family = "DejaVu" if self.unicode else "Helvetica"
-        self.set_title(self.printable(title))
+    def __init__(self, title: str, full_text_at: str = "the CSV and XLSX downloads") -> None:
+        super().__init__(full_text_at)
+        self.set_title(printable_text(title))
         self.set_auto_page_break(auto=True, margin=12)
         self.add_page()
-        self.set_font(self.family, "B", 14)
-        self.multi_cell(0, 8, self.printable(title), new_x="LMARGIN", new_y="NEXT")
-        self.set_font(self.family, "", 8)
+        self.set_font(FAMILY, "B", 14)
+        title_text, _lines = self.fitted(title, self.epw, TITLE_LINES)
+        self.multi_cell(0, 8, title_text, new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FAMILY, "", 8)
         self.cell(0, 5, f"Printed {dt.date.today().isoformat()}", new_x="LMARGIN", new_y="NEXT")
         self.ln(2)
 
-    def printable(self, text: str) -> str:
-        return text if self.unicode else text.encode("latin-1", "replace").decode("latin-1")
-
     def heading(self, text: str) -> None:
         self.ln(2)
-        self.set_font(self.family, "B", 11)
-        self.cell(0, 7, self.printable(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FAMILY, "B", 11)
+        self.cell(0, 7, printable_text(text), new_x="LMARGIN", new_y="NEXT")
 
     def line_of_text(self, text: str, bold: bool = False) -> None:
-        self.set_font(self.family, "B" if bold else "", 9)
-        self.cell(0, 6, self.printable(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FAMILY, "B" if bold else "", 9)
+        self.cell(0, 6, printable_text(text), new_x="LMARGIN", new_y="NEXT")
 
     def table_of(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         if not header:
             return
-        self.set_font(self.family, "", 8)
-        with self.table(
-            headings_style=FontFace(
-                family=self.family, emphasis="BOLD", fill_color=(230, 230, 230)
-            ),
+        self.set_font(FAMILY, "", 8)
+        fitted_rows = (
+            self.fitted_row([pdf_text(value) for value in values], LINES_PER_CELL)[0]
+            for values in rows
+        )
+        self.fitted_table(
+            self.fitted_header([str(label) for label in header]),
+            fitted_rows,
             line_height=5,
-            text_align="LEFT",
-            first_row_as_headings=True,
-        ) as table:
-            table.row([self.printable(str(label)) for label in header])
-            for values in rows:
-                table.row([self.printable(pdf_text(value)) for value in values])
+            headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
+        )
 
 
 def pdf_text(value: Any) -> str:

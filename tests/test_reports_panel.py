@@ -151,7 +151,7 @@ def test_csv_download_is_the_command_line_report(app, login_as, panel: Panel) ->
         response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
     )
     command = app.test_cli_runner().invoke(args=["report", "aging", "--as-of", AS_OF])
-    assert response.get_data(as_text=True) == command.stdout
+    assert response.get_data() == command.stdout_bytes
 
 
 def test_xlsx_download_is_a_formatted_sheet(login_as, panel: Panel) -> None:
