@@ -27,6 +27,7 @@ from models.accounts import ACCOUNT_TYPES
 from models.scoping import HasRole, restrict_to_visible_rows
 from reports.aging import BASES, UNASSIGNED, AgingParameters, parse_bucket_edges
 from reports.period import PeriodParameters
+from reports.readable_columns import HIDDEN, may_read_column
 
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2199, 12, 31)
@@ -173,7 +174,8 @@ def require_visible_group(session: Session, group_id: int, viewer: HasRole) -> N
 
 def visible_manager_name(session: Session, manager_id: int, viewer: HasRole) -> str:
     """The e-mail of account manager `manager_id` (0: `(unassigned)`), whom `viewer` must be
-    able to see."""
+    able to see, shown as the report's manager column is (hidden where the role may not read
+    it)."""
     if manager_id == 0:
         return UNASSIGNED
     email = session.scalar(
@@ -183,7 +185,7 @@ def visible_manager_name(session: Session, manager_id: int, viewer: HasRole) -> 
     )
     if email is None:
         raise OutOfScope()
-    return email
+    return email if may_read_column("account_manager", viewer) else HIDDEN
 
 
 def visible_account(session: Session, account_id: int, viewer: HasRole) -> Account:
