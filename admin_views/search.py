@@ -15,8 +15,10 @@ import sqlalchemy as sa
 
 
 def starts_with(column: Any, term: str, dialect: str) -> sa.ColumnElement[bool]:
+    """`column` (as text, for a date searched as typed: "2026-05") starts with `term`."""
     prefix = term.lower()
-    lowered = sa.func.lower(column)
+    text = column if isinstance(column.type, sa.String) else sa.cast(column, sa.String)
+    lowered = sa.func.lower(text)
     if dialect == "postgresql":
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return lowered.like(f"{escaped}%", escape="\\")
