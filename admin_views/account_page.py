@@ -324,7 +324,7 @@ class AccountPageMixin:
         """Assign or change this account's manager, refusing a stale page like the edit form."""
         view: Any = self
         account = self.account_from_request()
-        if not self._may_change_manager():
+        if not self._may_change_manager() or view.change_refusals(account):
             abort(403)
         if request.form.get("loaded_version") != str(account.version_id):
             flash(STALE_EDIT_MESSAGE, "danger")
