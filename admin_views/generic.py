@@ -158,7 +158,7 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         self.form_ajax_refs = {
             name: {"fields": list(target.panel_search_fields), "page_size": 20}
             for name, target in fields.relations.items()
-            if target.panel_search_fields
+            if target.panel_search_fields and name in fields.form
         }
         self.column_formatters = {
             **{name: _format_money_cell for name in ("amount", "credit_limit", "balance")},
@@ -390,13 +390,18 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         return self._save(form, model, action="update")
 
     def _save(self, form: BaseForm, record: Any, action: str) -> bool:
-        """Write only the allowed fields, one by one: `populate_obj` would blank the others."""
+        """Write only the allowed fields, one by one: `populate_obj` would blank the others.
+
+        The server-set fields (who did what, when) are the model's to fill, never the form's.
+        """
         creating = action == "create"
         names = self.writable_fields(form, creating)
-        before = {} if creating else self._snapshot(record, names)
+        audited = [*names, *self.model.panel_server_set_columns]
+        before = {} if creating else self._snapshot(record, audited)
         errors = {} if creating else self.change_refusals(record)
         for name in names:
             self.write_field(form, record, name)
+        record.set_server_values(current_user._get_current_object(), creating)
         values = self._snapshot(record, self.model_fields.form)
         errors |= self.model.cross_field_errors(values)
         if errors:
@@ -414,7 +419,7 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
                 db.session.rollback()
                 flash(OUT_OF_SCOPE_MESSAGE, "danger")
                 return False
-            self._audit(action, record, changed_values(before, self._snapshot(record, names)))
+            self._audit(action, record, changed_values(before, self._snapshot(record, audited)))
             if dropped := self.forbidden_posted_names(creating):
                 self._audit("forbidden_fields_dropped", record, {"fields": dropped})
             db.session.commit()

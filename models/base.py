@@ -49,6 +49,12 @@ class PanelModel:
     with them is still decided by the permission table."""
     panel_immutable_columns: ClassVar[tuple[str, ...]] = ()
     """Set when a record is created, never changed after (a custom field's key)."""
+    panel_server_set_columns: ClassVar[tuple[str, ...]] = ()
+    """Who did what and when (a note's author, when an action was completed and by whom): on no
+    form for any role, whatever a request posts; `set_server_values` fills them on each save."""
+
+    def set_server_values(self, actor: Any, creating: bool) -> None:
+        """Fill `panel_server_set_columns` for a save by `actor` (a User); called on every save."""
 
     @classmethod
     def cross_field_errors(cls, values: Mapping[str, Any]) -> dict[str, str]:
