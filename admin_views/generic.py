@@ -22,7 +22,7 @@ from flask_admin.form import BaseForm
 from flask_admin.helpers import flash_errors, get_form_data, get_redirect_target
 from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
@@ -353,13 +353,16 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         return self.apply_field_rules(form, obj, creating=False)
 
     def _narrow_to_request(self, form: BaseForm) -> BaseForm:
-        """Offer each choice field only the values the current role may assign, and refuse ids
-        of records the user may not see.
+        """Offer each choice field only the values the current role may assign, refuse ids of
+        records the user may not see, and show every field's description as text.
 
         The form instance is narrowed, never the shared class, and it validates against the narrowed
-        choices, so a crafted value is refused as "Not a valid choice".
+        choices, so a crafted value is refused as "Not a valid choice". Flask-Admin renders
+        descriptions with `|safe`, and a custom field's help text is typed by a user: escaped
+        here, every description reaches the page as the text it is.
         """
         for field in form:
+            field.description = escape(field.description)
             if isinstance(field, AjaxSelectField):
                 field.validators = [*field.validators, _refuse_unknown_record]
             allowed = assignable_values(self.model.__name__, field.name, self.acting_role())
