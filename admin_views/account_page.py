@@ -50,8 +50,8 @@ SUMMARY_ORDER = (
 """Summary fields in reading order; custom fields and any other visible field follow."""
 FIGURE_COLUMNS = frozenset({"balance", "credit_limit"})
 """Shown among the key figures rather than in the summary."""
-SERVER_SET_FIELDS = {"account", "author"}
-"""Set by the page, never by the user: the account of the page and the note's author."""
+SERVER_SET_FIELDS = {"account"}
+"""Set by the page, never by the user: the account of the page (authors are the model's)."""
 
 
 @dataclass(frozen=True)
@@ -300,11 +300,9 @@ class AccountPageMixin:
         form = target.create_form()
         tab = page_form.tab
         if target.validate_form(form):
-            # The page's account and the author are set here, whatever was posted.
+            # The page's account is set here, whatever was posted.
             if "account" in form:
                 form.account.data = account
-            if "author" in form:
-                form.author.data = current_user._get_current_object()
             if "assignee" in form and form.assignee.data is None:
                 form.assignee.data = current_user._get_current_object()
             if target.create_model(form):
@@ -324,7 +322,7 @@ class AccountPageMixin:
         """Assign or change this account's manager, refusing a stale page like the edit form."""
         view: Any = self
         account = self.account_from_request()
-        if not self._may_change_manager():
+        if not self._may_change_manager() or view.change_refusals(account):
             abort(403)
         if request.form.get("loaded_version") != str(account.version_id):
             flash(STALE_EDIT_MESSAGE, "danger")

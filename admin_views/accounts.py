@@ -9,15 +9,22 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from admin_views.account_page import AccountPageMixin
 from admin_views.account_statement import AccountStatementMixin
-from admin_views.generic import STALE_EDIT_MESSAGE, RoleAwareModelView, _record_id
+from admin_views.generic import (
+    STALE_EDIT_MESSAGE,
+    UNEXPECTED_MESSAGE,
+    RoleAwareModelView,
+    _record_id,
+)
 from bulk_io.kinds import ACCOUNT_MANAGER_ROLES
+from error_references import logged_error_message
 from extensions import db
-from models import Account, User
+from models import User
 from models.audit import changed_values
 
 ASSIGN_ACTION = "assign_account_manager"
@@ -63,14 +70,19 @@ class AccountView(AccountStatementMixin, AccountPageMixin, RoleAwareModelView):
             db.session.rollback()
             flash(STALE_EDIT_MESSAGE, "danger")
             return redirect(url_for(".index_view"))
+        except SQLAlchemyError:
+            db.session.rollback()
+            ticked = request.form.getlist("account_id")
+            context = f"assigning manager {raw_manager!r} to accounts {ticked}"
+            flash(logged_error_message(UNEXPECTED_MESSAGE, context), "danger")
+            return redirect(url_for(".index_view"))
         who = manager.email if manager else "no account manager"
         flash(f"{len(changed)} account(s) now have {who}.", "success")
         return redirect(url_for(".index_view"))
 
     def _visible_accounts(self, ids: list[str]) -> list[Any]:
-        """Only accounts the user's list would show: a crafted id outside them changes nothing."""
-        wanted = [record_id for raw in ids if (record_id := _record_id(raw)) is not None]
-        return self.get_query().filter(Account.id.in_(wanted)).order_by(Account.code).all()
+        """Only accounts the user may change: a crafted id outside them changes nothing."""
+        return sorted(self.records_to_change(ids), key=lambda account: account.code)
 
     @staticmethod
     def _managers_query() -> sa.Select[tuple[User]]:

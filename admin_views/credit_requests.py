@@ -1,8 +1,9 @@
 """Credit requests in the panel: managers and admins ask, approvers accept or reject.
 
 The generic view lists, filters and exports requests; this subclass narrows the create form to
-what a requester states (account, amount, reason), sets the requester server-side, and adds the
-accept / reject buttons. The rules themselves live in `notifications.credit_requests`.
+what a requester states (account, amount, reason), starts each request pending, and adds the
+accept / reject buttons; the requester is a server-set column, filled by the model. The rules
+themselves live in `notifications.credit_requests`.
 """
 
 from __future__ import annotations
@@ -40,9 +41,8 @@ class CreditRequestView(RoleAwareModelView):
         self._refresh_forms_cache()
 
     def build_new_instance(self) -> CreditRequest:
-        """The requester is who is logged in, whatever the form says; a request starts pending."""
+        """A request starts pending, whatever the form says."""
         credit_request = super().build_new_instance()
-        credit_request.requested_by_id = current_user.id
         credit_request.status = "pending"
         return credit_request
 

@@ -12,18 +12,21 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, g, request
+from flask import abort, flash, g, redirect, request
 from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext, ngettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.form import BaseForm
-from flask_admin.helpers import get_form_data
+from flask_admin.helpers import flash_errors, get_form_data, get_redirect_target
 from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
-from markupsafe import Markup
-from sqlalchemy.exc import IntegrityError
+from markupsafe import Markup, escape
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
 from wtforms import Field, HiddenField, ValidationError
 
 from admin_views.access import LoginOrForbidden
@@ -41,7 +44,10 @@ from auth.permissions import (
     VIEW,
     allowed_operations,
     assignable_values,
+    change_refusals,
+    limited_fields,
 )
+from error_references import logged_error_message
 from extensions import db
 from forms_config import may_read, reader_role, reading_as
 from forms_config.readability import OPERATOR
@@ -70,7 +76,7 @@ DELETE_REFUSED_MESSAGE = (
 LAST_PAGE = 2**31 - 1
 """The furthest page a list reads (see `page_within_reach`)."""
 OUT_OF_SCOPE_MESSAGE = "You can only save records that belong to the accounts you manage."
-UNEXPECTED_MESSAGE = "Something went wrong and nothing was saved. The error has been logged."
+UNEXPECTED_MESSAGE = "Something went wrong and nothing was saved."
 
 _OPERATION_BY_ENDPOINT = {
     "create_view": CREATE,
@@ -174,7 +180,7 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         self.form_ajax_refs = {
             name: {"fields": list(target.panel_search_fields), "page_size": 20}
             for name, target in fields.relations.items()
-            if target.panel_search_fields
+            if target.panel_search_fields and name in fields.form
         }
         self.column_formatters = {
             **{name: _format_money_cell for name in ("amount", "credit_limit", "balance")},
@@ -369,13 +375,16 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         return self.apply_field_rules(form, obj, creating=False)
 
     def _narrow_to_request(self, form: BaseForm) -> BaseForm:
-        """Offer each choice field only the values the current role may assign, and refuse ids
-        of records the user may not see.
+        """Offer each choice field only the values the current role may assign, refuse ids of
+        records the user may not see, and show every field's description as text.
 
         The form instance is narrowed, never the shared class, and it validates against the narrowed
-        choices, so a crafted value is refused as "Not a valid choice".
+        choices, so a crafted value is refused as "Not a valid choice". Flask-Admin renders
+        descriptions with `|safe`, and a custom field's help text is typed by a user: escaped
+        here, every description reaches the page as the text it is.
         """
         for field in form:
+            field.description = escape(field.description)
             if isinstance(field, AjaxSelectField):
                 field.validators = [*field.validators, _refuse_unknown_record]
             allowed = assignable_values(self.model.__name__, field.name, self.acting_role())
@@ -388,6 +397,13 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         skipped = _FORM_CONTROL_FIELDS | self.not_writable_names(creating)
         return [field.name for field in form if field.name not in skipped]
 
+    def change_refusals(self, record: Any) -> dict[str, str]:
+        """Why the current user may not change `record` (edit, delete, any bulk action), by field;
+        empty when they may. The rule itself is `auth.permissions.change_refusals`."""
+        entity, role = self.model.__name__, current_user.role
+        current = self._snapshot(record, limited_fields(entity, role))
+        return change_refusals(entity, role, current)
+
     def create_model(self, form: BaseForm) -> Any:
         record = self.build_new_instance()
         return record if self._save(form, record, action="create") else False
@@ -399,13 +415,18 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         return self._save(form, model, action="update")
 
     def _save(self, form: BaseForm, record: Any, action: str) -> bool:
-        """Write only the allowed fields, one by one: `populate_obj` would blank the others."""
+        """Write only the allowed fields, one by one: `populate_obj` would blank the others.
+
+        The server-set fields (who did what, when) are the model's to fill, never the form's.
+        """
         creating = action == "create"
         names = self.writable_fields(form, creating)
-        before = {} if creating else self._snapshot(record, names)
-        errors = self._unassignable_current_values(before)
+        audited = [*names, *self.model.panel_server_set_columns]
+        before = {} if creating else self._snapshot(record, audited)
+        errors = {} if creating else self.change_refusals(record)
         for name in names:
             self.write_field(form, record, name)
+        record.set_server_values(current_user._get_current_object(), creating)
         values = self._snapshot(record, self.model_fields.form)
         errors |= self.model.cross_field_errors(values)
         if errors:
@@ -419,7 +440,7 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
                 db.session.rollback()
                 flash(OUT_OF_SCOPE_MESSAGE, "danger")
                 return False
-            self._audit(action, record, changed_values(before, self._snapshot(record, names)))
+            self._audit(action, record, changed_values(before, self._snapshot(record, audited)))
             if dropped := self.forbidden_posted_names(creating):
                 self._audit("forbidden_fields_dropped", record, {"fields": dropped})
             db.session.commit()
@@ -436,6 +457,11 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
             log.warning("integrity error saving %s", self.model.__name__, exc_info=True)
             flash(INTEGRITY_MESSAGE, "danger")
             return False
+        except SQLAlchemyError:
+            db.session.rollback()
+            context = f"{action} of {self.model.__name__} {getattr(record, 'id', None)}"
+            flash(logged_error_message(UNEXPECTED_MESSAGE, context), "danger")
+            return False
         return True
 
     def _show_errors(self, form: BaseForm, errors: Iterable[tuple[str, str]]) -> None:
@@ -447,6 +473,12 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
                 flash(message, "danger")
 
     def delete_model(self, model: Any) -> bool:
+        """Delete one record, if the user may change it; the delete button and bulk delete
+        both come here."""
+        if refusals := self.change_refusals(model):
+            for message in refusals.values():
+                flash(message, "danger")
+            return False
         with reading_as(OPERATOR):  # the trail keeps what is deleted, unread fields included
             db.session.refresh(model)
             before = self._snapshot(model, self.model_fields.detailed)
@@ -460,23 +492,78 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
             db.session.rollback()
             flash(DELETE_REFUSED_MESSAGE, "danger")
             return False
+        except SQLAlchemyError:
+            db.session.rollback()
+            context = f"delete of {self.model.__name__} {record_id}"
+            flash(logged_error_message(UNEXPECTED_MESSAGE, context), "danger")
+            return False
         return True
+
+    # --- bulk actions ----------------------------------------------------------------------
+
+    def handle_action(self, return_view: str | None = None) -> Response:
+        """Run a bulk action on the ticked records the user may change, and on no others.
+
+        Flask-Admin's own hands the action every posted id; here each action receives only ids
+        of records the user's list shows and `change_refusals` allows, whatever the action.
+        """
+        form = self.action_form()
+        if self.validate_form(form):
+            name = form.action.data
+            handler = self._actions_data.get(name)
+            if handler and self.is_action_allowed(name):
+                records = self.records_to_change(request.form.getlist("rowid"))
+                response = handler[0]([str(record.id) for record in records])
+                if response is not None:
+                    return response
+        else:
+            flash_errors(form, message="Failed to perform action. %(error)s")
+        if return_view:
+            return redirect(self.get_url(f".{return_view}"))
+        return redirect(get_redirect_target() or self.get_url(".index_view"))
+
+    def records_to_change(self, raw_ids: Iterable[str]) -> list[Any]:
+        """The records behind posted ids that the user may change, in id order.
+
+        Ids arrive as text and become the primary key's type here (a text parameter against an
+        integer key is an error on PostgreSQL); a record the user's list would not show is left
+        out silently, one they may see but not change is left out with the reason flashed.
+        """
+        wanted = {record_id for raw in raw_ids if (record_id := _record_id(raw)) is not None}
+        found = self.get_query().filter(self.model.id.in_(wanted)).order_by(self.model.id)
+        records = []
+        for record in found:
+            if refusals := self.change_refusals(record):
+                for message in refusals.values():
+                    flash(f"{record}: {message}", "danger")
+            else:
+                records.append(record)
+        return records
+
+    @action(
+        "delete",
+        lazy_gettext("Delete"),
+        lazy_gettext("Are you sure you want to delete selected records?"),
+    )
+    def action_delete(self, ids: list[str]) -> None:
+        """Bulk delete: each record through `delete_model`, with its refusals, audit and errors."""
+        deleted = sum(1 for record in self.records_to_change(ids) if self.delete_model(record))
+        if deleted:
+            message = ngettext(
+                "Record was successfully deleted.",
+                "%(count)s records were successfully deleted.",
+                deleted,
+                count=deleted,
+            )
+            flash(message, "success")
 
     def handle_view_exception(self, exc: Exception) -> bool:
-        """Never show a database error to the user: the details go to the log."""
-        log.exception("error in %s view", self.model.__name__)
+        """Flask-Admin's hook for errors in its own write paths (all replaced above, each with
+        its own messages): should one still reach it, the error's text goes to the log only."""
         db.session.rollback()
-        flash(UNEXPECTED_MESSAGE, "danger")
+        context = f"{self.model.__name__} view: {type(exc).__name__}"
+        flash(logged_error_message(UNEXPECTED_MESSAGE, context), "danger")
         return True
-
-    def _unassignable_current_values(self, before: dict[str, Any]) -> dict[str, str]:
-        """A value the role could not have set, it may not change either (say, a super admin)."""
-        errors = {}
-        for name, value in before.items():
-            allowed = assignable_values(self.model.__name__, name, current_user.role)
-            if allowed is not None and value not in allowed:
-                errors[name] = f"Your role cannot change a record whose {name} is {value}."
-        return errors
 
     def _snapshot(self, record: Any, names: Any) -> dict[str, Any]:
         return {name: self.field_value(record, name) for name in names}

@@ -45,7 +45,7 @@ class MyActionsView(LoginOrForbidden, BaseView):
         if action is None:
             abort(404)
         try:
-            mark_done(db.session, action, current_user, audit_actor())
+            mark_done(db.session, action, current_user._get_current_object(), audit_actor())
             db.session.commit()
         except StaleDataError:
             db.session.rollback()

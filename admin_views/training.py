@@ -2,8 +2,9 @@
 awards report.
 
 The booking rules themselves live in `models.training` and run when a booking is flushed; the
-views here only show their refusals on the form, fill in who booked, and offer the dates that can
-still be booked. Everything else (scoping, field rules, audit, exports) is the generic view's.
+views here only show their refusals on the form and offer the dates that can still be booked
+(who booked is a server-set column, filled by the model). Everything else (scoping, field
+rules, audit, exports) is the generic view's.
 """
 
 from __future__ import annotations
@@ -101,12 +102,12 @@ class UpcomingCourseDateLoader(ScopedAjaxModelLoader):
 
 
 class BookingView(BookingRulesOnFormMixin, RoleAwareModelView):
-    """Bookings: who booked is recorded, not chosen; managers book, name delegates and cancel."""
+    """Bookings: managers book, name delegates and cancel."""
 
     details_template = "admin/training/booking_details.html"
 
     def hidden_names(self) -> set[str]:
-        hidden = super().hidden_names() | {"booked_by"}
+        hidden = super().hidden_names()
         if self.acting_role() == "manager":
             hidden |= MANAGER_HIDDEN_BOOKING_FIELDS
         return hidden
@@ -124,11 +125,6 @@ class BookingView(BookingRulesOnFormMixin, RoleAwareModelView):
         if request.method == "GET" and wanted and "course_date" in form:
             form.course_date.data = self._form_ajax_refs["course_date"].get_one(wanted)
         return form
-
-    def build_new_instance(self) -> Any:
-        booking = super().build_new_instance()
-        booking.booked_by_id = current_user.id
-        return booking
 
     def _create_ajax_loader(self, name: str, options: dict[str, Any]) -> QueryAjaxModelLoader:
         if name == "course_date":

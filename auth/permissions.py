@@ -7,6 +7,9 @@ someone decides otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 VIEW, CREATE, EDIT, DELETE, EXPORT = "view", "create", "edit", "delete", "export"
 EVERYTHING = frozenset({VIEW, CREATE, EDIT, DELETE, EXPORT})
 READ_AND_EXPORT = frozenset({VIEW, EXPORT})
@@ -68,6 +71,25 @@ ASSIGNABLE_VALUES: dict[tuple[str, str, str], frozenset[str]] = {
 def assignable_values(entity: str, field: str, role: str) -> frozenset[str] | None:
     """The values `role` may set `entity.field` to, or None when any valid value is allowed."""
     return ASSIGNABLE_VALUES.get((entity, field, role))
+
+
+def limited_fields(entity: str, role: str) -> tuple[str, ...]:
+    """The fields of `entity` whose values `role` may not all assign (a user's role, for admins)."""
+    return tuple(f for (e, f, r) in ASSIGNABLE_VALUES if (e, r) == (entity, role))
+
+
+def change_refusals(entity: str, role: str, current: Mapping[str, Any]) -> dict[str, str]:
+    """Why `role` may not change a record of `entity` at all, by field; empty when it may.
+
+    `current` holds the record's values of `limited_fields(entity, role)`. A record that holds a
+    value the role could not have set (a super admin, for an admin) is out of that role's reach:
+    editing it, deleting it and every bulk action on it are refused alike.
+    """
+    return {
+        field: f"Your role cannot change a record whose {field} is {current.get(field)}."
+        for field in limited_fields(entity, role)
+        if current.get(field) not in ASSIGNABLE_VALUES[(entity, field, role)]
+    }
 
 
 def allowed_operations(

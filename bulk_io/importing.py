@@ -13,7 +13,6 @@ again before committing (`inserting.PlainIndexes`), inside the same transaction.
 from __future__ import annotations
 
 import gc
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,10 +29,9 @@ from bulk_io.inserting import PlainIndexes, RowInserter, larger_sqlite_cache
 from bulk_io.kinds import KINDS, Kind, importable_kinds
 from bulk_io.reading import FileProblem, open_table
 from bulk_io.validation import BatchValidator, header_errors
+from error_references import logged_error_message
 from forms_config import custom_fields_for
 from models.audit import AuditEvent
-
-log = logging.getLogger(__name__)
 
 BATCH_ROWS = 5000
 IMPORT_GC_THRESHOLD = 100_000
@@ -153,8 +151,7 @@ def run_import(
     except FileProblem as problem:
         report.fail(str(problem))
     except DBAPIError:
-        log.exception("database refused an import of %s", kind_name)
-        report.fail(DATABASE_REFUSED)
+        report.fail(logged_error_message(DATABASE_REFUSED, f"import of {kind_name}"))
     finally:
         if not report.written:
             session.rollback()

@@ -28,6 +28,7 @@ class Note(Versioned, PanelModel, db.Model):
     panel_category = "Activity"
     panel_search_fields = ("body",)
     panel_system_columns = ("created_at", "custom_fields")
+    panel_server_set_columns = ("author",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(
@@ -46,6 +47,11 @@ class Note(Versioned, PanelModel, db.Model):
     def __str__(self) -> str:
         return (self.body or "")[:60]
 
+    def set_server_values(self, actor: User, creating: bool) -> None:
+        """A note is signed by whoever writes it."""
+        if creating:
+            self.author = actor
+
 
 class FollowUpAction(Versioned, PanelModel, db.Model):
     """A collections task (call, e-mail, letter) on an account or one of its invoices."""
@@ -55,6 +61,7 @@ class FollowUpAction(Versioned, PanelModel, db.Model):
     panel_label = "Follow-up actions"
     panel_search_fields = ("description",)
     panel_system_columns = ("custom_fields",)
+    panel_server_set_columns = ("completed_at", "completed_by")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(
@@ -91,6 +98,15 @@ class FollowUpAction(Versioned, PanelModel, db.Model):
 
     def __str__(self) -> str:
         return self.label_of(self.kind, "on", self.due_date)
+
+    def set_server_values(self, actor: User, creating: bool) -> None:
+        """Completion is recorded when the status becomes done, forgotten when it changes back."""
+        if self.status != "done":
+            self.completed_at = None
+            self.completed_by = None
+        elif self.completed_at is None:
+            self.completed_at = utcnow()
+            self.completed_by = actor
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:

@@ -58,11 +58,18 @@ class PanelModel:
     """The fields a record's label (`__str__`) is made of: an audit diff shows a related record's
     label only to a reader who may read all of them."""
 
+    panel_server_set_columns: ClassVar[tuple[str, ...]] = ()
+    """Who did what and when (a note's author, when an action was completed and by whom): on no
+    form for any role, whatever a request posts; `set_server_values` fills them on each save."""
+
     def label_of(self, *parts: Any, separator: str = " ") -> str:
         """A label from the parts at hand; a value the reader may not read arrives blank and is
         left out, and a label with nothing left is the record's number."""
         shown = [str(part) for part in parts if part is not None and part != ""]
         return separator.join(shown) if shown else f"#{getattr(self, 'id', '')}"
+
+    def set_server_values(self, actor: Any, creating: bool) -> None:
+        """Fill `panel_server_set_columns` for a save by `actor` (a User); called on every save."""
 
     @classmethod
     def cross_field_errors(cls, values: Mapping[str, Any]) -> dict[str, str]:

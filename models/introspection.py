@@ -23,7 +23,7 @@ class ModelFields:
     """The names of a model's fields, grouped by how the panel treats them."""
 
     form: tuple[str, ...]
-    """Editable columns and many-to-one relations, in table order."""
+    """Editable columns and many-to-one relations, in table order (no server-set ones)."""
     listed: tuple[str, ...]
     detailed: tuple[str, ...]
     sortable: tuple[str | tuple[str, str], ...]
@@ -64,7 +64,8 @@ def leads_an_index(column: sa.Column) -> bool:
 def read_model_fields(model: type[PanelModel]) -> ModelFields:
     mapper = sa.inspect(model)
     hidden_everywhere = set(model.panel_secret_columns)
-    system = set(model.panel_system_columns)
+    server_set = set(model.panel_server_set_columns)
+    system = set(model.panel_system_columns) | server_set  # shown, never on a form
     relation_by_fk: dict[str, RelationshipProperty] = {}
     for relation in mapper.relationships:
         if relation.direction is RelationshipDirection.MANYTOONE:
@@ -86,7 +87,8 @@ def read_model_fields(model: type[PanelModel]) -> ModelFields:
         if relation is not None:
             target = relation.mapper.class_
             relations[relation.key] = target
-            form.append(relation.key)
+            if relation.key not in server_set:
+                form.append(relation.key)
             listed.append(relation.key)
             detailed.append(relation.key)
             if target.panel_search_fields:

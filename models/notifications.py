@@ -149,7 +149,9 @@ class CreditRequest(Versioned, PanelModel, db.Model):
     panel_category = "Accounts"
     panel_label = "Credit requests"
     panel_search_fields = ("reason", "decision_reason")
-    panel_system_columns = ("status", "created_at", "decided_at", "decision_reason", "old_limit")
+    panel_system_columns = ("status", "created_at", "decision_reason", "old_limit")
+    panel_server_set_columns = ("requested_by", "decided_by", "decided_at")
+    """The requester is whoever asks; the decision's who and when are `decide`'s."""
     panel_derived_from = {"old_limit": "Account.credit_limit"}
     panel_label_fields = ("amount",)
 
@@ -197,6 +199,10 @@ class CreditRequest(Versioned, PanelModel, db.Model):
     def __str__(self) -> str:
         amount = f"{self.amount:,.2f}" if self.amount is not None else None
         return self.label_of(amount, "for", self.account, f"({self.status})")
+
+    def set_server_values(self, actor: User, creating: bool) -> None:
+        if creating:
+            self.requested_by = actor
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:

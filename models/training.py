@@ -110,6 +110,7 @@ class Booking(Versioned, PanelModel, db.Model):
     __tablename__ = "bookings"
     panel_category = "Training"
     panel_system_columns = ("booked_at", "custom_fields")
+    panel_server_set_columns = ("booked_by",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_date_id: Mapped[int] = mapped_column(
@@ -149,6 +150,11 @@ class Booking(Versioned, PanelModel, db.Model):
     def __str__(self) -> str:
         who = self.delegate.email if self.delegate else "(placeholder)"
         return self.label_of(who, "on", self.course_date)
+
+    def set_server_values(self, actor: User, creating: bool) -> None:
+        """Who booked is recorded, not chosen."""
+        if creating:
+            self.booked_by = actor
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from models.accounts import Account
 from models.activity import FollowUpAction
 from models.audit import AuditEvent, changed_values
-from models.base import utcnow
 from models.billing import Invoice
 from models.ledger import applied_per_invoice
 from models.notifications import AutomaticFollowUp
@@ -41,8 +40,7 @@ def mark_done(session: Any, action: FollowUpAction, user: Any, actor: dict[str, 
         return False
     before = {"status": action.status, "completed_at": None, "completed_by": None}
     action.status = "done"
-    action.completed_at = utcnow()
-    action.completed_by_id = user.id
+    action.set_server_values(user, creating=False)
     session.flush()
     after = {"status": "done", "completed_at": action.completed_at, "completed_by": user.email}
     session.add(
