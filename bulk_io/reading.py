@@ -92,9 +92,11 @@ def _first_undecodable_byte(path: Path) -> tuple[int, int]:
 
 @contextmanager
 def _open_xlsx(path: Path) -> Iterator[Table]:
+    raw = path.open("rb")  # a file, not a name: openpyxl refuses names without ".xlsx"
     try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
+        workbook = load_workbook(raw, read_only=True, data_only=False)
     except (BadZipFile, KeyError, OSError, ValueError):
+        raw.close()
         raise FileProblem("The file is not a readable XLSX workbook.") from None
     try:
         sheet = workbook.worksheets[0]
@@ -110,6 +112,7 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
         yield Table(header, _data_rows(stream), sheet.max_row or 0, lambda: read)
     finally:
         workbook.close()
+        raw.close()
 
 
 def _xlsx_cell_text(value: Any) -> str:
