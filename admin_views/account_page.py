@@ -136,6 +136,17 @@ class AccountPageMixin:
             shown.append(tab)
         return shown
 
+    def tab_for_request(self, tab_key: str) -> AccountTab:
+        """The tab a tab URL names: no such tab is 404; a tab outside the user's menu is 403,
+        as the entity's own URLs are (the account's scope is checked first, so a record outside
+        a manager's accounts still answers 404)."""
+        tab = TAB_BY_KEY.get(tab_key)
+        if tab is None:
+            abort(404)
+        if tab not in self.tabs_for_request():
+            abort(403)
+        return tab
+
     def account_from_request(self) -> Account:
         """The page's account through the scoped `get_one`: out of scope answers 404."""
         return self.get_one(request.args.get("id"))  # type: ignore[attr-defined]
@@ -213,9 +224,7 @@ class AccountPageMixin:
     def export_tab(self, tab_key: str, export_type: str) -> Response:
         """A tab as CSV, XLSX or PDF: the rows the tab shows (search, sort), every page."""
         account = self.account_from_request()
-        tab = TAB_BY_KEY.get(tab_key)
-        if tab is None or tab not in self.tabs_for_request():
-            abort(404)
+        tab = self.tab_for_request(tab_key)
         target = self.view_for(tab.model)
         if not target.can_export:
             abort(403)
@@ -239,9 +248,7 @@ class AccountPageMixin:
     def print_tab(self, tab_key: str) -> str:
         """The whole tab on one plain page, laid out for the browser's print."""
         account = self.account_from_request()
-        tab = TAB_BY_KEY.get(tab_key)
-        if tab is None or tab not in self.tabs_for_request():
-            abort(404)
+        tab = self.tab_for_request(tab_key)
         target = self.view_for(tab.model)
         arguments = dataclasses.replace(ListArguments.from_args(request.args), page=0)
         listing = list_tab(target, tab, account, arguments, page_size=EXPORT_ROW_LIMIT)

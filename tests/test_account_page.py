@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 from dataclasses import dataclass
+from html import unescape
 
 import pytest
 from openpyxl import load_workbook
@@ -16,7 +18,7 @@ from pypdf import PdfReader
 from extensions import db
 from models import Account, FollowUpAction, FormFieldRule, Note, Setting, User
 from models.config import HIDE_FINANCE_FROM_MANAGERS
-from tests.conftest import make_user
+from tests.conftest import Panel, make_user
 from tests.factories import add_account, add_credit_note, add_invoice, add_payment
 
 TODAY = dt.date.today()
@@ -98,6 +100,21 @@ def figure(html: str, name: str) -> str:
 def tab_table(html: str, key: str) -> str:
     start = html.index(f'data-testid="tab-{key}"')
     return html[start : html.index("</table>", start)]
+
+
+def tab_rows(table: str) -> list[dict[str, str]]:
+    """A tab's rows as a user reads them: column heading -> the cell's text."""
+    headings = [cell_text(cell) for cell in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+    body = table[table.index("<tbody>") :]
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+        cells = [cell_text(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        rows.append(dict(zip(headings, cells, strict=True)))
+    return rows
+
+
+def cell_text(cell: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", "", cell)).strip()
 
 
 def test_key_figures_match_the_hand_computed_ledger(ledger, login_as, panel) -> None:
@@ -219,24 +236,48 @@ def test_history_tab_shows_the_audit_of_the_account_and_its_records(
     ledger, login_as, panel
 ) -> None:
     login_as("admin")
+    newcomer = make_user("manager", "nick@example.test")
     for account in (ledger.acme, ledger.other):
         panel.post(
             f"/admin/account/details/add/note/?id={account.id}",
             {"account": str(account.id), "body": f"Audited note on {account.code}"},
         )
+        panel.post(
+            f"/admin/account/details/account-manager/?id={account.id}",
+            {"manager_id": str(newcomer.id), "loaded_version": str(account.version_id)},
+        )
     acme_note = db.session.query(Note).filter_by(body="Audited note on ACME").one()
     html = page_of(panel, ledger.acme, tab="history")
-    history = tab_table(html, "history")
-    assert "1 record(s)." in html
-    assert "Note" in history and f">{acme_note.id}<" in history
+    assert "2 record(s)." in html
+    rows = {row["Entity"]: row for row in tab_rows(tab_table(html, "history"))}
+    assert set(rows) == {"Account", "Note"}  # nothing of OTHER's
+    note, account = rows["Note"], rows["Account"]
+    assert (note["Action"], note["Entity Id"]) == ("create", str(acme_note.id))
+    assert json.loads(note["Changes"])["body"] == {"before": None, "after": "Audited note on ACME"}
+    assert (account["Action"], account["Entity Id"]) == ("update", str(ledger.acme.id))
+    manager_change = json.loads(account["Changes"])["account_manager"]
+    assert "mona@example.test" in manager_change["before"]
+    assert "nick@example.test" in manager_change["after"]
+    assert note["Actor Email"] == account["Actor Email"] == "admin@example.test"
 
 
-def test_analyst_sees_no_history_tab_and_no_actions(ledger, login_as, panel) -> None:
+def test_analyst_sees_no_history_tab_and_no_actions(ledger, app, login_as, panel) -> None:
+    admin = Panel(app.test_client())
+    admin.login(make_user("admin").email)
+    admin.post(
+        f"/admin/account/details/add/note/?id={ledger.acme.id}",
+        {"account": str(ledger.acme.id), "body": "Audited note"},
+    )
     login_as("analyst")  # the audit log is for admins (auth/permissions.py)
     html = page_of(panel, ledger.acme)
     assert "tab=history" not in html
     assert 'data-testid="action-note"' not in html and 'data-testid="change-manager"' not in html
-    assert panel.get(f"/admin/account/details/?id={ledger.acme.id}&tab=history").status_code == 200
+    asked_for_history = page_of(panel, ledger.acme, tab="history")
+    assert 'data-testid="tab-history"' not in asked_for_history
+    assert "INV-1" in tab_table(asked_for_history, "invoices")  # the first tab instead
+    assert "Audited note" not in asked_for_history
+    for url in ("export/history/csv/", "print/history/"):
+        assert panel.get(f"/admin/account/details/{url}?id={ledger.acme.id}").status_code == 403
 
 
 def hide(entity: str, field: str, role: str) -> None:
@@ -268,20 +309,26 @@ def test_manager_opens_the_page_of_an_account_they_manage(ledger, panel) -> None
 
 
 @pytest.mark.parametrize(
-    "path",
+    ("path", "on_their_own_account"),
     [
-        "/admin/account/details/?id={id}",
-        "/admin/account/details/?id={id}&tab=invoices&q=INV",
-        "/admin/account/details/export/invoices/csv/?id={id}",
-        "/admin/account/details/export/invoices/pdf/?id={id}",
-        "/admin/account/details/print/invoices/?id={id}",
-        "/admin/account/details/statement/?id={id}",
-        "/admin/account/details/statement/pdf/?id={id}",
+        ("/admin/account/details/?id={id}", 200),
+        ("/admin/account/details/?id={id}&tab=invoices&q=INV", 200),
+        ("/admin/account/details/export/invoices/csv/?id={id}", 200),
+        ("/admin/account/details/export/invoices/pdf/?id={id}", 200),
+        ("/admin/account/details/print/invoices/?id={id}", 200),
+        ("/admin/account/details/statement/?id={id}", 200),
+        ("/admin/account/details/statement/pdf/?id={id}", 200),
+        ("/admin/account/details/export/history/csv/?id={id}", 403),  # the audit log: admins'
     ],
 )
-def test_manager_cannot_open_the_page_of_an_account_they_do_not_manage(path, ledger, panel) -> None:
+def test_manager_cannot_open_the_page_of_an_account_they_do_not_manage(
+    path, on_their_own_account, ledger, panel
+) -> None:
     panel.login("mona@example.test")
-    assert panel.get(path.format(id=ledger.other.id)).status_code == 404
+    response = panel.get(path.format(id=ledger.other.id))
+    assert response.status_code == 404
+    assert "Other Ltd" not in response.get_data(as_text=True)
+    assert panel.get(path.format(id=ledger.acme.id)).status_code == on_their_own_account
 
 
 def test_manager_cannot_post_to_an_account_they_do_not_manage(ledger, panel) -> None:
@@ -301,9 +348,11 @@ def test_hiding_finance_from_managers_hides_the_money_on_the_page(ledger, panel)
     html = page_of(panel, ledger.acme)
     assert 'data-figure="total_due"' not in html and "tab=invoices" not in html
     assert figure(html, "open_actions") == "1"
+    assert "1 High Street, Leeds" in html  # the rest of the page is there
     assert panel.get(f"/admin/account/details/statement/?id={ledger.acme.id}").status_code == 403
-    export = f"/admin/account/details/export/invoices/csv/?id={ledger.acme.id}"
-    assert panel.get(export).status_code == 404
+    for url in ("export/invoices/csv/", "print/payments/"):  # tabs outside the manager's menu now
+        assert panel.get(f"/admin/account/details/{url}?id={ledger.acme.id}").status_code == 403
+    assert panel.get(f"/admin/account/details/print/notes/?id={ledger.other.id}").status_code == 404
 
 
 def test_a_long_tab_is_paged(login_as, panel) -> None:

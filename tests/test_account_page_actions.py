@@ -55,6 +55,7 @@ def test_manager_adds_a_note_and_a_follow_up_action_on_their_account(acme, panel
     assert 'data-testid="action-note"' in html and 'data-testid="action-follow_up"' in html
     assert post_form(panel, acme, "note", body="Left a voicemail").status_code == 302
     assert db.session.query(Note).one().author.email == "mona@example.test"
+    assert "Left a voicemail" in page(panel, acme, tab="notes")
     posted = post_form(
         panel, acme, "follow_up", kind="call", status="open", due_date=TODAY.isoformat()
     )
@@ -202,6 +203,9 @@ def test_a_read_only_account_manager_cannot_be_changed_from_the_page(acme, login
         {"manager_id": "", "loaded_version": str(acme.version_id)},
     )
     assert response.status_code == 403
+    db.session.refresh(acme)
+    assert acme.account_manager.email == "mona@example.test"
+    assert not audit_of("Account", "update")
 
 
 def test_page_actions_need_a_csrf_token(acme, login_as, panel) -> None:

@@ -15,6 +15,8 @@ from models import Account, AuditEvent, FormFieldRule, Note, User
 from reports.statement import account_statement
 from reports.statement_email import MailNotConfigured, send_pdf
 from tests.factories import add_account, add_credit_note, add_invoice, add_payment
+from tests.notification_helpers import mail_server_for
+from tests.smtp_server import free_port
 
 START, AS_OF = dt.date(2026, 2, 1), dt.date(2026, 2, 28)
 STATEMENT = "/admin/account/details/statement/?id={id}&start=2026-02-01&as_of=2026-02-28"
@@ -120,7 +122,9 @@ def test_statement_pdf_is_a_real_pdf_with_the_figures(acme, login_as, panel) -> 
 def test_a_statement_period_cannot_start_after_its_date(acme, login_as, panel) -> None:
     login_as("admin")
     bad = f"/admin/account/details/statement/?id={acme.id}&start=2026-03-01&as_of=2026-02-01"
-    assert panel.get(bad).status_code == 400
+    response = panel.get(bad)
+    assert response.status_code == 400
+    assert "The period cannot start after the statement date." in response.get_data(as_text=True)
 
 
 def email_url(account: Account) -> str:
@@ -139,43 +143,55 @@ def test_emailing_without_a_mail_server_says_so_and_sends_nothing(
     assert db.session.query(AuditEvent).filter_by(action="statement_emailed").count() == 0
 
 
-class FakeSmtp:
-    sent: list = []
-
-    def __init__(self, host: str, port: int, timeout: int) -> None:
-        self.host = host
-
-    def __enter__(self) -> FakeSmtp:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def send_message(self, message) -> None:
-        FakeSmtp.sent.append(message)
-
-
 def test_emailing_with_a_mail_server_sends_the_pdf_to_the_billing_email(
     acme, app, login_as, panel, monkeypatch
 ) -> None:
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "mail.example.test")
-    monkeypatch.setattr("reports.statement_email.smtplib.SMTP", FakeSmtp)
-    FakeSmtp.sent = []
     login_as("admin")
-    assert panel.post(email_url(acme), {}).status_code == 302
-    (message,) = FakeSmtp.sent
-    assert message["To"] == "billing@acme.test"
-    (attachment,) = list(message.iter_attachments())
+    with mail_server_for(app, monkeypatch) as server:
+        response = panel.post(email_url(acme), {})
+    assert response.status_code == 302
+    assert "The statement was sent to the billing e-mail." in page_after(panel, response)
+    (received,) = server.inbox.received
+    assert received.envelope_to == ["billing@acme.test"]
+    assert received.message["To"] == "billing@acme.test"
+    assert received.message["From"] == "desk@example.test"
+    assert received.subject == "Statement of account ACME as of 2026-02-28"
+    assert "Balance carried forward: 850.00." in received.part("text/plain")
+    (attachment,) = received.message.iter_attachments()
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == "statement_ACME_2026-02-28.pdf"
     pdf = PdfReader(io.BytesIO(attachment.get_content()))
-    assert "850.00" in "".join(page.extract_text() for page in pdf.pages)
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "Statement of account ACME" in text and "Balance carried forward: 850.00" in text
     assert db.session.query(AuditEvent).filter_by(action="statement_emailed").count() == 1
 
 
-def test_analysts_may_read_but_not_email_a_statement(acme, login_as, panel) -> None:
+def test_a_mail_server_that_does_not_answer_is_reported_and_nothing_is_recorded(
+    acme, app, login_as, panel, monkeypatch
+) -> None:
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nobody listens there
+    login_as("admin")
+    response = panel.post(email_url(acme), {})
+    assert response.status_code == 302
+    assert "The statement could not be sent" in page_after(panel, response)
+    assert db.session.query(AuditEvent).filter_by(action="statement_emailed").count() == 0
+
+
+def test_analysts_may_read_but_not_email_a_statement(
+    acme, app, login_as, panel, monkeypatch
+) -> None:
     login_as("analyst")
     html = panel.get(STATEMENT.format(id=acme.id)).get_data(as_text=True)
     assert 'data-testid="statement-email"' not in html
-    assert panel.post(email_url(acme), {}).status_code == 403
+    with mail_server_for(app, monkeypatch) as server:
+        assert panel.post(email_url(acme), {}).status_code == 403
+    assert server.inbox.received == []
+    assert db.session.query(AuditEvent).filter_by(action="statement_emailed").count() == 0
+
+
+def page_after(panel, redirect) -> str:
+    return panel.get(redirect.location).get_data(as_text=True)
 
 
 def test_send_pdf_refuses_without_a_server(monkeypatch) -> None:
@@ -222,3 +238,4 @@ def test_searching_for_a_nul_character_is_refused_cleanly(acme, login_as, panel)
     for args in ("q=%00", "tab=notes&search=%00"):
         response = panel.get(f"/admin/account/details/?id={acme.id}&{args}")
         assert response.status_code == 400
+        assert "Text cannot contain NUL characters." in response.get_data(as_text=True)

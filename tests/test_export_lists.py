@@ -78,9 +78,10 @@ def test_a_manager_exports_only_the_rows_of_their_accounts(panel, login_as):
 
 
 def test_analysts_may_export_but_roles_without_export_get_403(app, panel, login_as):
+    add_account("ACME")
     login_as("analyst")
-    assert panel.get("/admin/account/export/csv/").status_code == 200
-    assert panel.get("/admin/audit_event/export/csv/").status_code in (403, 404)
+    assert "ACME" in [row[0] for row in csv_rows(panel.get("/admin/account/export/csv/"))]
+    assert panel.get("/admin/auditevent/export/csv/").status_code == 403  # not in their menu
 
 
 def test_formula_like_text_is_neutralised_and_numbers_stay_numbers_in_xlsx(panel, login_as):
