@@ -41,6 +41,7 @@ from reports.parameters import (
 )
 from reports.pdf import pdf_cell
 from reports.period import PeriodParameters
+from reports.readable_columns import columns_worth_showing
 
 REPORT_ROLES = frozenset({"super_admin", "admin", "analyst", "manager"})
 ROWS_PER_PAGE = 200
@@ -125,7 +126,7 @@ class ReportsView(LoginOrForbidden, BaseView):
                 "net_total",
                 "disputed",
             ],  # fmt: skip
-            columns=list(frame.columns),
+            columns=columns_worth_showing(frame),
             search=parameters.search,
             sort=sort,
             descending=descending,
@@ -220,7 +221,7 @@ class ReportsView(LoginOrForbidden, BaseView):
             report=report,
             parameters=parameters,
             query=request.args.to_dict(),
-            columns=[] if frame is None else list(frame.columns),
+            columns=[] if frame is None else columns_worth_showing(frame),
             rows=[] if frame is None else [values for _id, values in _records(frame)],
             cell=pdf_cell,
             problem=problem,

@@ -63,3 +63,11 @@ def readable_report(frame: pd.DataFrame, viewer: Any) -> pd.DataFrame:
     key = frame.columns[0]
     hidden_keys = frame[key].astype(object).where(frame[key] == TOTAL, HIDDEN)
     return frame.assign(**{c: hidden_keys if c == key else HIDDEN for c in unreadable})
+
+
+def columns_worth_showing(frame: pd.DataFrame) -> list[str]:
+    """A page's columns: a column hidden on every row is left off the page (downloads keep it,
+    for their documented columns)."""
+    return [
+        column for column in frame.columns if not (frame[column] == HIDDEN).all() or frame.empty
+    ]
