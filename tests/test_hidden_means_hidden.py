@@ -112,10 +112,13 @@ def test_no_page_download_or_look_up_shows_a_hidden_field(demo_world, panel, rol
 
     assert report.errors == []
     assert report.leaks == [], "\n".join(report.leaks)
-    assert report.pages > 60 and report.lookups + report.searches > 5
-    assert {"csv", "xlsx"} <= set(report.downloads)
-    if role == "manager":
-        assert report.downloads["pdf"] > 0
+    # the reach measured when the crawler was written (manager / analyst): 322 / 369 pages,
+    # 65 / 87 CSV and XLSX, 14 / 16 PDF, 61 / 72 searches, 5 / 0 look-ups; a crawler that stops
+    # following links must not pass quietly
+    assert report.pages > 250 and report.searches > 50
+    assert min(report.downloads["csv"], report.downloads["xlsx"]) > 50
+    assert report.downloads["pdf"] > 10
+    assert report.lookups >= (3 if role == "manager" else 0)
 
 
 def test_no_page_shows_a_manager_the_records_of_accounts_they_do_not_manage(
@@ -139,4 +142,4 @@ def test_no_page_shows_a_manager_the_records_of_accounts_they_do_not_manage(
 
     assert report.errors == []
     assert report.leaks == [], "\n".join(report.leaks)
-    assert report.pages > 60
+    assert report.pages > 250 and report.lookups >= 3
