@@ -33,6 +33,8 @@ from forms_config.rules import rules_for
 from models.audit import AuditEvent
 
 FieldRef = str
+HIDDEN = "(hidden)"
+"""What a report cell or an e-mail value shows in place of a value its reader may not read."""
 """`"Entity.field"`: a field of an entity, as reports and derived columns name their sources."""
 
 OPERATOR = None

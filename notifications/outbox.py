@@ -13,12 +13,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from forms_config.readability import FieldRef, may_read_ref
+from forms_config.readability import HIDDEN, FieldRef, may_read_ref
 from models.notifications import OutboxMessage
 from models.people import User
 from notifications.email_templates import render_email
 
-HIDDEN = "(hidden)"
 VALUE_SOURCES: dict[str, FieldRef] = {
     "account.code": "Account.code",
     "account.name": "Account.name",

@@ -22,12 +22,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest, NotFound
 
+from forms_config.readability import HIDDEN
 from models import Account, AccountGroup, User
 from models.accounts import ACCOUNT_TYPES
 from models.scoping import HasRole, restrict_to_visible_rows
 from reports.aging import BASES, UNASSIGNED, AgingParameters, parse_bucket_edges
 from reports.period import PeriodParameters
-from reports.readable_columns import HIDDEN, may_read_column
+from reports.readable_columns import may_read_column
 
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2199, 12, 31)

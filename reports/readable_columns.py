@@ -12,9 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from forms_config.readability import FieldRef, may_read_ref, unreadable_columns
+from forms_config.readability import HIDDEN, FieldRef, may_read_ref, unreadable_columns
 
-HIDDEN = "(hidden)"
 TOTAL = "TOTAL"
 """The label of a report's total rows (per currency)."""
 COLUMN_SOURCES: dict[str, tuple[FieldRef, ...]] = {
@@ -68,6 +67,6 @@ def readable_report(frame: pd.DataFrame, viewer: Any) -> pd.DataFrame:
 def columns_worth_showing(frame: pd.DataFrame) -> list[str]:
     """A page's columns: a column hidden on every row is left off the page (downloads keep it,
     for their documented columns)."""
-    return [
-        column for column in frame.columns if not (frame[column] == HIDDEN).all() or frame.empty
-    ]
+    if frame.empty:
+        return list(frame.columns)
+    return [column for column in frame.columns if not (frame[column] == HIDDEN).all()]
