@@ -372,7 +372,7 @@ def aging_report(session: Session, parameters: AgingParameters, grouping: str) -
         raise ValueError(f"A report is by {' or '.join(GROUPINGS)}, not {grouping!r}.")
     figures = aging_by_key(session, parameters, grouping)
     labels = _labels(session, parameters, grouping, figures["key"].unique().tolist())
-    labels = readable_report(labels, parameters.viewer)  # before sorting: no order by a hidden label
+    labels = readable_report(labels, parameters.viewer)  # before the sort: none by a hidden label
     rows = figures.merge(labels, on="key", how="left")
     rows = rows.sort_values(
         [LABEL_COLUMNS[grouping][0], "currency"], kind="stable", ignore_index=True
