@@ -19,7 +19,8 @@ from werkzeug.wrappers import Response
 from admin_views.generic import RoleAwareModelView
 from auth.impersonation import audit_actor
 from extensions import db
-from models.notifications import CreditRequest
+from forms_config.readability import readable
+from models.notifications import CreditRequest, stored_credit_limit
 from notifications.credit_requests import (
     CreditRequestRefused,
     announce_request,
@@ -56,6 +57,14 @@ class CreditRequestView(RoleAwareModelView):
 
     def may_decide(self) -> bool:
         return may_decide(db.session, current_user)
+
+    def current_limit(self, credit_request: CreditRequest) -> str | None:
+        """The account's limit now, as the approver weighs a pending request against it; None
+        when the reader may not read the limit (then the old limit is hidden too)."""
+        if not readable("CreditRequest", "old_limit"):
+            return None
+        limit = stored_credit_limit(credit_request.account_id)
+        return "no limit" if limit is None else f"{limit:,.2f}"
 
     @expose("/decide/<int:request_id>/", methods=["POST"])
     def decide_view(self, request_id: int) -> Response:
