@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from admin_views.generic import RoleAwareModelView
+from admin_views.generic import RoleAwareModelView, _format_money_cell
 from auth.impersonation import audit_actor
 from extensions import db
 from forms_config.readability import readable
@@ -39,6 +39,7 @@ class CreditRequestView(RoleAwareModelView):
     def __init__(self, model: type[CreditRequest], session: Any, **kwargs: Any) -> None:
         super().__init__(model, session, **kwargs)
         self.form_columns = list(REQUESTER_FIELDS)
+        self.column_formatters["old_limit"] = _format_money_cell
         self._refresh_forms_cache()
 
     def build_new_instance(self) -> CreditRequest:
