@@ -42,7 +42,7 @@ from models.training_listings import (
     delegate_candidates,
     placeholder_bookings,
 )
-from reports.parameters import date_parameter, page_parameter
+from reports.parameters import ParameterError, date_parameter, page_parameter
 
 PAGE_SIZE = 50
 COURSE_LIST_DATES = 1000
@@ -112,23 +112,35 @@ class CourseSearchView(PortalPage):
     """Dates to come, found by words and a range of start dates."""
 
     @expose("/")
-    def index(self) -> str:
-        today = dt.date.today()
-        search = CourseDateSearch(
-            words=" ".join(request.args.get("q", "").split())[:200],
-            starts_from=date_parameter(request.args, "from", "The first start date", None),
-            starts_until=date_parameter(request.args, "until", "The last start date", None),
-            full_dates_too=request.args.get("full") == "1",
-        )
+    def index(self) -> Any:
+        """The search form and its results; a date it cannot read is refused on the form (400)."""
+        words = " ".join(request.args.get("q", "").split())[:200]
+        try:
+            search = CourseDateSearch(
+                words=words,
+                starts_from=date_parameter(request.args, "from", "The first start date", None),
+                starts_until=date_parameter(request.args, "until", "The last start date", None),
+                full_dates_too=request.args.get("full") == "1",
+            )
+        except ParameterError as error:
+            page = self.render(
+                "admin/training/course_search.html",
+                search=CourseDateSearch(words=words),
+                dates=[],
+                more=False,
+                error=error.message,
+                **self.page_values(),
+            )
+            return page, 400
         dates = db.session.scalars(
-            bookable_dates(current_user, search, today, SEARCH_RESULTS + 1)
+            bookable_dates(current_user, search, dt.date.today(), SEARCH_RESULTS + 1)
         ).all()
         return self.render(
             "admin/training/course_search.html",
             search=search,
             dates=dates[:SEARCH_RESULTS],
             more=len(dates) > SEARCH_RESULTS,
-            searched=bool(request.args),
+            error=None,
             **self.page_values(),
         )
 
@@ -138,7 +150,6 @@ class DelegatesView(PortalPage):
 
     entity = "Booking"
     from_today_on = False
-    title = "All delegates"
     summary = "Everyone booked on a course for your accounts, latest course first."
 
     @expose("/")
@@ -149,7 +160,6 @@ class DelegatesView(PortalPage):
         rows = db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
         return self.render(
             "admin/training/delegates.html",
-            title=self.title,
             summary=self.summary,
             bookings=rows[:PAGE_SIZE],
             words=words,
@@ -161,7 +171,6 @@ class DelegatesView(PortalPage):
 
 class FutureDelegatesView(DelegatesView):
     from_today_on = True
-    title = "Future delegates"
     summary = "Everyone booked on a course that starts today or later, soonest first."
 
 

@@ -121,7 +121,9 @@ def test_course_search_refuses_a_date_it_cannot_read(team: Team, panel: Panel, b
     response = panel.get(f"/admin/training/course-search/?{bad}")
 
     assert response.status_code == 400
-    assert "must be" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert 'data-testid="search-error"' in html and "must be" in html
+    assert 'data-testid="course-dates"' not in html
 
 
 def test_an_analyst_browses_the_courses_but_is_not_offered_to_book(
