@@ -229,3 +229,18 @@ def test_the_over_limit_warning_opens_the_request_form(world: World, panel: Pane
     assert "open=credit_request#action-credit_request" in page
     opened = account_page(panel, world.mine, open="credit_request")
     assert 'data-testid="action-credit_request" open' in opened
+
+
+def test_the_account_history_shows_the_request_and_its_decision(world: World, panel: Panel) -> None:
+    log_in(panel, world.manager)
+    request_from_page(panel, world.mine, "5000.00", "Orders doubled")
+    (asked,) = requests()
+    log_in(panel, world.approver)
+    panel.post(
+        f"/admin/creditrequest/decide/{asked.id}/", {"decision": "rejected", "reason": "Late payer"}
+    )
+
+    history = account_page(panel, world.mine, tab="history")
+
+    assert "credit_request_rejected" in history
+    assert "Late payer" in history
