@@ -85,7 +85,6 @@ class PortalPage(LoginOrForbidden, BaseView):
         return {
             "shown": readable_fields(),
             "may_book": may(CREATE, "Booking"),
-            "today": dt.date.today(),
         }
 
 
