@@ -15,6 +15,7 @@ from admin_views.imports import ImportView
 from admin_views.my_actions import MyActionsView
 from admin_views.reports import ReportsView
 from admin_views.training import AwardsReportView, BookingView, CourseDateView
+from admin_views.training_portal import training_portal_views
 from admin_views.users import UserView
 from extensions import db
 from models.base import PanelModel
@@ -77,6 +78,7 @@ def init_admin(app: Flask) -> Admin:
             name="Awards report", category="Training", endpoint="training_awards", url="awards"
         )
     )
+    admin.add_views(*training_portal_views())
     admin.add_view(ReportsView(name="Reports", endpoint="reports", url="reports"))
     init_web_hardening(app, {name for view in model_views for name, _text in view._actions})
     return admin

@@ -37,7 +37,7 @@ from admin_views.account_tabs import (
 from admin_views.generic import STALE_EDIT_MESSAGE, RoleAwareModelView, _record_id
 from bulk_io.writing import XLSX_MIMETYPE, csv_chunks, file_chunks, xlsx_file
 from extensions import db
-from models import Account, CreditNote, FollowUpAction, Invoice, Note, User
+from models import Account, CreditNote, CreditRequest, FollowUpAction, Invoice, Note, User
 from models.audit import changed_values
 from models.base import CENT
 from models.ledger import account_figures, credit_use_percent, receivables_per_account
@@ -67,6 +67,9 @@ PAGE_FORMS = {
     "note": PageForm(Note, "notes", "Note added."),
     "follow_up": PageForm(FollowUpAction, "actions", "Follow-up action created."),
     "credit": PageForm(CreditNote, "credit_notes", "Credit note issued."),
+    "credit_request": PageForm(
+        CreditRequest, "credit_requests", "Credit limit requested: an approver will decide."
+    ),
 }
 
 

@@ -1,5 +1,6 @@
 """The account page's tabs: an account's invoices, payments, credit notes, users, notes, follow-up
-actions and history, each listed through the entity's own generic view.
+actions, credit requests (with their decisions) and history, each listed through the entity's own
+generic view.
 
 A record tab's rows come from that view's `get_list` with its "account code equals" filter, so
 they are row-scoped, searched, sorted and narrowed to the columns the role may see exactly as the
@@ -23,6 +24,7 @@ from models import (
     Account,
     AuditEvent,
     CreditNote,
+    CreditRequest,
     FollowUpAction,
     Invoice,
     ManagerAccess,
@@ -50,11 +52,14 @@ TABS = (
     AccountTab("users", "Users", User),
     AccountTab("notes", "Notes", Note),
     AccountTab("actions", "Follow-up actions", FollowUpAction),
+    AccountTab("credit_requests", "Credit requests", CreditRequest),
     AccountTab("history", "History", AuditEvent),
 )
 TAB_BY_KEY = {tab.key: tab for tab in TABS}
 
-ACCOUNT_RECORD_MODELS = (Invoice, Payment, CreditNote, Note, FollowUpAction, User, ManagerAccess)
+ACCOUNT_RECORD_MODELS = (
+    Invoice, Payment, CreditNote, Note, FollowUpAction, CreditRequest, User, ManagerAccess,
+)  # fmt: skip
 """Models whose rows belong to an account by `account_id`: their audit events are its history."""
 
 

@@ -16,10 +16,11 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from admin_views.generic import RoleAwareModelView
+from admin_views.generic import RoleAwareModelView, _format_money_cell
 from auth.impersonation import audit_actor
 from extensions import db
-from models.notifications import CreditRequest
+from forms_config.readability import readable
+from models.notifications import CreditRequest, stored_credit_limit
 from notifications.credit_requests import (
     CreditRequestRefused,
     announce_request,
@@ -38,6 +39,7 @@ class CreditRequestView(RoleAwareModelView):
     def __init__(self, model: type[CreditRequest], session: Any, **kwargs: Any) -> None:
         super().__init__(model, session, **kwargs)
         self.form_columns = list(REQUESTER_FIELDS)
+        self.column_formatters["old_limit"] = _format_money_cell
         self._refresh_forms_cache()
 
     def build_new_instance(self) -> CreditRequest:
@@ -56,6 +58,14 @@ class CreditRequestView(RoleAwareModelView):
 
     def may_decide(self) -> bool:
         return may_decide(db.session, current_user)
+
+    def current_limit(self, credit_request: CreditRequest) -> str | None:
+        """The account's limit now, as the approver weighs a pending request against it; None
+        when the reader may not read the limit (then the old limit is hidden too)."""
+        if not readable("CreditRequest", "old_limit"):
+            return None
+        limit = stored_credit_limit(credit_request.account_id)
+        return "no limit" if limit is None else f"{limit:,.2f}"
 
     @expose("/decide/<int:request_id>/", methods=["POST"])
     def decide_view(self, request_id: int) -> Response:

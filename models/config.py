@@ -99,6 +99,11 @@ class ConfigStamp(db.Model):
 
 
 HIDE_FINANCE_FROM_MANAGERS = "hide_finance_from_managers"
+CC_ACCOUNT_MANAGER_ON_REMINDERS = "cc_account_manager_on_reminders"
+"""Yes/no, on when absent: the overdue-invoice reminder to a customer copies (CC) the account's
+account manager, so the person who knows the customer sees the chase go out."""
+SETTING_DEFAULTS: dict[str, bool] = {CC_ACCOUNT_MANAGER_ON_REMINDERS: True}
+"""Yes/no settings that are on until a super admin turns them off; every other one starts off."""
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
@@ -118,6 +123,9 @@ class Setting(Versioned, PanelModel, db.Model):
 
     @classmethod
     def is_enabled(cls, session: Any, key: str) -> bool:
-        """A yes/no setting: true, yes, on or 1 (any case) turn it on; absent means off."""
+        """A yes/no setting: true, yes, on or 1 (any case) turn it on; absent means its default
+        (`SETTING_DEFAULTS`, else off)."""
         value = session.scalar(sa.select(cls.value).where(cls.key == key))
-        return (value or "").strip().lower() in TRUE_WORDS
+        if value is None:
+            return SETTING_DEFAULTS.get(key, False)
+        return value.strip().lower() in TRUE_WORDS

@@ -17,10 +17,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models.accounts import Account
 from models.base import Money, PanelModel, Versioned, utcnow
 
 if TYPE_CHECKING:
-    from models.accounts import Account
     from models.activity import FollowUpAction
     from models.billing import Invoice
     from models.people import User
@@ -149,9 +149,10 @@ class CreditRequest(Versioned, PanelModel, db.Model):
     panel_category = "Accounts"
     panel_label = "Credit requests"
     panel_search_fields = ("reason", "decision_reason")
-    panel_system_columns = ("status", "created_at", "decision_reason", "old_limit")
-    panel_server_set_columns = ("requested_by", "decided_by", "decided_at")
-    """The requester is whoever asks; the decision's who and when are `decide`'s."""
+    panel_system_columns = ("status", "created_at", "decision_reason")
+    panel_server_set_columns = ("requested_by", "old_limit", "decided_by", "decided_at")
+    """The requester is whoever asks, the old limit the account's when they ask; the decision's
+    who and when are `decide`'s."""
     panel_derived_from = {"old_limit": "Account.credit_limit"}
     panel_label_fields = ("amount",)
 
@@ -182,7 +183,8 @@ class CreditRequest(Versioned, PanelModel, db.Model):
     decided_at: Mapped[dt.datetime | None]
     decision_reason: Mapped[str | None] = mapped_column(sa.Text)
     old_limit: Mapped[Decimal | None] = mapped_column(Money)
-    """The account's limit just before an accepted request replaced it."""
+    """The account's limit when the request was made (what the approver weighs the amount
+    against); once accepted, the limit it replaced."""
 
     account: Mapped[Account] = relationship()
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
@@ -203,6 +205,7 @@ class CreditRequest(Versioned, PanelModel, db.Model):
     def set_server_values(self, actor: User, creating: bool) -> None:
         if creating:
             self.requested_by = actor
+            self.old_limit = stored_credit_limit(self.account.id) if self.account else None
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
@@ -213,6 +216,13 @@ class CreditRequest(Versioned, PanelModel, db.Model):
         if not (values.get("reason") or "").strip():
             errors["reason"] = "Say why the account needs this limit."
         return errors
+
+
+def stored_credit_limit(account_id: int) -> Decimal | None:
+    """An account's credit limit as stored, read in SQL: a record loaded for someone who may not
+    read the limit holds it blanked (forms_config.readability), and a request or a decision must
+    not record that blank."""
+    return db.session.scalar(sa.select(Account.credit_limit).where(Account.id == account_id))
 
 
 class CreditLimitState(db.Model):

@@ -16,10 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models.accounts import Account
 from models.audit import AuditEvent, changed_values
 from models.base import utcnow
-from models.notifications import CreditRequest
+from models.notifications import CreditRequest, stored_credit_limit
 from models.people import User
 from notifications import switches
 from notifications.outbox import enqueue_email
@@ -53,17 +52,11 @@ def may_decide(session: Any, user: Any) -> bool:
     return user is not None and any(approver.id == user.id for approver in approvers(session))
 
 
-def stored_credit_limit(session: Any, account_id: int) -> Decimal | None:
-    """The account's limit as stored: a record loaded for someone who may not read the limit
-    holds it blanked (forms_config.readability), and a decision must not record that blank."""
-    return session.scalar(sa.select(Account.credit_limit).where(Account.id == account_id))
-
-
 def announce_request(session: Any, credit_request: CreditRequest) -> bool:
     """Queue the e-mail telling the approvers a request awaits them; the caller commits."""
     account = credit_request.account
     requester = credit_request.requested_by
-    current_limit = stored_credit_limit(session, account.id)
+    current_limit = stored_credit_limit(account.id)
     return enqueue_email(
         session,
         dedupe_key=f"credit_request_submitted:request:{credit_request.id}",
@@ -116,7 +109,7 @@ def decide(
     credit_request.decision_reason = reason
     account = credit_request.account
     if decision == ACCEPTED:
-        credit_request.old_limit = stored_credit_limit(session, account.id)
+        credit_request.old_limit = stored_credit_limit(account.id)
         _audit(
             session,
             actor,

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from models.accounts import Account
 from models.base import utcnow
 from models.billing import CreditNote, Invoice, Payment
+from models.config import CC_ACCOUNT_MANAGER_ON_REMINDERS, Setting
 from models.ledger import applied_per_invoice
 from models.notifications import CreditLimitState, InvoiceEmailOptOut, OutboxMessage
 from models.people import User
@@ -108,8 +109,13 @@ def _record_invoice_event(
     if opted_out:
         return record_skipped(session, key, event.name, "account opted out", account.id)
     manager = account.account_manager
-    copy_manager = manager is not None and switches.setting_is_on(
-        session, switches.CC_ACCOUNT_MANAGER
+    copy_manager = (
+        manager is not None
+        and manager.active
+        and (
+            switches.setting_is_on(session, switches.CC_ACCOUNT_MANAGER)
+            or (event is OVERDUE and Setting.is_enabled(session, CC_ACCOUNT_MANAGER_ON_REMINDERS))
+        )
     )
     return enqueue_email(
         session,

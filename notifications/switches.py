@@ -16,7 +16,8 @@ INVOICE_ISSUED_EMAILS = "notify_invoice_issued"
 INVOICE_PAID_EMAILS = "notify_invoice_paid"
 INVOICE_OVERDUE_EMAILS = "notify_invoice_overdue"
 CC_ACCOUNT_MANAGER = "notify_cc_account_manager"
-"""yes: invoice e-mails copy the account's account manager."""
+"""yes: every invoice e-mail (issued, paid, overdue) copies the account's account manager.
+Overdue reminders copy them anyway unless `config.CC_ACCOUNT_MANAGER_ON_REMINDERS` is off."""
 LOOKBACK_DAYS = "notify_lookback_days"
 """How far back `notify` looks for invoices issued, paid or fallen due (default 7 days): an event
 older than that is history, not news, and e-mails nobody (an import of last year's invoices)."""

@@ -43,7 +43,7 @@ def test_the_models_declare_who_and_when_as_server_set(app: Flask) -> None:
     assert declared == {
         "Note": {"author"},
         "FollowUpAction": {"completed_by", "completed_at"},
-        "CreditRequest": {"requested_by", "decided_by", "decided_at"},
+        "CreditRequest": {"requested_by", "old_limit", "decided_by", "decided_at"},
         "Booking": {"booked_by"},
     }
 

@@ -1,0 +1,148 @@
+"""Overdue-invoice reminders copy the account's manager (setting cc_account_manager_on_reminders,
+on unless a super admin turns it off), and the copy shows only what every recipient may read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from extensions import db
+from models import Account, FormFieldRule, Setting, User
+from models.config import CC_ACCOUNT_MANAGER_ON_REMINDERS
+from notifications import switches
+from tests.conftest import make_user
+from tests.factories import add_account, add_invoice
+from tests.notification_helpers import (
+    mail_server_for,
+    outbox,
+    run_notify_command,
+    set_settings,
+    switch_on,
+)
+from tests.smtp_server import LoopbackSmtpServer
+
+TODAY = dt.date.today()
+MANAGER_EMAIL = "kim@example.test"
+
+
+@pytest.fixture
+def mail_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackSmtpServer]:
+    with mail_server_for(app, monkeypatch) as server:
+        yield server
+
+
+@pytest.fixture
+def manager() -> User:
+    return make_user("manager", MANAGER_EMAIL)
+
+
+def account_with_late_and_new_invoices(manager: User) -> Account:
+    account = add_account("ACME", billing_email="billing@acme.test", account_manager=manager)
+    add_invoice(
+        account,
+        "INV-LATE",
+        "1234.56",
+        issue_date=TODAY - dt.timedelta(days=40),
+        due_date=TODAY - dt.timedelta(days=3),
+    )
+    add_invoice(account, "INV-NEW", "99.00", issue_date=TODAY)
+    return account
+
+
+def test_the_overdue_reminder_copies_the_account_manager_by_default(
+    app: Flask, mail_server: LoopbackSmtpServer, manager: User
+) -> None:
+    switch_on(switches.INVOICE_OVERDUE_EMAILS, switches.INVOICE_ISSUED_EMAILS)
+    account_with_late_and_new_invoices(manager)
+
+    run_notify_command(app)
+
+    late = next(r for r in mail_server.inbox.received if "INV-LATE" in r.subject)
+    assert late.message["To"] == "billing@acme.test"
+    assert late.message["Cc"] == MANAGER_EMAIL
+    assert sorted(late.envelope_to) == ["billing@acme.test", MANAGER_EMAIL]
+    assert "1,234.56 GBP is still open" in late.part("text/plain")
+    issued = next(r for r in mail_server.inbox.received if "INV-NEW" in r.subject)
+    assert issued.message["Cc"] is None, "only reminders are copied by this setting"
+
+
+@pytest.mark.parametrize("value", ["no", "false", "0", "off", ""])
+def test_a_super_admin_turns_the_copy_off(
+    app: Flask, mail_server: LoopbackSmtpServer, manager: User, value: str
+) -> None:
+    switch_on(switches.INVOICE_OVERDUE_EMAILS)
+    set_settings({CC_ACCOUNT_MANAGER_ON_REMINDERS: value})
+    account_with_late_and_new_invoices(manager)
+
+    run_notify_command(app)
+
+    [late] = mail_server.inbox.received
+    assert late.message["Cc"] is None
+    assert late.envelope_to == ["billing@acme.test"]
+
+
+def test_the_setting_is_on_when_absent_and_off_when_said_so(app: Flask) -> None:
+    assert Setting.is_enabled(db.session, CC_ACCOUNT_MANAGER_ON_REMINDERS) is True
+    set_settings({CC_ACCOUNT_MANAGER_ON_REMINDERS: "No"})
+    assert Setting.is_enabled(db.session, CC_ACCOUNT_MANAGER_ON_REMINDERS) is False
+
+
+def test_an_account_without_a_manager_or_with_a_deactivated_one_copies_nobody(
+    app: Flask, manager: User
+) -> None:
+    switch_on(switches.INVOICE_OVERDUE_EMAILS)
+    account = account_with_late_and_new_invoices(manager)
+    add_invoice(
+        add_account("SOLO", billing_email="billing@solo.test"),
+        "INV-SOLO",
+        "10.00",
+        issue_date=TODAY - dt.timedelta(days=40),
+        due_date=TODAY - dt.timedelta(days=2),
+    )
+    manager.active = False
+    db.session.commit()
+
+    run_notify_command(app)
+
+    overdue = [m for m in outbox() if m.event == "invoice_overdue"]
+    assert {m.to_addresses for m in overdue} == {"billing@acme.test", "billing@solo.test"}
+    assert [m.cc_addresses for m in overdue] == ["", ""]
+    assert account.id in {m.account_id for m in overdue}
+
+
+def test_the_copied_managers_hidden_fields_are_hidden_in_the_reminder(
+    app: Flask, mail_server: LoopbackSmtpServer, manager: User
+) -> None:
+    """One message reaches customer and manager alike, so the strictest reader decides
+    (notifications.outbox.readable_by_recipients), as for every panel recipient."""
+    switch_on(switches.INVOICE_OVERDUE_EMAILS)
+    db.session.add(FormFieldRule(entity="Invoice", field="amount", role="manager", hidden=True))
+    db.session.commit()
+    account_with_late_and_new_invoices(manager)
+
+    run_notify_command(app)
+
+    [late] = mail_server.inbox.received
+    assert late.message["Cc"] == MANAGER_EMAIL
+    text = late.part("text/plain")
+    assert "1,234.56" not in text and "1234.56" not in text
+    assert "(hidden) GBP is still open" in text
+    assert "INV-LATE" in text, "what the manager may read is still there"
+
+
+def test_without_the_copy_the_customer_reads_every_value(
+    app: Flask, mail_server: LoopbackSmtpServer, manager: User
+) -> None:
+    switch_on(switches.INVOICE_OVERDUE_EMAILS)
+    set_settings({CC_ACCOUNT_MANAGER_ON_REMINDERS: "no"})
+    db.session.add(FormFieldRule(entity="Invoice", field="amount", role="manager", hidden=True))
+    db.session.commit()
+    account_with_late_and_new_invoices(manager)
+
+    run_notify_command(app)
+
+    [late] = mail_server.inbox.received
+    assert "1,234.56 GBP is still open" in late.part("text/plain")
