@@ -7,7 +7,8 @@ harmless, and the caller's transaction (a credit decision, say) is never broken 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -68,48 +69,85 @@ def enqueue_email(
 ) -> bool:
     """Render `event`'s template with `values` and queue it for `to` (and `cc`), once per key.
 
-    With nobody to write to, the event is still recorded, as skipped, so it is not seen again.
+    Recipients who may read different values (Configure Forms) get different messages: those who
+    may read the most get the message under `dedupe_key`, each stricter group its own copy with
+    what it may not read hidden. So a customer never reads "(hidden)" because their account
+    manager was copied. With nobody to write to, the event is still recorded, as skipped, so it
+    is not seen again.
     """
-    to_addresses = _addresses(to)
-    if not to_addresses:
+    to_addresses = _addresses(to).split(", ")
+    if to_addresses == [""]:
         return record_skipped(session, dedupe_key, event, "no recipient address", account_id)
-    recipients = [*to_addresses.split(", "), *_addresses(cc).split(", ")]
-    wording = render_email(session, event, readable_by_recipients(session, values, recipients))
-    return _insert_once(
-        session,
-        {
-            "dedupe_key": dedupe_key,
-            "event": event,
-            "account_id": account_id,
-            "to_addresses": to_addresses,
-            "cc_addresses": _addresses(email for email in cc if email not in to_addresses),
-            "subject": wording.subject,
-            "body_text": wording.body_text,
-            "body_html": wording.body_html,
-        },
-    )
+    cc_addresses = [email for email in _addresses(cc).split(", ") if email not in to_addresses]
+    readers = _readers_by_hidden_values(session, values, [*to_addresses, *cc_addresses])
+    inserted = False
+    for copy_number, (hidden_paths, members) in enumerate(readers):
+        copy_to = [email for email in to_addresses if email in members]
+        copy_cc = [email for email in cc_addresses if email in members]
+        copy_to, copy_cc = (copy_to, copy_cc) if copy_to else (copy_cc, [])
+        wording = render_email(session, event, _hide_values(values, hidden_paths, ""))
+        inserted |= _insert_once(
+            session,
+            {
+                "dedupe_key": dedupe_key if copy_number == 0 else _copy_key(dedupe_key, members),
+                "event": event,
+                "account_id": account_id,
+                "to_addresses": ", ".join(copy_to),
+                "cc_addresses": ", ".join(copy_cc),
+                "subject": wording.subject,
+                "body_text": wording.body_text,
+                "body_html": wording.body_html,
+            },
+        )
+    return inserted
 
 
-def readable_by_recipients(
+def _readers_by_hidden_values(
     session: Any, values: dict[str, Any], addresses: list[str]
+) -> list[tuple[frozenset[str], set[str]]]:
+    """The recipients grouped by which values (dotted paths) they may not read, those who may
+    read the most first. An address that is no panel user (a customer) may read every value."""
+    role_of = dict(
+        session.execute(sa.select(User.email, User.role).where(User.email.in_(addresses))).all()
+    )
+    shown_paths = [path for path in _paths(values) if path in VALUE_SOURCES]
+    groups: dict[frozenset[str], set[str]] = {}
+    for address in addresses:
+        role = role_of.get(address)
+        hidden = frozenset(
+            path
+            for path in shown_paths
+            if role is not None and not may_read_ref(VALUE_SOURCES[path], role)
+        )
+        groups.setdefault(hidden, set()).add(address)
+    return sorted(groups.items(), key=lambda group: (len(group[0]), sorted(group[0])))
+
+
+def _paths(values: dict[str, Any], prefix: str = "") -> Iterator[str]:
+    for key, value in values.items():
+        if isinstance(value, dict):
+            yield from _paths(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}"
+
+
+def _hide_values(
+    values: dict[str, Any], hidden_paths: frozenset[str], prefix: str
 ) -> dict[str, Any]:
-    """`values` with `HIDDEN` for each one a panel user among the recipients may not read
-    (Configure Forms): one message goes to all of them, so the strictest reader decides."""
-    roles = set(session.scalars(sa.select(User.role).where(User.email.in_(addresses))))
-    return _hide_values(values, roles, "")
-
-
-def _hide_values(values: dict[str, Any], roles: set[str], prefix: str) -> dict[str, Any]:
     shown = {}
     for key, value in values.items():
         path = f"{prefix}{key}"
         if isinstance(value, dict):
-            shown[key] = _hide_values(value, roles, f"{path}.")
-        elif path in VALUE_SOURCES and not all(may_read_ref(VALUE_SOURCES[path], r) for r in roles):
-            shown[key] = HIDDEN
+            shown[key] = _hide_values(value, hidden_paths, f"{path}.")
         else:
-            shown[key] = value
+            shown[key] = HIDDEN if path in hidden_paths else value
     return shown
+
+
+def _copy_key(dedupe_key: str, members: set[str]) -> str:
+    """A stricter group's copy is sent once too: its key names the event and who it is for."""
+    digest = hashlib.sha256(", ".join(sorted(members)).encode()).hexdigest()[:12]
+    return f"{dedupe_key}/copy-{digest}"
 
 
 def record_skipped(

@@ -113,11 +113,11 @@ def test_an_account_without_a_manager_or_with_a_deactivated_one_copies_nobody(
     assert account.id in {m.account_id for m in overdue}
 
 
-def test_the_copied_managers_hidden_fields_are_hidden_in_the_reminder(
+def test_a_manager_who_may_not_read_the_amount_gets_a_copy_without_it(
     app: Flask, mail_server: LoopbackSmtpServer, manager: User
 ) -> None:
-    """One message reaches customer and manager alike, so the strictest reader decides
-    (notifications.outbox.readable_by_recipients), as for every panel recipient."""
+    """The customer's reminder is complete; the manager, for whom Configure Forms hides invoice
+    amounts, gets their own copy with the amount hidden (notifications.outbox.enqueue_email)."""
     switch_on(switches.INVOICE_OVERDUE_EMAILS)
     db.session.add(FormFieldRule(entity="Invoice", field="amount", role="manager", hidden=True))
     db.session.commit()
@@ -125,12 +125,18 @@ def test_the_copied_managers_hidden_fields_are_hidden_in_the_reminder(
 
     run_notify_command(app)
 
-    [late] = mail_server.inbox.received
-    assert late.message["Cc"] == MANAGER_EMAIL
-    text = late.part("text/plain")
-    assert "1,234.56" not in text and "1234.56" not in text
-    assert "(hidden) GBP is still open" in text
-    assert "INV-LATE" in text, "what the manager may read is still there"
+    by_recipient = {mail.message["To"]: mail for mail in mail_server.inbox.received}
+    assert set(by_recipient) == {"billing@acme.test", MANAGER_EMAIL}
+    customers = by_recipient["billing@acme.test"]
+    assert customers.message["Cc"] is None
+    assert "1,234.56 GBP is still open" in customers.part("text/plain")
+    managers_copy = by_recipient[MANAGER_EMAIL].part("text/plain")
+    assert "1,234.56" not in managers_copy and "1234.56" not in managers_copy
+    assert "(hidden) GBP is still open" in managers_copy
+    assert "INV-LATE" in managers_copy, "what the manager may read is still there"
+
+    run_notify_command(app)
+    assert len(mail_server.inbox.received) == 2, "each copy is sent once"
 
 
 def test_without_the_copy_the_customer_reads_every_value(
