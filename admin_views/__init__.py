@@ -14,6 +14,7 @@ from admin_views.home import HomeView
 from admin_views.imports import ImportView
 from admin_views.my_actions import MyActionsView
 from admin_views.reports import ReportsView
+from admin_views.settings_page import SettingsView
 from admin_views.training import AwardsReportView, BookingView, CourseDateView
 from admin_views.users import UserView
 from extensions import db
@@ -78,5 +79,6 @@ def init_admin(app: Flask) -> Admin:
         )
     )
     admin.add_view(ReportsView(name="Reports", endpoint="reports", url="reports"))
+    admin.add_view(SettingsView(name="Settings", category="Settings", endpoint="settings"))
     init_web_hardening(app, {name for view in model_views for name, _text in view._actions})
     return admin

@@ -34,12 +34,8 @@ from bulk_io.writing import XLSX_MIMETYPE, csv_chunks, file_chunks, xlsx_file
 from extensions import db
 from models.audit import changed_values
 from models.config import Setting
-from models.training import (
-    MANAGERS_MAY_CANCEL_BOOKINGS,
-    BookingRefused,
-    CourseDate,
-    cancellation_status,
-)
+from models.setting_catalogue import MANAGERS_MAY_CANCEL_BOOKINGS
+from models.training import BookingRefused, CourseDate, cancellation_status
 from reports.parameters import choice_parameter, date_parameter, whole_number_parameter
 from reports.training_awards import (
     AWARD_STATUSES,
