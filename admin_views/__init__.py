@@ -7,6 +7,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from admin_views.accounts import AccountView
+from admin_views.billing_forms import CreditNoteView, InvoiceView
 from admin_views.configure_forms import ConfigureFormsView
 from admin_views.credit_requests import CreditRequestView
 from admin_views.generic import RoleAwareModelView
@@ -29,6 +30,8 @@ VIEW_CLASS_BY_MODEL: dict[str, type[RoleAwareModelView]] = {
     "CreditRequest": CreditRequestView,
     "Booking": BookingView,
     "CourseDate": CourseDateView,
+    "Invoice": InvoiceView,
+    "CreditNote": CreditNoteView,
 }
 """Per-model subclasses, only where a model needs more than the generic view (ARCHITECTURE §2)."""
 
