@@ -10,6 +10,7 @@ from admin_views.accounts import AccountView
 from admin_views.billing_forms import CreditNoteView, InvoiceView
 from admin_views.configure_forms import ConfigureFormsView
 from admin_views.credit_requests import CreditRequestView
+from admin_views.email_templates_page import EmailTemplatesView
 from admin_views.generic import RoleAwareModelView
 from admin_views.home import HomeView
 from admin_views.imports import ImportView
@@ -83,5 +84,13 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(ReportsView(name="Reports", endpoint="reports", url="reports"))
     admin.add_view(SettingsView(name="Settings", category="Settings", endpoint="settings"))
+    admin.add_view(
+        EmailTemplatesView(
+            name="E-mail templates",
+            category="Settings",
+            endpoint="email_templates",
+            url="email-templates",
+        )
+    )
     init_web_hardening(app, {name for view in model_views for name, _text in view._actions})
     return admin
