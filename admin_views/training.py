@@ -97,13 +97,16 @@ class UpcomingCourseDateLoader(ScopedAjaxModelLoader):
         words = " ".join(term.split())
         if words:
             role = reader_role()
+            course_shown = may_read("CourseDate", "course", role)  # or its name tells it
             own = [c for c in self._cached_fields if may_read("CourseDate", c.key, role)]
-            prefixed = [*own, *(c for c in (Course.code,) if may_read("Course", c.key, role))]
-            conditions = [matching_any(prefixed, words, db.engine.dialect.name)]
-            if may_read("Course", "title", role):
+            if course_shown and may_read("Course", "code", role):
+                own.append(Course.code)
+            conditions = [matching_any(own, words, db.engine.dialect.name)] if own else []
+            if course_shown and may_read("Course", "title", role):
                 title = sa.func.lower(Course.title)
                 conditions.append(title.contains(words.lower(), autoescape=True))
-            query = query.filter(sa.or_(*(c for c in conditions if c is not None)))
+            found = [condition for condition in conditions if condition is not None]
+            query = query.filter(sa.or_(*found) if found else sa.false())
         return query.order_by(CourseDate.id).offset(offset).limit(limit).all()
 
     def get_query(self) -> Any:

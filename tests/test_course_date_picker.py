@@ -48,3 +48,8 @@ def test_a_course_name_hidden_from_the_role_is_not_searched(login_as, panel: Pan
     db.session.add(FormFieldRule(entity="Course", field="title", role="manager", hidden=True))
     db.session.commit()
     assert offered(panel, "aid") == []
+    for field in ("start_date", "venue"):
+        db.session.add(FormFieldRule(entity="CourseDate", field=field, role="manager", hidden=True))
+    db.session.add(FormFieldRule(entity="Course", field="code", role="manager", hidden=True))
+    db.session.commit()
+    assert offered(panel, "first") == []  # nothing readable to match: nothing found
