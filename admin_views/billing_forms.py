@@ -21,6 +21,7 @@ from flask_admin.form import BaseForm
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import Field, ValidationError
+from wtforms.validators import DataRequired, InputRequired, StopValidation
 
 from admin_views.generic import RoleAwareModelView, _record_id
 from auth.permissions import CREATE, EDIT
@@ -30,6 +31,14 @@ from models.numbering import next_number, number_taken
 from models.scoping import restrict_to_visible_rows
 
 DUE_DATE_HELP = "Left empty, it is the issue date plus the account's payment terms."
+NO_TERMS_MESSAGE = "Enter a due date: the account's payment terms cannot fill it in."
+
+
+def _due_date_or_terms(form: BaseForm, field: Field) -> None:
+    """Left empty, the due date comes from the terms; when they cannot fill it, one error."""
+    if field.data is None and not (field.raw_data or [""])[0].strip():
+        field.errors[:] = []
+        raise StopValidation(NO_TERMS_MESSAGE)
 
 
 def _writable(form: BaseForm, name: str) -> bool:
@@ -93,9 +102,13 @@ class InvoiceView(NumberedDocumentMixin, RoleAwareModelView):
 
     def create_form(self, obj: Any = None) -> BaseForm:
         form = super().create_form(obj)
-        if _writable(form, "due_date"):
-            form.due_date.description = DUE_DATE_HELP
-            if request.method == "POST" and not (form.due_date.raw_data or [""])[0].strip():
+        if _writable(form, "due_date") and "due_date" not in self.field_rules().required:
+            due = form.due_date
+            due.description = DUE_DATE_HELP
+            kept = [v for v in due.validators if not isinstance(v, DataRequired | InputRequired)]
+            due.validators = [_due_date_or_terms, *kept]
+            due.flags.required = False  # no * and no browser check: empty is an answer here
+            if request.method == "POST" and not (due.raw_data or [""])[0].strip():
                 self._due_date_from_terms(form)
         return form
 

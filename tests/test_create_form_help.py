@@ -4,6 +4,7 @@ the rules (one clear error), and a preview that draws the form as the role sees 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import sqlalchemy as sa
@@ -27,7 +28,8 @@ def errors_of(page: str, name: str) -> list[str]:
     """The error messages drawn under the field `name`."""
     block = re.search(rf'name="{name}".*?(?=<div class="form-group|</form>)', page, re.S)
     feedback = re.search(r'<div class="invalid-feedback">(.*?)</div>', block.group(0), re.S)
-    return re.findall(r"<li>(.*?)</li>", feedback.group(1)) if feedback else []
+    found = re.findall(r"<li>(.*?)</li>", feedback.group(1)) if feedback else []
+    return [html.unescape(message) for message in found]
 
 
 def label_is_marked(page: str, name: str) -> bool:
@@ -55,6 +57,8 @@ def test_new_invoice_and_credit_note_forms_propose_the_next_number(login_as, pan
 
     assert field_value(page, "number") == "INV-00042"
     assert field_value(page, "issue_date") == dt.date.today().isoformat()
+    assert not label_is_marked(page, "due_date")  # left empty, the terms fill it
+    assert label_is_marked(page, "issue_date")
     assert "Proposed: the next number after the last one used." in page
     credit_page = panel.get("/admin/creditnote/new/").get_data(as_text=True)
     assert field_value(credit_page, "number") == "CN-0100"
@@ -155,7 +159,9 @@ def test_the_payment_terms_look_up_answers_only_what_the_user_may_read(
     answer = panel.get(f"/admin/invoice/payment-terms/?account={acme.id}").get_json()
     assert answer == {"days": None}
     response = panel.post("/admin/invoice/new/", invoice_form(acme, "INV-00001"))
-    assert errors_of(response.get_data(as_text=True), "due_date") == ["This field is required."]
+    assert errors_of(response.get_data(as_text=True), "due_date") == [
+        "Enter a due date: the account's payment terms cannot fill it in."
+    ]
     assert admin.role == "admin"
 
 
