@@ -7,13 +7,16 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from admin_views.accounts import AccountView
+from admin_views.billing_forms import CreditNoteView, InvoiceView
 from admin_views.configure_forms import ConfigureFormsView
 from admin_views.credit_requests import CreditRequestView
+from admin_views.email_templates_page import EmailTemplatesView
 from admin_views.generic import RoleAwareModelView
 from admin_views.home import HomeView
 from admin_views.imports import ImportView
 from admin_views.my_actions import MyActionsView
 from admin_views.reports import ReportsView
+from admin_views.settings_page import SettingsView
 from admin_views.training import AwardsReportView, BookingView, CourseDateView
 from admin_views.training_portal import training_portal_views
 from admin_views.users import UserView
@@ -29,6 +32,8 @@ VIEW_CLASS_BY_MODEL: dict[str, type[RoleAwareModelView]] = {
     "CreditRequest": CreditRequestView,
     "Booking": BookingView,
     "CourseDate": CourseDateView,
+    "Invoice": InvoiceView,
+    "CreditNote": CreditNoteView,
 }
 """Per-model subclasses, only where a model needs more than the generic view (ARCHITECTURE §2)."""
 
@@ -80,5 +85,14 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_views(*training_portal_views())
     admin.add_view(ReportsView(name="Reports", endpoint="reports", url="reports"))
+    admin.add_view(SettingsView(name="Settings", category="Settings", endpoint="settings"))
+    admin.add_view(
+        EmailTemplatesView(
+            name="E-mail templates",
+            category="Settings",
+            endpoint="email_templates",
+            url="email-templates",
+        )
+    )
     init_web_hardening(app, {name for view in model_views for name, _text in view._actions})
     return admin

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from flask import g, has_request_context, request
 from flask_admin.form import BaseForm
 from flask_login import current_user
-from wtforms import Field, ValidationError
+from wtforms import Field
 from wtforms.utils import unset_value
-from wtforms.validators import Optional, StopValidation
+from wtforms.validators import DataRequired, Optional, StopValidation
 
 from forms_config import custom_fields_for, may_read, rules_for
 from forms_config.custom_fields import CustomFieldDefinition, form_name, key_of
@@ -29,11 +29,23 @@ NO_RULES = FieldRules()
 REQUIRED_MESSAGE = "This field is required."
 
 
-def _value_required(form: BaseForm, field: Field) -> None:
-    """Required by a rule: empty, blank or "none chosen" is refused; 0 and "no" are answers."""
-    value = field.data
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValidationError(REQUIRED_MESSAGE)
+class RequiredByRule(DataRequired):
+    """Required by a Configure Forms rule: empty, blank or "none chosen" is refused; 0 and "no"
+    are answers.
+
+    A `DataRequired`, so the form draws the field's `*` exactly where this check runs. An empty
+    field gets this one error only: the parsing error an empty number or date field also
+    collected ("Not a valid integer value") is dropped, and the validators after it do not run.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(REQUIRED_MESSAGE)
+
+    def __call__(self, form: BaseForm, field: Field) -> None:
+        value = field.data
+        if value is None or (isinstance(value, str) and not value.strip()):
+            field.errors[:] = []
+            raise StopValidation(REQUIRED_MESSAGE)
 
 
 def _not_validated(form: BaseForm, field: Field) -> None:
@@ -242,7 +254,7 @@ class FieldRulesMixin:
             if field is None or field.name in readonly:
                 continue
             kept = [v for v in field.validators if not isinstance(v, Optional)]
-            field.validators = [_value_required, *kept]
+            field.validators = [RequiredByRule(), *kept]
             field.flags.required = True
         return form
 

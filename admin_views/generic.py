@@ -257,11 +257,19 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         if role not in PANEL_ROLES:
             abort(404)
         g.preview_role = role
+        form = self.create_form()
+        readonly = self.readonly_names(creating=True)
+        for field in form:  # drawn as the role sees it (pickers too), but nothing can be typed
+            field.render_kw = {**(field.render_kw or {}), "disabled": True}
+            if field.name in readonly:
+                field.description = escape(f"Read-only for {role.replace('_', ' ')}.")
+        entity = self.model.__name__
         return self.render(
             "admin/configure_forms_preview.html",
-            form=self.create_form(),
-            entity=self.model.__name__,
+            form=form,
+            entity=entity,
             role=role,
+            role_creates=CREATE in allowed_operations(entity, self.category or "", role),
         )
 
     # --- reading ---------------------------------------------------------------------------
@@ -384,7 +392,7 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         here, every description reaches the page as the text it is.
         """
         for field in form:
-            field.description = escape(field.description)
+            field.description = escape(field.description or "")  # escape(None) reads "None"
             if isinstance(field, AjaxSelectField):
                 field.validators = [*field.validators, _refuse_unknown_record]
             allowed = assignable_values(self.model.__name__, field.name, self.acting_role())
@@ -455,7 +463,10 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         except IntegrityError:
             db.session.rollback()
             log.warning("integrity error saving %s", self.model.__name__, exc_info=True)
-            flash(INTEGRITY_MESSAGE, "danger")
+            if problems := self.integrity_problems(form):
+                self._show_errors(form, problems)
+            else:
+                flash(INTEGRITY_MESSAGE, "danger")
             return False
         except SQLAlchemyError:
             db.session.rollback()
@@ -463,6 +474,11 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
             flash(logged_error_message(UNEXPECTED_MESSAGE, context), "danger")
             return False
         return True
+
+    def integrity_problems(self, form: BaseForm) -> list[tuple[str, str]]:
+        """(field, message) saying which value the database refused as already used, where a
+        view can tell (a document number taken by a save at the same moment); empty: unknown."""
+        return []
 
     def _show_errors(self, form: BaseForm, errors: Iterable[tuple[str, str]]) -> None:
         """Each error under its field, or as a message when the form has no such field."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -29,17 +30,15 @@ from admin_views.generic import (
     ScopedAjaxModelLoader,
     _record_id,
 )
+from admin_views.search import matching_any
 from auth.permissions import CREATE, EXPORT, VIEW, allowed_operations
 from bulk_io.writing import XLSX_MIMETYPE, csv_chunks, file_chunks, xlsx_file
 from extensions import db
+from forms_config import may_read, reader_role
 from models.audit import changed_values
 from models.config import Setting
-from models.training import (
-    MANAGERS_MAY_CANCEL_BOOKINGS,
-    BookingRefused,
-    CourseDate,
-    cancellation_status,
-)
+from models.setting_catalogue import MANAGERS_MAY_CANCEL_BOOKINGS
+from models.training import BookingRefused, Course, CourseDate, cancellation_status
 from reports.parameters import choice_parameter, date_parameter, whole_number_parameter
 from reports.training_awards import (
     AWARD_STATUSES,
@@ -86,6 +85,29 @@ def _refused(form: BaseForm, refusal: BookingRefused) -> bool:
 class UpcomingCourseDateLoader(ScopedAjaxModelLoader):
     """The booking form's date picker lists dates still to come with a free place; a date posted
     anyway is still found, so the booking rules can say why it cannot be booked."""
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 20) -> list[Any]:
+        """Dates whose course title contains `term`, or whose course code, start date
+        ("2026-05") or venue starts with it: people look for a date by its course's name.
+
+        Only readable columns are matched (a hidden one would answer guesses); the catalogue
+        is small, so a title is matched anywhere in it, not only at its start.
+        """
+        query = self.get_query().join(CourseDate.course)
+        words = " ".join(term.split())
+        if words:
+            role = reader_role()
+            course_shown = may_read("CourseDate", "course", role)  # or its name tells it
+            own = [c for c in self._cached_fields if may_read("CourseDate", c.key, role)]
+            if course_shown and may_read("Course", "code", role):
+                own.append(Course.code)
+            conditions = [matching_any(own, words, db.engine.dialect.name)] if own else []
+            if course_shown and may_read("Course", "title", role):
+                title = sa.func.lower(Course.title)
+                conditions.append(title.contains(words.lower(), autoescape=True))
+            found = [condition for condition in conditions if condition is not None]
+            query = query.filter(sa.or_(*found) if found else sa.false())
+        return query.order_by(CourseDate.id).offset(offset).limit(limit).all()
 
     def get_query(self) -> Any:
         return (

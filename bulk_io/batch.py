@@ -41,8 +41,9 @@ class BatchResult:
     errors: list[RowError] = field(default_factory=list)
     bad_rows: int = 0
     sample_creates: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-    sample_updates: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-    """The first few good rows, as {column: cell text}, for a preview."""
+    sample_updates: list[tuple[int, dict[str, tuple[str, str]]]] = field(default_factory=list)
+    """The first few good rows, for a preview: a new record's {column: cell text}; an update's
+    {column: (stored value, value in the file)} for the columns it changes."""
 
 
 class Batch:

@@ -68,7 +68,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     unlisted_errors: int = 0
     sample_creates: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-    sample_updates: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    sample_updates: list[tuple[int, dict[str, tuple[str, str]]]] = field(default_factory=list)
     written: bool = False
 
     @property

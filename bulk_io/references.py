@@ -135,6 +135,11 @@ class ExistingRecords:
                 .scalar_subquery()
                 .label("invoice_account_id")
             )
+        extra += [  # what a reference holds, by the name the file uses: for "old -> new"
+            column.export.label(f"shown_{column.field}")
+            for column in kind.columns
+            if column.reference is not None
+        ]
         self.columns = [model.id, model.version_id, model.custom_fields, *fields, *extra]  # type: ignore[attr-defined]
 
     def by_key(self, keys: Collection[str]) -> tuple[dict[str, dict[str, Any]], set[str]]:

@@ -9,6 +9,7 @@ and the model's own `cross_field_errors` on the record as it would be after the 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from itertools import repeat
 from types import MappingProxyType
@@ -19,6 +20,7 @@ from bulk_io.batch import UNSET, Batch, BatchResult
 from bulk_io.kinds import Kind
 from bulk_io.references import Found
 from forms_config.custom_fields import CustomFieldDefinition
+from forms_config.readability import HIDDEN, may_read
 from forms_config.rules import FieldRules
 from models.scoping import SCOPED_ROLES, HasRole
 
@@ -41,6 +43,7 @@ class RowChecks:
     ) -> None:
         self.kind = kind
         entity = kind.model.__name__
+        self.entity, self.role = entity, actor.role
         self.not_writable = rules.not_writable - {kind.key}
         self.assignable = {
             column.field: allowed
@@ -144,15 +147,41 @@ class RowChecks:
         result: BatchResult,
     ) -> None:
         number = batch.numbers[position]
-        changes = {name: value for name, value in values.items() if record[name] != value}
+        changes = {name: value for name, value in values.items() if _differs(record[name], value)}
         if not changes:
             result.unchanged += 1
             return
         result.updates.append((number, record["id"], changes))
         if self._take_sample("update"):
-            named = [self.column_by_field.get(name) for name in changes]
-            shown = [column.name for column in named if column] + list(row_custom)
-            result.sample_updates.append((number, _cells_of(batch, position, shown)))
+            result.sample_updates.append(
+                (number, self._old_and_new(batch, position, record, changes))
+            )
+
+    def _old_and_new(
+        self, batch: Batch, position: int, record: dict[str, Any], changes: dict[str, Any]
+    ) -> dict[str, tuple[str, str]]:
+        """Column -> (stored value, value in the file) for each value the row changes, as the
+        user reads them: a reference by the name the file uses (an account code), a value the
+        role may not read as "(hidden)"."""
+        shown: dict[str, tuple[str, str]] = {}
+        for name, new in changes.items():
+            if name == "custom_fields":
+                stored = record["custom_fields"] or {}
+                for key in sorted(_without_blanks(new).keys() | _without_blanks(stored).keys()):
+                    if _differs(stored.get(key), new.get(key)) and key in batch.index_of:
+                        shown[key] = self._pair(key, stored.get(key), batch.text(position, key))
+                continue
+            column = self.column_by_field.get(name)
+            if column is not None:
+                old = record.get(f"shown_{name}") if column.reference else record[name]
+                text = batch.text(position, column.name)
+                shown[column.name] = self._pair(column.rule_field, old, text)
+        return shown
+
+    def _pair(self, field: str, old: Any, new_text: str) -> tuple[str, str]:
+        if not may_read(self.entity, field, self.role):
+            return HIDDEN, HIDDEN
+        return _as_text(old), new_text or "(blank)"
 
     def _take_sample(self, which: str) -> bool:
         if self.samples_left[which] == 0:
@@ -237,6 +266,29 @@ def _rows_of(
         row = rows[position]
         rows[position] = {name: value for name, value in row.items() if value is not missing}
     return rows
+
+
+def _without_blanks(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+def _differs(stored: Any, new: Any) -> bool:
+    """Whether a row changes a stored value; custom fields compare by the values they hold (a
+    blank cell for a key never stored changes nothing)."""
+    if isinstance(stored, Mapping) or isinstance(new, Mapping):
+        return _without_blanks(stored or {}) != _without_blanks(new or {})
+    return stored != new
+
+
+def _as_text(value: Any) -> str:
+    """A stored value as the import file would write it."""
+    if value is None or value == "":
+        return "(blank)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def _cells_of(batch: Batch, position: int, names: list[str]) -> dict[str, str]:

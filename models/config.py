@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
 from models.base import PanelModel, Versioned
+from models.setting_catalogue import HIDE_FINANCE_FROM_MANAGERS, spec_of
+
+__all__ = ["HIDE_FINANCE_FROM_MANAGERS", "ConfigStamp", "CustomField", "FormFieldRule", "Setting"]
 
 CUSTOM_FIELD_TYPES = ("text", "number", "decimal", "date", "boolean", "choice")
 
@@ -98,21 +101,14 @@ class ConfigStamp(db.Model):
     version: Mapped[int] = mapped_column(default=0)
 
 
-HIDE_FINANCE_FROM_MANAGERS = "hide_finance_from_managers"
-CC_ACCOUNT_MANAGER_ON_REMINDERS = "cc_account_manager_on_reminders"
-"""Yes/no, on when absent: the overdue-invoice reminder to a customer copies (CC) the account's
-account manager, so the person who knows the customer sees the chase go out."""
-SETTING_DEFAULTS: dict[str, bool] = {CC_ACCOUNT_MANAGER_ON_REMINDERS: True}
-"""Yes/no settings that are on until a super admin turns them off; every other one starts off."""
-TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+class Setting(Versioned, db.Model):
+    """The stored value of one setting of `models.setting_catalogue`, as text.
 
-
-class Setting(Versioned, PanelModel, db.Model):
-    """A named setting that super admins change in the panel (for example hiding finance)."""
+    Not a panel model: super admins change settings on the Settings page, by name, with help
+    text and typed checks (admin_views/settings_page.py), never as raw key/value rows.
+    """
 
     __tablename__ = "settings"
-    panel_category = "Settings"
-    panel_search_fields = ("key",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(80), unique=True)
@@ -122,10 +118,12 @@ class Setting(Versioned, PanelModel, db.Model):
         return self.key
 
     @classmethod
+    def value_of(cls, session: Any, key: str) -> Any:
+        """The typed value of a declared setting: its default when absent or unreadable."""
+        spec = spec_of(key)
+        return spec.value_from_stored(session.scalar(sa.select(cls.value).where(cls.key == key)))
+
+    @classmethod
     def is_enabled(cls, session: Any, key: str) -> bool:
-        """A yes/no setting: true, yes, on or 1 (any case) turn it on; absent means its default
-        (`SETTING_DEFAULTS`, else off)."""
-        value = session.scalar(sa.select(cls.value).where(cls.key == key))
-        if value is None:
-            return SETTING_DEFAULTS.get(key, False)
-        return value.strip().lower() in TRUE_WORDS
+        """A switch of the catalogue: on or off."""
+        return bool(cls.value_of(session, key))

@@ -12,8 +12,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from jinja2 import TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -42,7 +40,6 @@ EMAIL_EVENTS = (
 )
 """The kinds of e-mail the workflows send; each has a built-in wording an `EmailTemplate` may
 replace (`notifications.email_templates`)."""
-_TEMPLATE_SYNTAX = SandboxedEnvironment()
 
 
 class OutboxMessage(PanelModel, db.Model):
@@ -85,17 +82,14 @@ class OutboxMessage(PanelModel, db.Model):
         return f"{self.event}: {self.subject}"
 
 
-class EmailTemplate(Versioned, PanelModel, db.Model):
-    """The wording of one kind of e-mail; a missing row means the built-in default is used.
+class EmailTemplate(Versioned, db.Model):
+    """A super admin's wording for one kind of e-mail; a missing row means the built-in wording.
 
-    Subject and bodies are Jinja templates rendered in a sandbox; the HTML body is autoescaped.
+    Not a panel model: it is edited on the E-mail templates page, beside the built-in wording,
+    where it is checked to hold only the event's placeholders (notifications/email_placeholders).
     """
 
     __tablename__ = "email_templates"
-    panel_category = "Settings"
-    panel_label = "E-mail templates"
-    panel_search_fields = ("event", "subject")
-    panel_immutable_columns = ("event",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event: Mapped[str] = mapped_column(sa.String(40), unique=True)
@@ -104,19 +98,7 @@ class EmailTemplate(Versioned, PanelModel, db.Model):
     body_html: Mapped[str | None] = mapped_column(sa.Text)
 
     def __str__(self) -> str:
-        return self.label_of(self.event)
-
-    @classmethod
-    def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
-        errors = {}
-        if values.get("event") not in EMAIL_EVENTS:
-            errors["event"] = f"Choose one of: {', '.join(EMAIL_EVENTS)}."
-        for name in ("subject", "body_text", "body_html"):
-            try:
-                _TEMPLATE_SYNTAX.parse(values.get(name) or "")
-            except TemplateSyntaxError as error:
-                errors[name] = f"Template error on line {error.lineno}: {error.message}"
-        return errors
+        return self.event
 
 
 class InvoiceEmailOptOut(Versioned, PanelModel, db.Model):

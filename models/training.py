@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 BOOKING_STATUSES = ("booked", "cancellation_requested", "cancelled")
 PLACE_HOLDING_STATUSES = ("booked", "cancellation_requested")
 """A place is held until the booking is cancelled; a pending request still holds it."""
-MANAGERS_MAY_CANCEL_BOOKINGS = "managers_may_cancel_bookings"
-"""Setting: when on, managers cancel bookings themselves instead of asking an admin to."""
 
 
 class Course(Versioned, PanelModel, db.Model):

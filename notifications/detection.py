@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from models.accounts import Account
 from models.base import utcnow
 from models.billing import CreditNote, Invoice, Payment
-from models.config import CC_ACCOUNT_MANAGER_ON_REMINDERS, Setting
 from models.ledger import applied_per_invoice
 from models.notifications import CreditLimitState, InvoiceEmailOptOut, OutboxMessage
 from models.people import User
@@ -114,7 +113,10 @@ def _record_invoice_event(
         and manager.active
         and (
             switches.setting_is_on(session, switches.CC_ACCOUNT_MANAGER)
-            or (event is OVERDUE and Setting.is_enabled(session, CC_ACCOUNT_MANAGER_ON_REMINDERS))
+            or (
+                event is OVERDUE
+                and switches.setting_is_on(session, switches.CC_ACCOUNT_MANAGER_ON_REMINDERS)
+            )
         )
     )
     return enqueue_email(

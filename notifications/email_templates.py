@@ -1,8 +1,10 @@
 """The wording of each e-mail: built-in defaults, overridden by `EmailTemplate` rows.
 
-Super admins edit the templates in the panel, so they are rendered in Jinja's sandbox and only
-ever see plain values (no model objects, nothing secret). The HTML part is autoescaped: a customer
-name or a rejection reason containing markup arrives as text.
+Super admins edit the templates in the panel (admin_views/email_templates_page.py): an override
+may hold only plain placeholders of its event (`email_placeholders`), it is rendered in Jinja's
+sandbox all the same, and it only ever sees plain values (no model objects, nothing secret).
+The HTML part is autoescaped: a customer name or a rejection reason containing markup arrives
+as text.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from models.notifications import EmailTemplate
+from notifications.email_placeholders import (
+    Placeholder,
+    placeholder_problems,
+    placeholders_of,
+    sample_values,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +113,39 @@ DEFAULT_TEMPLATES: dict[str, EmailWording] = {
 
 
 def wording_for(session: Any, event: str) -> EmailWording:
-    """The super admin's template for `event` if there is one, else the built-in default."""
+    """The super admin's template for `event` if there is one, else the built-in default.
+
+    An override that is not plain wording with the event's placeholders (written before that
+    check, or around the page) is not used: the e-mail goes out in the built-in wording.
+    """
     row = session.scalar(sa.select(EmailTemplate).where(EmailTemplate.event == event))
     if row is None:
         return DEFAULT_TEMPLATES[event]
-    return EmailWording(row.subject, row.body_text, row.body_html or None)
+    wording = EmailWording(row.subject, row.body_text, row.body_html or None)
+    if wording_problems(event, wording):
+        log.warning("the %s e-mail template is not plain placeholders; the default was used", event)
+        return DEFAULT_TEMPLATES[event]
+    return wording
+
+
+def placeholders_for(event: str) -> tuple[Placeholder, ...]:
+    built_in = DEFAULT_TEMPLATES[event]
+    texts = (built_in.subject, built_in.body_text, built_in.body_html or "")
+    return placeholders_of(event, texts)
+
+
+def wording_problems(event: str, wording: EmailWording) -> dict[str, list[str]]:
+    """Part ("subject", "body_text", "body_html") -> why it may not be used; empty when fine."""
+    allowed = {placeholder.path for placeholder in placeholders_for(event)}
+    parts = {"subject": wording.subject, "body_text": wording.body_text}
+    parts["body_html"] = wording.body_html or ""
+    found = {part: placeholder_problems(text, allowed) for part, text in parts.items()}
+    return {part: problems for part, problems in found.items() if problems}
+
+
+def preview_email(event: str, wording: EmailWording) -> EmailWording:
+    """`wording` rendered with the event's sample values, as a recipient would read it."""
+    return _render(wording, sample_values(placeholders_for(event)))
 
 
 def render_email(session: Any, event: str, values: dict[str, Any]) -> EmailWording:

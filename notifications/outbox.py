@@ -24,6 +24,7 @@ VALUE_SOURCES: dict[str, FieldRef] = {
     "account.name": "Account.name",
     "invoice.amount": "Invoice.amount",
     "invoice.open_amount": "Invoice.amount",
+    "balance": "Invoice.amount",
     "credit_limit": "Account.credit_limit",
     "current_limit": "Account.credit_limit",
 }

@@ -22,7 +22,6 @@ from models import (
     ManagerAccess,
     Note,
     Payment,
-    Setting,
     User,
 )
 from tests.conftest import Panel, make_user
@@ -53,7 +52,6 @@ def create_payloads(account: Account, invoice: Invoice, manager: User) -> dict[t
                         "hidden": "y"},
         CustomField: {"entity": "Account", "key": "vat_number", "label": "VAT number",
                       "type": "text", "order": "1"},
-        Setting: {"key": "hide_finance_from_managers", "value": "false"},
     }  # fmt: skip
 
 
@@ -68,7 +66,6 @@ EDITS: dict[type, tuple[str, str, Any]] = {
     FollowUpAction: ("status", "done", "done"),
     FormFieldRule: ("role", "analyst", "analyst"),
     CustomField: ("label", "VAT no.", "VAT no."),
-    Setting: ("value", "true", "true"),
 }
 
 

@@ -235,11 +235,11 @@ def test_a_super_admin_edits_a_template_and_it_is_used(
 ) -> None:
     login_as("super_admin")
     response = panel.post(
-        "/admin/emailtemplate/new/",
+        "/admin/email-templates/invoice_issued/",
         {
-            "event": "invoice_issued",
             "subject": "Your bill {{ invoice.number }} from us",
             "body_text": "Pay {{ invoice.amount }} by {{ invoice.due_date }}.",
+            "loaded_version": "0",
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -258,7 +258,7 @@ def test_a_super_admin_edits_a_template_and_it_is_used(
 def test_admins_may_read_the_outbox_but_not_edit_templates(login_as, panel) -> None:
     login_as("admin")
     assert panel.get("/admin/outboxmessage/").status_code == 200
-    assert panel.get("/admin/emailtemplate/").status_code == 403
+    assert panel.get("/admin/email-templates/").status_code == 403
 
 
 def test_money_in_emails_is_exact(app: Flask, mail_server: LoopbackSmtpServer) -> None:
@@ -278,8 +278,8 @@ def test_every_email_event_has_a_built_in_wording() -> None:
 def test_a_template_with_a_syntax_error_is_refused(login_as, panel) -> None:
     login_as("super_admin")
     response = panel.post(
-        "/admin/emailtemplate/new/",
-        {"event": "invoice_paid", "subject": "Paid {{ invoice.number", "body_text": "Thanks"},
+        "/admin/email-templates/invoice_paid/",
+        {"subject": "Paid {{ invoice.number", "body_text": "Thanks", "loaded_version": "0"},
     )
     assert "Template error on line 1" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(EmailTemplate.id))) == 0

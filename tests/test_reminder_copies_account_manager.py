@@ -11,7 +11,7 @@ from flask import Flask
 
 from extensions import db
 from models import Account, FormFieldRule, Setting, User
-from models.config import CC_ACCOUNT_MANAGER_ON_REMINDERS
+from models.setting_catalogue import CC_ACCOUNT_MANAGER_ON_REMINDERS
 from notifications import switches
 from tests.conftest import make_user
 from tests.factories import add_account, add_invoice
