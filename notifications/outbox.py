@@ -53,9 +53,9 @@ def _insert_once(session: Any, values: dict[str, Any]) -> bool:
     return insert_unless_exists(session, OutboxMessage, values, ["dedupe_key"])
 
 
-def _addresses(emails: Iterable[str | None]) -> str:
-    unique = dict.fromkeys(email.strip().lower() for email in emails if email and email.strip())
-    return ", ".join(unique)
+def _addresses(emails: Iterable[str | None]) -> list[str]:
+    """The addresses given, trimmed, in lower case, each once, blanks left out."""
+    return list(dict.fromkeys(email.strip().lower() for email in emails if email and email.strip()))
 
 
 def enqueue_email(
@@ -76,10 +76,10 @@ def enqueue_email(
     manager was copied. With nobody to write to, the event is still recorded, as skipped, so it
     is not seen again.
     """
-    to_addresses = _addresses(to).split(", ")
-    if to_addresses == [""]:
+    to_addresses = _addresses(to)
+    if not to_addresses:
         return record_skipped(session, dedupe_key, event, "no recipient address", account_id)
-    cc_addresses = [email for email in _addresses(cc).split(", ") if email not in to_addresses]
+    cc_addresses = [email for email in _addresses(cc) if email not in to_addresses]
     readers = _readers_by_hidden_values(session, values, [*to_addresses, *cc_addresses])
     inserted = False
     for copy_number, (hidden_paths, members) in enumerate(readers):
