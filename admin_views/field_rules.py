@@ -20,9 +20,20 @@ from wtforms import Field, ValidationError
 from wtforms.utils import unset_value
 from wtforms.validators import Optional, StopValidation
 
+from admin_views.conditional_fields import (
+    live_description,
+    rules_in_force,
+    unposted_conditional_names,
+)
 from forms_config import custom_fields_for, may_read, rules_for
+from forms_config.conditions import record_values, with_changes
 from forms_config.custom_fields import CustomFieldDefinition, form_name, key_of
-from forms_config.readability import unreadable_fields, write_custom_value
+from forms_config.enforcement import conditional_refusals
+from forms_config.readability import (
+    always_unreadable_fields,
+    unreadable_fields,
+    write_custom_value,
+)
 from forms_config.rules import FieldRules
 
 NO_RULES = FieldRules()
@@ -78,12 +89,23 @@ class FieldRulesMixin:
         return g.get("preview_role") or current_user.role
 
     def field_rules(self) -> FieldRules:
-        """The role's rules, with every field the role may not read counted as hidden."""
+        """The role's rules, with every field the role may read in no record counted as hidden
+        (a field hidden on a condition stays a column: its rows are blanked one by one)."""
         if not _asking():
             return NO_RULES
         entity, role = self.model.__name__, self.acting_role()
         rules = rules_for(entity, role)
-        return replace(rules, hidden=unreadable_fields(entity, role))
+        return replace(rules, hidden=always_unreadable_fields(entity, role))
+
+    def unsearchable_fields(self) -> frozenset[str]:
+        """Fields the role may not search, filter or sort by: those unreadable in any record
+        (matching or ordering by a field hidden from some rows would reveal it in those rows)."""
+        if not _asking():
+            return frozenset()
+        return unreadable_fields(self.model.__name__, self.acting_role())
+
+    def may_sort_by(self, name: str) -> bool:
+        return name not in self.unsearchable_fields()
 
     def custom_fields(self) -> tuple[CustomFieldDefinition, ...]:
         return custom_fields_for(self.model.__name__)
@@ -134,11 +156,11 @@ class FieldRulesMixin:
         return owner is None or key is None or may_read(owner.__name__, key, self.acting_role())
 
     def _visible_column_pairs(self, pairs: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
-        hidden = self.field_rules().hidden
+        hidden = self.unsearchable_fields()
         return [pair for pair in pairs if self._shows_column(pair[0], hidden)]
 
     def _visible_filter_args(self, filter_args: dict[str, Any]) -> dict[str, Any]:
-        hidden = self.field_rules().hidden
+        hidden = self.unsearchable_fields()
         return {
             arg: (index, flt)
             for arg, (index, flt) in filter_args.items()
@@ -146,7 +168,7 @@ class FieldRulesMixin:
         }
 
     def _visible_filter_groups(self, groups: OrderedDict) -> OrderedDict:
-        hidden = self.field_rules().hidden
+        hidden = self.unsearchable_fields()
         return OrderedDict(
             (label, group)
             for label, group in groups.items()
@@ -167,7 +189,8 @@ class FieldRulesMixin:
 
     def custom_field_filters(self) -> dict[str, str]:
         """`cf_<key>=value` arguments of this request, for custom fields the user may see."""
-        visible = {definition.key for definition in self._visible_custom_fields()}
+        hidden = self.unsearchable_fields()
+        visible = {d.key for d in self.custom_fields() if d.key not in hidden}
         return {
             key: value
             for arg, value in request.args.items()
@@ -227,6 +250,13 @@ class FieldRulesMixin:
                     (record.custom_fields or {}).get(definition.key)
                 )
         readonly = self.readonly_names(creating)
+        required = set(self.field_rules().required)
+        form.conditionally_not_writable = set()
+        form.live_rules = None
+        if _asking() and (conditional := self._conditional_rules()).conditional:
+            required, readonly = self._apply_conditional_rules(
+                form, record, creating, conditional, readonly
+            )
         for name in readonly & set(form._fields):
             field = form[name]
             if request.method == "POST":  # a re-shown form shows what is kept, not what was posted
@@ -237,7 +267,7 @@ class FieldRulesMixin:
             field.flags.required = False
             field.render_kw = {**(field.render_kw or {}), "disabled": True, "readonly": True}
         custom_keys = {definition.key for definition in self.custom_fields()}
-        for name in self.field_rules().required:
+        for name in required:
             field = form._fields.get(form_name(name) if name in custom_keys else name)
             if field is None or field.name in readonly:
                 continue
@@ -245,6 +275,50 @@ class FieldRulesMixin:
             field.validators = [_value_required, *kept]
             field.flags.required = True
         return form
+
+    def _conditional_rules(self) -> FieldRules:
+        return rules_for(self.model.__name__, self.acting_role())
+
+    def _apply_conditional_rules(
+        self, form: BaseForm, record: Any, creating: bool, rules: FieldRules, readonly: set[str]
+    ) -> tuple[set[str], set[str]]:
+        """Resolve the role's conditional rules for this form (`conditional_fields`): drop the
+        fields the stored values hide, lock or leave unwritten what the values being saved
+        lock or hide, and return the (required, read-only) fields that now apply."""
+        custom = {definition.key: definition for definition in self.custom_fields()}
+        saving = request.method == "POST"
+        in_force = rules_in_force(rules, form, record, creating, saving, custom, self.model)
+
+        def names(fields: frozenset[str]) -> set[str]:
+            return {form_name(field) if field in custom else field for field in fields}
+
+        for name in names(in_force.stored.hidden) & set(form._fields):
+            del form[name]
+        if saving:
+            skipped = names(in_force.not_writable)
+            skipped |= unposted_conditional_names(form, rules, custom, request.form)
+            form.conditionally_not_writable = skipped
+            for name in skipped & set(form._fields):
+                form[name].validators = [_not_validated]
+            readonly = readonly | names(in_force.new.readonly)
+            required = names(in_force.new.required) - skipped
+        else:
+            readonly = readonly | names(in_force.stored.readonly)
+            required = names(in_force.stored.required)
+        stored = (
+            record_values(record) if record is not None and not creating else (lambda _field: None)
+        )
+        form.live_rules = live_description(rules, form, in_force, custom, stored)
+        return {key_of(name) or name for name in required}, readonly
+
+    def bulk_change_refusals(self, record: Any, changes: dict[str, Any]) -> dict[str, str]:
+        """Why a bulk action may not make `changes` ({field: value}) to `record`: the role's
+        conditional rules, as the record would be after it (`forms_config.enforcement`)."""
+        rules = self._conditional_rules()
+        if not rules.conditional:
+            return {}
+        before = record_values(record)
+        return conditional_refusals(rules, before, with_changes(before, changes), changes)
 
     def _form_value(self, record: Any, name: str) -> Any:
         """The record's stored value as its form field holds it."""

@@ -165,6 +165,8 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
     column_display_actions = True
     column_default_sort = ("id", True)
     list_template = "admin/model/panel_list.html"
+    create_template = "admin/model/panel_create.html"
+    edit_template = "admin/model/panel_edit.html"
 
     def __init__(self, model: type[PanelModel], session: Any, **kwargs: Any) -> None:
         fields = read_model_fields(model)
@@ -302,7 +304,11 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
     def is_sortable(self, name: str) -> bool:
         """The list's column headers sort only where an index keeps the order (see
         `leads_an_index`); an account's tabs, a few rows each, sort by every column."""
-        return name in self.model_fields.sorted_by_index and super().is_sortable(name)
+        return (
+            name in self.model_fields.sorted_by_index
+            and self.may_sort_by(name)
+            and super().is_sortable(name)
+        )
 
     def _get_column_by_idx(self, idx: int | None) -> tuple[Any, str] | None:
         """A crafted `sort=` on a column without an index falls back to the default order."""
@@ -395,6 +401,7 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
     def writable_fields(self, form: BaseForm, creating: bool) -> list[str]:
         """The fields this request may write: on the form, allowed by the rules, not control."""
         skipped = _FORM_CONTROL_FIELDS | self.not_writable_names(creating)
+        skipped |= getattr(form, "conditionally_not_writable", set())
         return [field.name for field in form if field.name not in skipped]
 
     def change_refusals(self, record: Any) -> dict[str, str]:

@@ -18,7 +18,9 @@ from auth.permissions import assignable_values
 from bulk_io.batch import UNSET, Batch, BatchResult
 from bulk_io.kinds import Kind
 from bulk_io.references import Found
+from forms_config.conditions import mapping_values
 from forms_config.custom_fields import CustomFieldDefinition
+from forms_config.enforcement import conditional_refusals
 from forms_config.rules import FieldRules
 from models.scoping import SCOPED_ROLES, HasRole
 
@@ -53,6 +55,8 @@ class RowChecks:
         }
         self.shown_for_creates = [name for name in header if name in kind.by_name]
         self.cross_field_errors = kind.model.cross_field_errors
+        self.conditional = rules if rules.conditional else None
+        """The role's rules when some apply on a condition: checked row by row."""
         self.samples_left = {"create": SAMPLE_ROWS, "update": SAMPLE_ROWS}
         self.absent_defaults: dict[str, Any] = {}
         """What a new record gets for the columns the file does not have."""
@@ -113,6 +117,8 @@ class RowChecks:
                 self._check_permissions(batch, position, values, record)
             if self.not_writable:
                 self._check_not_writable(batch, position, values, record)
+            if self.conditional is not None:
+                self._check_conditional_rules(batch, position, values, record)
             problems = cross_field_errors(self._context(values, found, record))
             if problems:
                 self._refuse_cross_field(batch, position, problems)
@@ -198,6 +204,32 @@ class RowChecks:
             unchanged = value in (None, column.default) if record is None else record[name] == value
             if not unchanged:
                 batch.refuse(position, column.name, READ_ONLY)
+
+    def _check_conditional_rules(
+        self, batch: Batch, position: int, values: dict[str, Any], record: dict[str, Any] | None
+    ) -> None:
+        """The rules that apply on a condition, as the record would be after the row."""
+        model = self.kind.model
+        merged = values if record is None else record | values
+        stored_custom = (record or {}).get("custom_fields") or {}
+        changed = {
+            column.rule_field if (column := self.column_by_field.get(name)) else name
+            for name, value in values.items()
+            if name != "custom_fields"
+            and (value is not None if record is None else record.get(name) != value)
+        }
+        changed |= {
+            key
+            for key, value in (values.get("custom_fields") or {}).items()
+            if value != stored_custom.get(key)
+        }
+        before = None if record is None else mapping_values(model, record)
+        refusals = conditional_refusals(
+            self.conditional, before, mapping_values(model, merged), changed
+        )
+        for field, reason in refusals.items():
+            column = self.column_by_field.get(field)
+            batch.refuse(position, column.name if column else field, reason)
 
     def _context(
         self, values: dict[str, Any], found: dict[str, Found], record: dict[str, Any] | None
