@@ -81,6 +81,7 @@ class FieldRulesMixin:
     _search_fields = _narrowed_property("_search_fields", "_visible_column_pairs")
     _filter_args = _narrowed_property("_filter_args", "_visible_filter_args")
     _filter_groups = _narrowed_property("_filter_groups", "_visible_filter_groups")
+    _sortable_columns = _narrowed_property("_sortable_columns", "_sortable_for_request")
 
     # --- the rules for this request --------------------------------------------------------
 
@@ -104,8 +105,9 @@ class FieldRulesMixin:
             return frozenset()
         return unreadable_fields(self.model.__name__, self.acting_role())
 
-    def may_sort_by(self, name: str) -> bool:
-        return name not in self.unsearchable_fields()
+    def _sortable_for_request(self, columns: dict[str, Any]) -> dict[str, Any]:
+        hidden = self.unsearchable_fields()
+        return {name: column for name, column in columns.items() if name not in hidden}
 
     def custom_fields(self) -> tuple[CustomFieldDefinition, ...]:
         return custom_fields_for(self.model.__name__)

@@ -304,11 +304,7 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
     def is_sortable(self, name: str) -> bool:
         """The list's column headers sort only where an index keeps the order (see
         `leads_an_index`); an account's tabs, a few rows each, sort by every column."""
-        return (
-            name in self.model_fields.sorted_by_index
-            and self.may_sort_by(name)
-            and super().is_sortable(name)
-        )
+        return name in self.model_fields.sorted_by_index and super().is_sortable(name)
 
     def _get_column_by_idx(self, idx: int | None) -> tuple[Any, str] | None:
         """A crafted `sort=` on a column without an index falls back to the default order."""
