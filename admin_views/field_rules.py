@@ -105,6 +105,12 @@ class FieldRulesMixin:
             return frozenset()
         return unreadable_fields(self.model.__name__, self.acting_role())
 
+    def search_placeholder(self) -> str | None:
+        """The search box names only the fields the role's search matches."""
+        hidden = self.unsearchable_fields()
+        names = [name for name in self.column_searchable_list or () if name not in hidden]
+        return ", ".join(self.get_column_name(name) for name in names) or None
+
     def _sortable_for_request(self, columns: dict[str, Any]) -> dict[str, Any]:
         hidden = self.unsearchable_fields()
         return {name: column for name, column in columns.items() if name not in hidden}

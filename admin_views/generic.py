@@ -386,7 +386,7 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         here, every description reaches the page as the text it is.
         """
         for field in form:
-            field.description = escape(field.description)
+            field.description = escape(field.description or "")
             if isinstance(field, AjaxSelectField):
                 field.validators = [*field.validators, _refuse_unknown_record]
             allowed = assignable_values(self.model.__name__, field.name, self.acting_role())

@@ -88,6 +88,9 @@ def test_disabling_an_account_in_its_form_asks_for_the_reason(reason_rule, panel
 
 def test_an_enabled_account_saves_without_a_reason(reason_rule, panel) -> None:
     acme = add_account("ACME")
+    page = edit_page(panel, acme)
+    assert 'name="custom__reason"' in page
+    assert not re.search(r'<small class="form-text text-muted ">\s*None\s*</small>', page)
 
     assert save_edit(panel, acme, name="Acme Renamed").status_code == 302
     assert account_named("ACME").name == "Acme Renamed"
@@ -288,10 +291,25 @@ def test_search_filters_sorting_and_look_ups_never_match_the_hidden_address(
 
     listing = _page(panel, "/admin/account/")
     assert "Billing Email" in listing  # the column stays, for the accounts it may show
+    assert 'placeholder="Code, Name"' in listing  # the search box offers what it matches
     assert "flt0_billing_email" not in listing and 'data-column="billing_email"' not in listing
 
     looked_up = panel.get("/admin/user/ajax/lookup/?name=account&query=treasury").get_json()
     assert looked_up == [] or all("Council" not in str(item) for item in looked_up)
+
+
+def test_a_list_cannot_be_sorted_by_a_field_hidden_from_some_rows(public_sector, panel) -> None:
+    public = db.session.scalar(sa.select(AccountGroup).where(AccountGroup.name == "Public sector"))
+    add_rule(field="name", role="manager", hidden=True, condition_field="group",
+             condition_value=str(public.id))  # fmt: skip
+
+    listing = _page(panel, "/admin/account/")
+
+    assert 'title="Sort by Code"' in listing
+    assert 'title="Sort by Name"' not in listing
+    assert "Council" not in listing and "Shop" in listing
+    crafted = [_page(panel, f"/admin/account/?sort={index}") for index in range(12)]
+    assert all("Council" not in page for page in crafted)
 
 
 def test_the_rule_holds_when_the_condition_field_is_itself_hidden_from_managers(
