@@ -326,7 +326,8 @@ class FieldRulesMixin:
         if not rules.conditional:
             return {}
         before = record_values(record)
-        return conditional_refusals(rules, before, with_changes(before, changes), changes)
+        changed = with_changes(before, changes)
+        return conditional_refusals(self.model, rules, before, changed, changes)
 
     def _form_value(self, record: Any, name: str) -> Any:
         """The record's stored value as its form field holds it."""

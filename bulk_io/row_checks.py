@@ -208,10 +208,16 @@ class RowChecks:
     def _check_conditional_rules(
         self, batch: Batch, position: int, values: dict[str, Any], record: dict[str, Any] | None
     ) -> None:
-        """The rules that apply on a condition, as the record would be after the row."""
+        """The rules that apply on a condition, as the record would be after the row.
+
+        A blank cell of a field hidden from this record keeps the stored value: the role's own
+        export left it blank, and importing that file back must not clear what it never read.
+        """
         model = self.kind.model
-        merged = values if record is None else record | values
         stored_custom = (record or {}).get("custom_fields") or {}
+        if record is not None:
+            self._keep_hidden_blanks(values, record, stored_custom)
+        merged = values if record is None else record | values
         changed = {
             column.rule_field if (column := self.column_by_field.get(name)) else name
             for name, value in values.items()
@@ -225,11 +231,25 @@ class RowChecks:
         }
         before = None if record is None else mapping_values(model, record)
         refusals = conditional_refusals(
-            self.conditional, before, mapping_values(model, merged), changed
+            model, self.conditional, before, mapping_values(model, merged), changed
         )
         for field, reason in refusals.items():
             column = self.column_by_field.get(field)
             batch.refuse(position, column.name if column else field, reason)
+
+    def _keep_hidden_blanks(
+        self, values: dict[str, Any], record: dict[str, Any], stored_custom: dict[str, Any]
+    ) -> None:
+        stored = mapping_values(self.kind.model, record)
+        hidden = {rule.field for rule in self.conditional.conditional
+                  if rule.hidden and rule.applies(stored)}  # type: ignore[union-attr]  # fmt: skip
+        custom = values.get("custom_fields")
+        for field in hidden:
+            column = self.column_by_field.get(field)
+            if column is not None and column.field in values and values[column.field] is None:
+                del values[column.field]
+            elif custom is not None and field in custom and custom[field] is None:
+                custom[field] = stored_custom.get(field)
 
     def _context(
         self, values: dict[str, Any], found: dict[str, Found], record: dict[str, Any] | None

@@ -11,17 +11,29 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+import sqlalchemy as sa
+
+from extensions import db
 from forms_config.conditions import ConditionalRule, ValueOf
 from forms_config.rules import FieldRules
 
 
-def condition_text(rule: ConditionalRule) -> str:
+def condition_text(model: type, rule: ConditionalRule) -> str:
+    """ "when group is Public sector": a related record by its label, not its id."""
     value = rule.condition_value or "empty"
+    relations = sa.inspect(model).relationships
+    if rule.condition_value.isdigit() and rule.condition_field in relations:
+        target = relations[rule.condition_field].mapper.class_
+        value = str(db.session.get(target, int(rule.condition_value)) or value)
     return f"when {rule.condition_field.replace('_', ' ')} is {value}"
 
 
 def conditional_refusals(
-    rules: FieldRules, before: ValueOf | None, after: ValueOf, changed: Collection[str]
+    model: type,
+    rules: FieldRules,
+    before: ValueOf | None,
+    after: ValueOf,
+    changed: Collection[str],
 ) -> dict[str, str]:
     """Why a write breaks one of `rules`' conditional rules, by field (empty: it does not).
 
@@ -36,16 +48,16 @@ def conditional_refusals(
         now = rule.applies(after)
         if rule.required and now and _empty(after(field)):
             refusals[field] = (
-                f"Required {condition_text(rule)} (Configure Forms): a value is needed."
+                f"Required {condition_text(model, rule)} (Configure Forms): a value is needed."
             )
         elif rule.readonly and now and field in changed:
             refusals[field] = (
-                f"Read-only for your role {condition_text(rule)} (Configure Forms): "
+                f"Read-only for your role {condition_text(model, rule)} (Configure Forms): "
                 "this value cannot be changed."
             )
         elif rule.hidden and field in changed and (now or (before and rule.applies(before))):
             refusals[field] = (
-                f"Hidden from your role {condition_text(rule)} (Configure Forms): "
+                f"Hidden from your role {condition_text(model, rule)} (Configure Forms): "
                 "this value cannot be changed."
             )
     return refusals

@@ -460,3 +460,26 @@ def test_the_grids_switches_leave_conditional_rules_alone(super_admin_panel) -> 
     super_admin_panel.post("/admin/configure_forms/save?entity=Account", {})
 
     assert db.session.scalar(sa.select(sa.func.count(FormFieldRule.id))) == 1
+
+
+def test_an_admins_own_export_imports_back_without_clearing_what_it_hid(login_as, panel) -> None:
+    login_as("admin")
+    public = AccountGroup(name="Public sector")
+    db.session.add(public)
+    db.session.commit()
+    add_account("PUB", group=public, billing_email=PUBLIC_EMAIL)
+    add_account("PRV", billing_email=PRIVATE_EMAIL)
+    add_rule(field="billing_email", role="admin", hidden=True, condition_field="group",
+             condition_value=str(public.id))  # fmt: skip
+    exported = panel.get("/admin/account/export/csv/").get_data()
+    assert PUBLIC_EMAIL.encode() not in exported and PRIVATE_EMAIL.encode() in exported
+
+    page = upload(panel, "accounts", exported).get_data(as_text=True)
+
+    assert "Nothing was imported" not in page, page
+    assert account_named("PUB").billing_email == PUBLIC_EMAIL
+
+    forged = b"code,name,billing_email\nPUB,PUB Ltd,forged@public.test\n"
+    page = upload(panel, "accounts", forged).get_data(as_text=True)
+    assert "Hidden from your role when group is Public sector (Configure Forms)" in page
+    assert account_named("PUB").billing_email == PUBLIC_EMAIL
