@@ -340,6 +340,10 @@ class AccountPageMixin:
             if manager is None:
                 flash("Choose a manager from the list.", "danger")
                 return redirect(self.page_url(account))
+        if refusals := view.bulk_change_refusals(account, {"account_manager": manager}):
+            for reason in refusals.values():
+                flash(reason, "danger")
+            return redirect(self.page_url(account))
         before = {"account_manager": account.account_manager}
         account.account_manager = manager
         view._audit("update", account, changed_values(before, {"account_manager": manager}))

@@ -149,6 +149,22 @@ def test_the_bulk_assign_action_leaves_a_disabled_account_lacking_its_reason(
     assert account_named("BETA").account_manager_id == kim.id
 
 
+def test_the_account_page_will_not_change_the_manager_of_a_disabled_account_lacking_its_reason(
+    reason_rule, panel
+) -> None:
+    acme = add_account("ACME", status="disabled")
+    kim = make_user("manager", "kim@example.test")
+
+    response = panel.post(
+        f"/admin/account/details/account-manager/?id={acme.id}",
+        {"manager_id": str(kim.id), "loaded_version": str(acme.version_id)},
+        follow_redirects=True,
+    )
+
+    assert REASON_REQUIRED in response.get_data(as_text=True)
+    assert account_named("ACME").account_manager_id is None
+
+
 def test_configure_page_counts_and_fills_only_the_matching_records_lacking_a_reason(
     app, reason_rule
 ) -> None:
