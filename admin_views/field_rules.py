@@ -300,8 +300,9 @@ class FieldRulesMixin:
         def names(fields: frozenset[str]) -> set[str]:
             return {form_name(field) if field in custom else field for field in fields}
 
-        for name in names(in_force.stored.hidden) & set(form._fields):
-            del form[name]
+        if not creating:  # a new record has nothing stored to hide; the page hides it live
+            for name in names(in_force.stored.hidden) & set(form._fields):
+                del form[name]
         if saving:
             skipped = names(in_force.not_writable)
             skipped |= unposted_conditional_names(form, rules, custom, request.form)

@@ -499,3 +499,20 @@ def test_an_admins_own_export_imports_back_without_clearing_what_it_hid(login_as
     page = upload(panel, "accounts", forged).get_data(as_text=True)
     assert "Hidden from your role when group is Public sector (Configure Forms)" in page
     assert account_named("PUB").billing_email == PUBLIC_EMAIL
+
+
+def test_a_field_hidden_on_a_condition_is_dropped_from_a_save_whose_values_meet_it(
+    login_as, panel
+) -> None:
+    login_as("admin")
+    add_rule(field="billing_phone", role="admin", hidden=True, condition_field="status",
+             condition_value="disabled")  # fmt: skip
+    acme = add_account("ACME", billing_phone="0113 000")
+    new_form = panel.get("/admin/account/new/").get_data(as_text=True)
+    assert 'name="billing_phone"' in new_form  # drawn; the page hides it while status is disabled
+
+    assert save_edit(panel, acme, status="disabled", billing_phone="0999 999").status_code == 302
+
+    stored = account_named("ACME")
+    assert stored.status == "disabled" and stored.billing_phone == "0113 000"
+    assert 'name="billing_phone"' not in edit_page(panel, stored)

@@ -115,3 +115,31 @@ def test_the_account_form_follows_conditional_rules_as_the_admin_types(served, p
     assert saved.credit_limit == Decimal("500.00")
     assert saved.billing_phone == "0113 496 0000"
     assert refused == [], refused
+
+
+def test_a_super_admin_adds_a_conditional_rule_on_the_configure_page(served, page) -> None:
+    db.session.add(CustomField(entity="Account", key="reason", label="Reason", type="text"))
+    db.session.commit()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)  # fmt: skip
+    log_in(page, served, make_user("super_admin").email)
+    SHOTS.mkdir(exist_ok=True)
+
+    page.goto(f"{served}/admin/configure_forms/?entity=Account")
+    form = page.locator("[data-testid=add-conditional-rule]")
+    form.locator("select[name=field]").select_option("reason")
+    form.locator("select[name=role]").select_option("admin")
+    form.locator("input[name=required]").check()
+    form.locator("select[name=condition_field]").select_option("status")
+    assert form.locator("input[name=condition_value]").get_attribute("list") == "cr-values-status"
+    form.locator("input[name=condition_value]").fill("disabled")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"{served}/admin/configure_forms/**")
+    page.locator("#conditional-rules").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "configure-added.png"))
+
+    assert "Saved the rule: Account.reason for admin when status is 'disabled'" in page.content()
+    rows = page.locator("[data-testid=conditional-rules] tbody tr").all_inner_texts()
+    assert any("Reason" in row and "admin" in row and "Status is disabled" in row for row in rows)
+    assert refused == [], refused
