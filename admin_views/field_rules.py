@@ -261,7 +261,7 @@ class FieldRulesMixin:
         required = set(self.field_rules().required)
         form.conditionally_not_writable = set()
         form.live_rules = None
-        if _asking() and (conditional := self._conditional_rules()).conditional:
+        if _asking() and (conditional := self.role_rules()).conditional:
             required, readonly = self._apply_conditional_rules(
                 form, record, creating, conditional, readonly
             )
@@ -284,7 +284,9 @@ class FieldRulesMixin:
             field.flags.required = True
         return form
 
-    def _conditional_rules(self) -> FieldRules:
+    def role_rules(self) -> FieldRules:
+        """The acting role's rules as stored, conditional ones included (`field_rules` widens
+        `hidden` to the derived fields, for the pages' columns)."""
         return rules_for(self.model.__name__, self.acting_role())
 
     def _apply_conditional_rules(
@@ -323,7 +325,7 @@ class FieldRulesMixin:
     def bulk_change_refusals(self, record: Any, changes: dict[str, Any]) -> dict[str, str]:
         """Why a bulk action may not make `changes` ({field: value}) to `record`: the role's
         conditional rules, as the record would be after it (`forms_config.enforcement`)."""
-        rules = self._conditional_rules()
+        rules = self.role_rules()
         if not rules.conditional:
             return {}
         before = record_values(record)
