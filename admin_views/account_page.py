@@ -37,6 +37,7 @@ from admin_views.account_tabs import (
 from admin_views.generic import STALE_EDIT_MESSAGE, RoleAwareModelView, _record_id
 from bulk_io.writing import XLSX_MIMETYPE, csv_chunks, file_chunks, xlsx_file
 from extensions import db
+from forms_config import may_read
 from models import Account, CreditNote, CreditRequest, FollowUpAction, Invoice, Note, User
 from models.audit import changed_values
 from models.base import CENT
@@ -175,7 +176,6 @@ class AccountPageMixin:
             listing = list_tab(target, tab, account, ListArguments.from_args(request.args))
         invoice_view = self.view_for(Invoice)
         money_visible = invoice_view is not None and invoice_view.is_accessible()
-        hidden = view.field_rules().hidden
         search_text = searchable_text(request.args.get("q"))
         today = dt.date.today()
         return view.render(
@@ -183,7 +183,7 @@ class AccountPageMixin:
             model=account,
             summary=self._summary(account),
             figures=key_figures(account, today) if money_visible else None,
-            credit_limit_visible="credit_limit" not in hidden,
+            credit_limit_visible=may_read("Account", "credit_limit", view.acting_role(), account),
             open_actions=self._open_action_count(account),
             tabs=tabs,
             listing=listing,
@@ -343,6 +343,10 @@ class AccountPageMixin:
             if manager is None:
                 flash("Choose a manager from the list.", "danger")
                 return redirect(self.page_url(account))
+        if refusals := view.bulk_change_refusals(account, {"account_manager": manager}):
+            for reason in refusals.values():
+                flash(reason, "danger")
+            return redirect(self.page_url(account))
         before = {"account_manager": account.account_manager}
         account.account_manager = manager
         view._audit("update", account, changed_values(before, {"account_manager": manager}))

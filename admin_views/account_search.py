@@ -69,7 +69,7 @@ def search_account(view_for: Callable[[type], Any], account: Account, text: str)
         view = view_for(target.model)
         if view is None or not view.is_accessible():
             continue
-        hidden = view.field_rules().hidden
+        hidden = view.unsearchable_fields()  # hidden from some records: matched in none
         conditions = [
             getattr(target.model, name).ilike(pattern)
             for name in target.text_fields

@@ -59,7 +59,15 @@ class AccountView(AccountStatementMixin, AccountPageMixin, RoleAwareModelView):
                 flash("Choose a manager from the list.", "danger")
                 return redirect(url_for(".index_view"))
         accounts = self._visible_accounts(request.form.getlist("account_id"))
-        changed = [account for account in accounts if account.account_manager is not manager]
+        changed = []
+        for account in accounts:
+            if account.account_manager is manager:
+                continue
+            refusals = self.bulk_change_refusals(account, {"account_manager": manager})
+            for field, reason in refusals.items():
+                flash(f"{account}: {field.replace('_', ' ')}: {reason} Not changed.", "danger")
+            if not refusals:
+                changed.append(account)
         for account in changed:
             before = {"account_manager": account.account_manager}
             account.account_manager = manager

@@ -1,6 +1,7 @@
-"""The "Configure forms" page: super admins set per-role field rules in a grid and fill in values
-that a newly required field lacks. (The preview of a form as a role sees it is served by each
-model's own view, so that its pick lists work: `RoleAwareModelView.preview_view`.)"""
+"""The "Configure forms" page: super admins set per-role field rules in a grid, add rules that
+apply on a condition, and fill in values that a newly required field lacks. (The preview of a
+form as a role sees it is served by each model's own view, so that its pick lists work:
+`RoleAwareModelView.preview_view`.)"""
 
 from __future__ import annotations
 
@@ -14,10 +15,19 @@ from admin_views.generic import RoleAwareModelView
 from auth.impersonation import audit_actor
 from extensions import db
 from forms_config import custom_fields_for
+from forms_config.conditional_grid import (
+    CONDITION_SWITCHES,
+    add_conditional_rule,
+    condition_choices,
+    condition_clause,
+    conditional_rules,
+    delete_conditional_rule,
+)
 from forms_config.grid import SWITCHES, fill_missing, grid_rows, records_missing, save_grid
 from forms_config.rule_checks import configurable_models, invalid_rules
 from models.audit import AuditEvent
 from models.base import RecordRefused
+from models.config import FormFieldRule
 from models.people import PANEL_ROLES
 
 
@@ -50,6 +60,22 @@ class ConfigureFormsView(LoginOrForbidden, BaseView):
             for row in rows
             if any(flags["required"] for flags in row.flags_by_role.values())
         }
+        custom_by_key = {definition.key: definition for definition in definitions}
+        conditional = conditional_rules(db.session, model.__name__)
+        refused = invalid_rules(db.session)
+        refused_ids = {rule.id for rule, _reasons in refused}
+        conditional_missing = {
+            rule.id: records_missing(
+                db.session,
+                model,
+                rule.field,
+                rule.field in custom_by_key,
+                condition_clause(model, rule, custom_by_key.get(rule.condition_field)),
+            )
+            for rule in conditional
+            if rule.required and rule.id not in refused_ids
+        }
+        choices = condition_choices(db.session, model, view.model_fields.form, definitions)
         return self.render(
             "admin/configure_forms.html",
             entities=self.view_by_entity,
@@ -58,7 +84,14 @@ class ConfigureFormsView(LoginOrForbidden, BaseView):
             roles=PANEL_ROLES,
             switches=SWITCHES,
             must_fill=must_fill,
-            invalid_rules=invalid_rules(db.session),
+            invalid_rules=refused,
+            conditional_rules=conditional,
+            conditional_missing=conditional_missing,
+            condition_choices=choices,
+            condition_labels={
+                choice.field: (choice.label, dict(choice.options)) for choice in choices
+            },
+            condition_switches=CONDITION_SWITCHES,
         )
 
     @expose("/save", methods=["POST"])
@@ -87,16 +120,61 @@ class ConfigureFormsView(LoginOrForbidden, BaseView):
             )
         return redirect(url_for(".index", entity=model.__name__))
 
-    @expose("/fill", methods=["POST"])
-    def fill(self) -> Response:
+    @expose("/conditional/add", methods=["POST"])
+    def add_conditional(self) -> Response:
+        """Add one rule that applies on a condition, through the one validation of rules."""
         view = self._chosen_view()
         model = view.model
-        field = request.form.get("field", "")
+        condition_field = request.form.get("condition_field", "")
+        custom = next((d for d in view.custom_fields() if d.key == condition_field), None)
+        try:
+            rule = add_conditional_rule(db.session, model, request.form, custom, audit_actor())
+            db.session.commit()
+        except RecordRefused as refused:
+            db.session.rollback()
+            for _column, message in refused.reasons:
+                flash(message, "danger")
+            flash("The conditional rule was not saved.", "danger")
+        else:
+            flash(f"Saved the rule: {rule}. It applies from the next page load.", "success")
+        return redirect(url_for(".index", entity=model.__name__))
+
+    @expose("/conditional/delete", methods=["POST"])
+    def delete_conditional(self) -> Response:
+        view = self._chosen_view()
+        rule = self._conditional_rule(view)
+        delete_conditional_rule(db.session, rule, audit_actor())
+        db.session.commit()
+        flash(f"Deleted the rule: {rule}.", "success")
+        return redirect(url_for(".index", entity=view.model.__name__))
+
+    def _conditional_rule(self, view: RoleAwareModelView) -> FormFieldRule:
+        """The posted conditional rule of the chosen entity; anything else answers 404."""
+        raw = request.form.get("rule_id", "")
+        rule = db.session.get(FormFieldRule, int(raw)) if raw.isdigit() else None
+        if rule is None or rule.entity != view.model.__name__ or not rule.is_conditional:
+            abort(404)
+        return rule
+
+    @expose("/fill", methods=["POST"])
+    def fill(self) -> Response:
+        """Fill a newly required field where it is empty: in every record, or (for a rule
+        with a condition, `rule_id`) only in the records the condition applies to."""
+        view = self._chosen_view()
+        model = view.model
+        only_where = None
+        if request.form.get("rule_id"):
+            rule = self._conditional_rule(view)
+            field = rule.field
+            definitions = {d.key: d for d in view.custom_fields()}
+            only_where = condition_clause(model, rule, definitions.get(rule.condition_field))
+        else:
+            field = request.form.get("field", "")
         custom = next((d for d in view.custom_fields() if d.key == field), None)
         if custom is None and field not in view.model_fields.form:
             abort(400)
         filled, error = fill_missing(
-            db.session, model, field, custom, request.form.get("value", "")
+            db.session, model, field, custom, request.form.get("value", ""), only_where
         )
         if error:
             db.session.rollback()

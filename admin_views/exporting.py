@@ -22,6 +22,8 @@ from bulk_io.kinds import KIND_BY_MODEL
 from bulk_io.writing import XLSX_MIMETYPE, csv_chunks, file_chunks, xlsx_file
 from extensions import db
 from forms_config.custom_fields import key_of
+from forms_config.readability import reader_role
+from forms_config.row_blanking import row_blanking
 
 
 class StreamingExportMixin:
@@ -73,9 +75,27 @@ class StreamingExportMixin:
             custom_keys = [key for name, _label in visible if (key := key_of(name))]
             if not columns and not custom_keys:
                 return [], iter(())
-            selected = query.with_entities(*export_expressions(kind, columns, custom_keys))
+            expressions = export_expressions(kind, columns, custom_keys)
+            header = [column.name for column in columns] + custom_keys
+            # a field hidden on a condition is emptied in the rows the condition picks
+            cell_fields = [column.rule_field for column in columns] + custom_keys
+            blanking = row_blanking(view.model, reader_role(), cell_fields)
+            if blanking is not None:
+                selected = query.with_entities(*blanking.condition_expressions(), *expressions)
+                spread = _spreading_custom_values(custom_keys)
+                return header, blanking.apply(export_rows_of(db.session, selected), spread)
+            selected = query.with_entities(*expressions)
             rows = with_custom_values(export_rows_of(db.session, selected), custom_keys)
-            return [column.name for column in columns] + custom_keys, rows
+            return header, rows
         records = export_rows_of(db.session, query)
         rows = ([view.get_export_value(record, name) for name, _ in visible] for record in records)
         return [label for _name, label in visible], rows
+
+
+def _spreading_custom_values(custom_keys: list[str]) -> Any:
+    """One selected row's values with the custom-field document spread into one cell per key."""
+
+    def spread(row: Sequence[Any]) -> Sequence[Any]:
+        return next(with_custom_values([row], custom_keys))
+
+    return spread

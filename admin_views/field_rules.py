@@ -20,9 +20,20 @@ from wtforms import Field
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Optional, StopValidation
 
+from admin_views.conditional_fields import (
+    live_description,
+    rules_in_force,
+    unposted_conditional_names,
+)
 from forms_config import custom_fields_for, may_read, rules_for
+from forms_config.conditions import record_values, with_changes
 from forms_config.custom_fields import CustomFieldDefinition, form_name, key_of
-from forms_config.readability import unreadable_fields, write_custom_value
+from forms_config.enforcement import conditional_refusals
+from forms_config.readability import (
+    always_unreadable_fields,
+    unreadable_fields,
+    write_custom_value,
+)
 from forms_config.rules import FieldRules
 
 NO_RULES = FieldRules()
@@ -82,6 +93,7 @@ class FieldRulesMixin:
     _search_fields = _narrowed_property("_search_fields", "_visible_column_pairs")
     _filter_args = _narrowed_property("_filter_args", "_visible_filter_args")
     _filter_groups = _narrowed_property("_filter_groups", "_visible_filter_groups")
+    _sortable_columns = _narrowed_property("_sortable_columns", "_sortable_for_request")
 
     # --- the rules for this request --------------------------------------------------------
 
@@ -90,12 +102,30 @@ class FieldRulesMixin:
         return g.get("preview_role") or current_user.role
 
     def field_rules(self) -> FieldRules:
-        """The role's rules, with every field the role may not read counted as hidden."""
+        """The role's rules, with every field the role may read in no record counted as hidden
+        (a field hidden on a condition stays a column: its rows are blanked one by one)."""
         if not _asking():
             return NO_RULES
         entity, role = self.model.__name__, self.acting_role()
         rules = rules_for(entity, role)
-        return replace(rules, hidden=unreadable_fields(entity, role))
+        return replace(rules, hidden=always_unreadable_fields(entity, role))
+
+    def unsearchable_fields(self) -> frozenset[str]:
+        """Fields the role may not search, filter or sort by: those unreadable in any record
+        (matching or ordering by a field hidden from some rows would reveal it in those rows)."""
+        if not _asking():
+            return frozenset()
+        return unreadable_fields(self.model.__name__, self.acting_role())
+
+    def search_placeholder(self) -> str | None:
+        """The search box names only the fields the role's search matches."""
+        hidden = self.unsearchable_fields()
+        names = [name for name in self.column_searchable_list or () if name not in hidden]
+        return ", ".join(self.get_column_name(name) for name in names) or None
+
+    def _sortable_for_request(self, columns: dict[str, Any]) -> dict[str, Any]:
+        hidden = self.unsearchable_fields()
+        return {name: column for name, column in columns.items() if name not in hidden}
 
     def custom_fields(self) -> tuple[CustomFieldDefinition, ...]:
         return custom_fields_for(self.model.__name__)
@@ -146,11 +176,11 @@ class FieldRulesMixin:
         return owner is None or key is None or may_read(owner.__name__, key, self.acting_role())
 
     def _visible_column_pairs(self, pairs: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
-        hidden = self.field_rules().hidden
+        hidden = self.unsearchable_fields()
         return [pair for pair in pairs if self._shows_column(pair[0], hidden)]
 
     def _visible_filter_args(self, filter_args: dict[str, Any]) -> dict[str, Any]:
-        hidden = self.field_rules().hidden
+        hidden = self.unsearchable_fields()
         return {
             arg: (index, flt)
             for arg, (index, flt) in filter_args.items()
@@ -158,7 +188,7 @@ class FieldRulesMixin:
         }
 
     def _visible_filter_groups(self, groups: OrderedDict) -> OrderedDict:
-        hidden = self.field_rules().hidden
+        hidden = self.unsearchable_fields()
         return OrderedDict(
             (label, group)
             for label, group in groups.items()
@@ -179,7 +209,8 @@ class FieldRulesMixin:
 
     def custom_field_filters(self) -> dict[str, str]:
         """`cf_<key>=value` arguments of this request, for custom fields the user may see."""
-        visible = {definition.key for definition in self._visible_custom_fields()}
+        hidden = self.unsearchable_fields()
+        visible = {d.key for d in self.custom_fields() if d.key not in hidden}
         return {
             key: value
             for arg, value in request.args.items()
@@ -239,6 +270,13 @@ class FieldRulesMixin:
                     (record.custom_fields or {}).get(definition.key)
                 )
         readonly = self.readonly_names(creating)
+        required = set(self.field_rules().required)
+        form.conditionally_not_writable = set()
+        form.live_rules = None
+        if _asking() and (conditional := self.role_rules()).conditional:
+            required, readonly = self._apply_conditional_rules(
+                form, record, creating, conditional, readonly
+            )
         for name in readonly & set(form._fields):
             field = form[name]
             if request.method == "POST":  # a re-shown form shows what is kept, not what was posted
@@ -249,7 +287,7 @@ class FieldRulesMixin:
             field.flags.required = False
             field.render_kw = {**(field.render_kw or {}), "disabled": True, "readonly": True}
         custom_keys = {definition.key for definition in self.custom_fields()}
-        for name in self.field_rules().required:
+        for name in required:
             field = form._fields.get(form_name(name) if name in custom_keys else name)
             if field is None or field.name in readonly:
                 continue
@@ -257,6 +295,54 @@ class FieldRulesMixin:
             field.validators = [RequiredByRule(), *kept]
             field.flags.required = True
         return form
+
+    def role_rules(self) -> FieldRules:
+        """The acting role's rules as stored, conditional ones included (`field_rules` widens
+        `hidden` to the derived fields, for the pages' columns)."""
+        return rules_for(self.model.__name__, self.acting_role())
+
+    def _apply_conditional_rules(
+        self, form: BaseForm, record: Any, creating: bool, rules: FieldRules, readonly: set[str]
+    ) -> tuple[set[str], set[str]]:
+        """Resolve the role's conditional rules for this form (`conditional_fields`): drop the
+        fields the stored values hide, lock or leave unwritten what the values being saved
+        lock or hide, and return the (required, read-only) fields that now apply."""
+        custom = {definition.key: definition for definition in self.custom_fields()}
+        saving = request.method == "POST"
+        in_force = rules_in_force(rules, form, record, creating, saving, custom, self.model)
+
+        def names(fields: frozenset[str]) -> set[str]:
+            return {form_name(field) if field in custom else field for field in fields}
+
+        if not creating:  # a new record has nothing stored to hide; the page hides it live
+            for name in names(in_force.stored.hidden) & set(form._fields):
+                del form[name]
+        if saving:
+            skipped = names(in_force.not_writable)
+            skipped |= unposted_conditional_names(form, rules, custom, request.form)
+            form.conditionally_not_writable = skipped
+            for name in skipped & set(form._fields):
+                form[name].validators = [_not_validated]
+            readonly = readonly | names(in_force.new.readonly)
+            required = names(in_force.new.required) - skipped
+        else:
+            readonly = readonly | names(in_force.stored.readonly)
+            required = names(in_force.stored.required)
+        stored = (
+            record_values(record) if record is not None and not creating else (lambda _field: None)
+        )
+        form.live_rules = live_description(rules, form, in_force, custom, stored)
+        return {key_of(name) or name for name in required}, readonly
+
+    def bulk_change_refusals(self, record: Any, changes: dict[str, Any]) -> dict[str, str]:
+        """Why a bulk action may not make `changes` ({field: value}) to `record`: the role's
+        conditional rules, as the record would be after it (`forms_config.enforcement`)."""
+        rules = self.role_rules()
+        if not rules.conditional:
+            return {}
+        before = record_values(record)
+        changed = with_changes(before, changes)
+        return conditional_refusals(self.model, rules, before, changed, changes)
 
     def _form_value(self, record: Any, name: str) -> Any:
         """The record's stored value as its form field holds it."""

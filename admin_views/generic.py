@@ -165,6 +165,8 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
     column_display_actions = True
     column_default_sort = ("id", True)
     list_template = "admin/model/panel_list.html"
+    create_template = "admin/model/panel_create.html"
+    edit_template = "admin/model/panel_edit.html"
 
     def __init__(self, model: type[PanelModel], session: Any, **kwargs: Any) -> None:
         fields = read_model_fields(model)
@@ -403,6 +405,7 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
     def writable_fields(self, form: BaseForm, creating: bool) -> list[str]:
         """The fields this request may write: on the form, allowed by the rules, not control."""
         skipped = _FORM_CONTROL_FIELDS | self.not_writable_names(creating)
+        skipped |= getattr(form, "conditionally_not_writable", set())
         return [field.name for field in form if field.name not in skipped]
 
     def change_refusals(self, record: Any) -> dict[str, str]:

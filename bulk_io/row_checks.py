@@ -19,7 +19,9 @@ from auth.permissions import assignable_values
 from bulk_io.batch import UNSET, Batch, BatchResult
 from bulk_io.kinds import Kind
 from bulk_io.references import Found
+from forms_config.conditions import mapping_values
 from forms_config.custom_fields import CustomFieldDefinition
+from forms_config.enforcement import conditional_refusals
 from forms_config.readability import HIDDEN, may_read
 from forms_config.rules import FieldRules
 from models.scoping import SCOPED_ROLES, HasRole
@@ -56,6 +58,8 @@ class RowChecks:
         }
         self.shown_for_creates = [name for name in header if name in kind.by_name]
         self.cross_field_errors = kind.model.cross_field_errors
+        self.conditional = rules if rules.conditional else None
+        """The role's rules when some apply on a condition: checked row by row."""
         self.samples_left = {"create": SAMPLE_ROWS, "update": SAMPLE_ROWS}
         self.absent_defaults: dict[str, Any] = {}
         """What a new record gets for the columns the file does not have."""
@@ -116,6 +120,8 @@ class RowChecks:
                 self._check_permissions(batch, position, values, record)
             if self.not_writable:
                 self._check_not_writable(batch, position, values, record)
+            if self.conditional is not None:
+                self._check_conditional_rules(batch, position, values, record)
             problems = cross_field_errors(self._context(values, found, record))
             if problems:
                 self._refuse_cross_field(batch, position, problems)
@@ -227,6 +233,52 @@ class RowChecks:
             unchanged = value in (None, column.default) if record is None else record[name] == value
             if not unchanged:
                 batch.refuse(position, column.name, READ_ONLY)
+
+    def _check_conditional_rules(
+        self, batch: Batch, position: int, values: dict[str, Any], record: dict[str, Any] | None
+    ) -> None:
+        """The rules that apply on a condition, as the record would be after the row.
+
+        A blank cell of a field hidden from this record keeps the stored value: the role's own
+        export left it blank, and importing that file back must not clear what it never read.
+        """
+        model = self.kind.model
+        stored_custom = (record or {}).get("custom_fields") or {}
+        if record is not None:
+            self._keep_hidden_blanks(values, record, stored_custom)
+        merged = values if record is None else record | values
+        changed = {
+            column.rule_field if (column := self.column_by_field.get(name)) else name
+            for name, value in values.items()
+            if name != "custom_fields"
+            and (value is not None if record is None else record.get(name) != value)
+        }
+        changed |= {
+            key
+            for key, value in (values.get("custom_fields") or {}).items()
+            if value != stored_custom.get(key)
+        }
+        before = None if record is None else mapping_values(model, record)
+        refusals = conditional_refusals(
+            model, self.conditional, before, mapping_values(model, merged), changed
+        )
+        for field, reason in refusals.items():
+            column = self.column_by_field.get(field)
+            batch.refuse(position, column.name if column else field, reason)
+
+    def _keep_hidden_blanks(
+        self, values: dict[str, Any], record: dict[str, Any], stored_custom: dict[str, Any]
+    ) -> None:
+        stored = mapping_values(self.kind.model, record)
+        hidden = {rule.field for rule in self.conditional.conditional
+                  if rule.hidden and rule.applies(stored)}  # type: ignore[union-attr]  # fmt: skip
+        custom = values.get("custom_fields")
+        for field in hidden:
+            column = self.column_by_field.get(field)
+            if column is not None and column.field in values and values[column.field] is None:
+                del values[column.field]
+            elif custom is not None and field in custom and custom[field] is None:
+                custom[field] = stored_custom.get(field)
 
     def _context(
         self, values: dict[str, Any], found: dict[str, Found], record: dict[str, Any] | None

@@ -33,10 +33,17 @@ class GridRow:
     flags_by_role: dict[str, Flags]
 
 
+def _unconditional_rules(entity: str) -> sa.Select:
+    """The grid's switches are the rules that always apply; conditional ones are listed apart."""
+    return sa.select(FormFieldRule).where(
+        FormFieldRule.entity == entity, FormFieldRule.condition_field == ""
+    )
+
+
 def grid_rows(
     session: Any, model: type[PanelModel], custom_fields: tuple[CustomFieldDefinition, ...]
 ) -> list[GridRow]:
-    rules = session.scalars(sa.select(FormFieldRule).where(FormFieldRule.entity == model.__name__))
+    rules = session.scalars(_unconditional_rules(model.__name__))
     stored = {(rule.field, rule.role): rule for rule in rules}
     needed = required_for_new_record(model)
 
@@ -68,8 +75,7 @@ def save_grid(
     """
     entity = model.__name__
     existing = {
-        (rule.field, rule.role): rule
-        for rule in session.scalars(sa.select(FormFieldRule).where(FormFieldRule.entity == entity))
+        (rule.field, rule.role): rule for rule in session.scalars(_unconditional_rules(entity))
     }
     changed = 0
     for key, flags in submitted.items():
@@ -98,22 +104,35 @@ def save_grid(
     return changed
 
 
-def records_missing(session: Any, model: type[PanelModel], field: str, is_custom: bool) -> int:
-    """How many existing records have no value for `field`: they will ask for it on next edit."""
+def records_missing(
+    session: Any,
+    model: type[PanelModel],
+    field: str,
+    is_custom: bool,
+    only_where: sa.ColumnElement[bool] | None = None,
+) -> int:
+    """How many existing records have no value for `field` (among those `only_where` selects,
+    for a rule with a condition): they will ask for it on next edit."""
+    condition = _lacking(model, field, is_custom)
+    if only_where is not None:
+        condition = sa.and_(condition, only_where)
+    return session.scalar(sa.select(sa.func.count()).select_from(model).where(condition)) or 0
+
+
+def _lacking(model: type[PanelModel], field: str, is_custom: bool) -> sa.ColumnElement[bool]:
     if is_custom:
         value = model.custom_fields[field].as_string()
-        condition = sa.or_(value.is_(None), value == "")
-    else:
-        fields = read_model_fields(model)
-        column = (
-            next(iter(sa.inspect(model).relationships[field].local_columns))
-            if field in fields.relations
-            else getattr(model, field)
-        )
-        condition = column.is_(None)
-        if isinstance(getattr(column, "type", None), sa.String | sa.Text):
-            condition = sa.or_(condition, column == "")
-    return session.scalar(sa.select(sa.func.count()).select_from(model).where(condition)) or 0
+        return sa.or_(value.is_(None), value == "")
+    fields = read_model_fields(model)
+    column = (
+        next(iter(sa.inspect(model).relationships[field].local_columns))
+        if field in fields.relations
+        else getattr(model, field)
+    )
+    condition = column.is_(None)
+    if isinstance(getattr(column, "type", None), sa.String | sa.Text):
+        condition = sa.or_(condition, column == "")
+    return condition
 
 
 _TYPE_OF_COLUMN = ((sa.Boolean, "boolean"), (sa.Integer, "number"), (sa.Numeric, "decimal"),
@@ -126,8 +145,10 @@ def fill_missing(
     field: str,
     custom_field: CustomFieldDefinition | None,
     text: str,
+    only_where: sa.ColumnElement[bool] | None = None,
 ) -> tuple[int, str | None]:
-    """Give every record lacking `field` the value `text`; (records filled, error)."""
+    """Give every record lacking `field` (among those `only_where` selects) the value `text`;
+    (records filled, error)."""
     if custom_field is None:
         column = getattr(model, field, None)
         column_type = getattr(column, "type", None)
@@ -142,6 +163,8 @@ def fill_missing(
         return 0, f"The value {error or 'is empty'}."
     if custom_field is None:
         missing = sa.or_(column.is_(None), column == "") if kind == "text" else column.is_(None)
+        if only_where is not None:
+            missing = sa.and_(missing, only_where)
         result = session.execute(
             sa.update(model)
             .where(missing)
@@ -149,8 +172,11 @@ def fill_missing(
         )
         return result.rowcount, None
     value = model.custom_fields[field].as_string()
+    lacking = sa.or_(value.is_(None), value == "")
+    if only_where is not None:
+        lacking = sa.and_(lacking, only_where)
     filled = 0
-    for record in session.scalars(sa.select(model).where(sa.or_(value.is_(None), value == ""))):
+    for record in session.scalars(sa.select(model).where(lacking)):
         record.custom_fields = {**(record.custom_fields or {}), field: stored}
         filled += 1
     return filled, None

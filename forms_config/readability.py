@@ -12,12 +12,18 @@ Readers meet the answer in two ways, both fed by `unreadable_fields`:
   The values are set as if loaded (`set_committed_value`), so blanking them writes nothing.
 - Readers that go around records (SQL reports, search and look-up columns, audit diffs) ask
   `may_read` / `unreadable_columns` for the fields their output or their matching reveals.
+
+A conditional rule hides a field from some records only ("billing e-mail hidden when the group
+is Public sector"). A record is blanked by the rules that apply to it (`unreadable_fields_of`,
+its stored values deciding); whoever asks without a record (search, filters, sorting, reports,
+e-mails) gets the cautious answer: a field hidden from any record is unreadable. Pages drop a
+whole column only for the fields hidden from every record (`always_unreadable_fields`).
 Code run with no reader (the command line, the outbox sender) reads everything, as an operator.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -28,6 +34,12 @@ from sqlalchemy import event
 from sqlalchemy.orm.attributes import set_committed_value
 
 from extensions import db
+from forms_config.conditions import (
+    UNMASKED_CUSTOM_FIELDS,
+    UNMASKED_VALUES,
+    ValueOf,
+    record_values,
+)
 from forms_config.custom_fields import key_of
 from forms_config.rules import rules_for
 from models.audit import AuditEvent
@@ -41,8 +53,6 @@ OPERATOR = None
 """The reader `reading_as` names for code that reads everything (an audit of a deletion)."""
 _NOT_SET = "not set"
 _explicit_reader: ContextVar[str | None] = ContextVar("explicit_reader", default=_NOT_SET)
-UNMASKED_CUSTOM_FIELDS = "unmasked_custom_fields"
-"""Key in an instance's state `info`: its stored custom-field values, hidden ones included."""
 
 
 def model_named(entity: str) -> type | None:
@@ -50,8 +60,28 @@ def model_named(entity: str) -> type | None:
 
 
 def unreadable_fields(entity: str, role: str) -> frozenset[str]:
-    """Fields of `entity` that `role` may not read: hidden by a rule, or derived from one."""
-    hidden = rules_for(entity, role).hidden
+    """Fields of `entity` that `role` may not read in some record at least: hidden by a rule
+    (conditional ones included), or derived from one. The answer for readers of many records."""
+    return _with_derived(entity, rules_for(entity, role).sometimes_hidden, role)
+
+
+def always_unreadable_fields(entity: str, role: str) -> frozenset[str]:
+    """Fields of `entity` that `role` may read in no record: columns a page leaves out."""
+    return _with_derived(entity, rules_for(entity, role).hidden, role)
+
+
+def unreadable_fields_of(record: Any, role: str, value_of: ValueOf | None = None) -> frozenset[str]:
+    """Fields of this record that `role` may not read, its conditional rules resolved on its
+    stored values (or on `value_of`, the values a form is about to save)."""
+    entity = type(record).__name__
+    rules = rules_for(entity, role)
+    if not rules.conditional:
+        return always_unreadable_fields(entity, role)
+    applying = rules.for_record(value_of or record_values(record))
+    return _with_derived(entity, applying.hidden, role)
+
+
+def _with_derived(entity: str, hidden: frozenset[str], role: str) -> frozenset[str]:
     model = model_named(entity)
     derived_from = getattr(model, "panel_derived_from", {}) if model else {}
     revealing = {
@@ -62,9 +92,14 @@ def unreadable_fields(entity: str, role: str) -> frozenset[str]:
     return hidden | revealing
 
 
-def may_read(entity: str, field: str, role: str | None) -> bool:
-    """Whether `role` may read `field` of `entity`; None (no reader: an operator) reads all."""
-    return role is None or field not in unreadable_fields(entity, role)
+def may_read(entity: str, field: str, role: str | None, record: Any = None) -> bool:
+    """Whether `role` may read `field` of `entity` (of `record`, when the question is about
+    one); None (no reader: an operator) reads all."""
+    if role is None:
+        return True
+    if record is not None:
+        return field not in unreadable_fields_of(record, role)
+    return field not in unreadable_fields(entity, role)
 
 
 def may_read_ref(ref: FieldRef, role: str | None) -> bool:
@@ -132,30 +167,52 @@ def write_custom_value(record: Any, key: str, stored: Any) -> None:
     record.custom_fields = values  # a new dict, so the ORM sees the change
 
 
-def hide_unreadable_values(record: Any, role: str) -> None:
-    """Blank, in a loaded record, every value `role` may not read (without marking a change)."""
+def hide_unreadable_values(
+    record: Any, role: str, refreshed: Collection[str] | None = None
+) -> None:
+    """Blank, in a loaded record, every value `role` may not read (without marking a change).
+
+    The blanked values are kept in the state's `info` (`UNMASKED_VALUES`), for the conditions
+    of rules and for writes that merge; `refreshed` names the attributes just read again from
+    the database (None: all of them), whose kept values are then out of date.
+    """
     if isinstance(record, AuditEvent):
         _hide_unreadable_changes(record, role)
-    unreadable = unreadable_fields(type(record).__name__, role)
+    state = sa.inspect(record)
+    _forget_refreshed(state.info, refreshed)
+    unreadable = unreadable_fields_of(record, role)
     unreadable -= set(getattr(record, "panel_checked_by_server", ()))
     if not unreadable:
         return
-    state = sa.inspect(record)
     mapper = state.mapper
     loaded = state.dict
+    unmasked = state.info.setdefault(UNMASKED_VALUES, {})
     for name in unreadable:
         if name in mapper.relationships:
             for column in mapper.relationships[name].local_columns:
                 if column.key in loaded:
+                    unmasked[column.key] = loaded[column.key]
                     set_committed_value(record, column.key, None)
             set_committed_value(record, name, None)
         elif name in mapper.column_attrs and name in loaded:
+            unmasked[name] = loaded[name]
             set_committed_value(record, name, None)
     custom = loaded.get("custom_fields")
     if custom and unreadable & custom.keys():
         state.info[UNMASKED_CUSTOM_FIELDS] = custom
         shown = {key: value for key, value in custom.items() if key not in unreadable}
         set_committed_value(record, "custom_fields", shown)
+
+
+def _forget_refreshed(info: dict[str, Any], refreshed: Collection[str] | None) -> None:
+    if refreshed is None:
+        info.pop(UNMASKED_VALUES, None)
+        info.pop(UNMASKED_CUSTOM_FIELDS, None)
+        return
+    for name in refreshed:
+        info.get(UNMASKED_VALUES, {}).pop(name, None)
+    if "custom_fields" in refreshed:
+        info.pop(UNMASKED_CUSTOM_FIELDS, None)
 
 
 def _hide_unreadable_changes(event: AuditEvent, role: str) -> None:
@@ -183,10 +240,10 @@ def _hide_unreadable_changes(event: AuditEvent, role: str) -> None:
         set_committed_value(event, "changes", kept)
 
 
-def _on_load(record: Any, _context: Any, *_attrs: Any) -> None:
+def _on_load(record: Any, _context: Any, refreshed: Collection[str] | None = None) -> None:
     role = reader_role()
     if role is not None:
-        hide_unreadable_values(record, role)
+        hide_unreadable_values(record, role, refreshed)
 
 
 def watch_loaded_records() -> None:

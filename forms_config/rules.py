@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context
 
 from extensions import db
+from forms_config.conditions import ConditionalRule, ValueOf, fields_matching
 from forms_config.custom_fields import CustomFieldDefinition
 from forms_config.stamp import current_stamp
 from models.config import CustomField, FormFieldRule
@@ -17,15 +18,42 @@ from models.config import CustomField, FormFieldRule
 
 @dataclass(frozen=True)
 class FieldRules:
-    """What one role may do with one entity's fields; field names as the grid shows them."""
+    """What one role may do with one entity's fields; field names as the grid shows them.
+
+    `hidden`, `required` and `readonly` hold the rules that always apply; `conditional` the
+    rules that apply to some records only (`for_record` resolves them for one record).
+    """
 
     hidden: frozenset[str] = frozenset()
     required: frozenset[str] = frozenset()
     readonly: frozenset[str] = frozenset()
+    conditional: tuple[ConditionalRule, ...] = ()
 
     @property
     def not_writable(self) -> frozenset[str]:
         return self.hidden | self.readonly
+
+    @property
+    def sometimes_hidden(self) -> frozenset[str]:
+        """Fields hidden from some records at least: what search, filters, sorting and
+        reports, which read many records at once, must treat as hidden."""
+        return self.hidden | {rule.field for rule in self.conditional if rule.hidden}
+
+    @property
+    def condition_fields(self) -> frozenset[str]:
+        return frozenset(rule.condition_field for rule in self.conditional)
+
+    def for_record(self, value_of: ValueOf) -> FieldRules:
+        """The rules that apply to one record, given its values (`forms_config.conditions`)."""
+        if not self.conditional:
+            return self
+        hidden, required, readonly = fields_matching(self.conditional, value_of)
+        hidden |= self.hidden
+        return FieldRules(
+            frozenset(hidden),
+            frozenset((required | self.required) - hidden),
+            frozenset((readonly | self.readonly) - hidden),
+        )
 
 
 @dataclass
@@ -52,7 +80,20 @@ class RuleBook:
                 )
             ).scalars()
             hidden, required, readonly = set(), set(), set()
+            conditional = []
             for rule in rows:
+                if rule.is_conditional:
+                    conditional.append(
+                        ConditionalRule(
+                            rule.field,
+                            rule.hidden,
+                            rule.required,
+                            rule.readonly,
+                            rule.condition_field,
+                            rule.condition_value,
+                        )  # fmt: skip
+                    )
+                    continue
                 if rule.hidden:
                     hidden.add(rule.field)
                 if rule.required:
@@ -60,7 +101,10 @@ class RuleBook:
                 if rule.readonly:
                     readonly.add(rule.field)
             self.rules[key] = FieldRules(
-                frozenset(hidden), frozenset(required - hidden), frozenset(readonly - hidden)
+                frozenset(hidden),
+                frozenset(required - hidden),
+                frozenset(readonly - hidden),
+                tuple(conditional),
             )
         return self.rules[key]
 

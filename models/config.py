@@ -18,7 +18,13 @@ CUSTOM_FIELD_TYPES = ("text", "number", "decimal", "date", "boolean", "choice")
 
 
 class FormFieldRule(Versioned, PanelModel, db.Model):
-    """Whether one field of one entity is hidden, required or read-only for one role."""
+    """Whether one field of one entity is hidden, required or read-only for one role.
+
+    With a condition (`condition_field` and `condition_value` set) the rule applies only to the
+    records whose condition field holds that value, compared as text (`forms_config.conditions`);
+    an empty `condition_field` means the rule always applies. Empty rather than NULL, so that
+    the unique constraint also keeps one unconditional rule per (entity, field, role).
+    """
 
     __tablename__ = "form_field_rules"
     panel_category = "Settings"
@@ -31,13 +37,29 @@ class FormFieldRule(Versioned, PanelModel, db.Model):
     hidden: Mapped[bool] = mapped_column(default=False)
     required: Mapped[bool] = mapped_column(default=False)
     readonly: Mapped[bool] = mapped_column(default=False)
+    condition_field: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    condition_value: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
 
     __table_args__ = (
-        sa.UniqueConstraint("entity", "field", "role", name="one_rule_per_field_and_role"),
+        sa.UniqueConstraint(
+            "entity",
+            "field",
+            "role",
+            "condition_field",
+            "condition_value",
+            name="one_rule_per_field_role_and_condition",
+        ),
     )
 
+    @property
+    def is_conditional(self) -> bool:
+        return bool(self.condition_field)
+
     def __str__(self) -> str:
-        return f"{self.entity}.{self.field} for {self.role}"
+        when = ""
+        if self.is_conditional:
+            when = f" when {self.condition_field} is {self.condition_value!r}"
+        return f"{self.entity}.{self.field} for {self.role}{when}"
 
 
 CUSTOM_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
