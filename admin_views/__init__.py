@@ -13,6 +13,7 @@ from admin_views.generic import RoleAwareModelView
 from admin_views.home import HomeView
 from admin_views.imports import ImportView
 from admin_views.my_actions import MyActionsView
+from admin_views.panel_pages import init_panel_pages
 from admin_views.reports import ReportsView
 from admin_views.training import AwardsReportView, BookingView, CourseDateView
 from admin_views.users import UserView
@@ -79,4 +80,5 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(ReportsView(name="Reports", endpoint="reports", url="reports"))
     init_web_hardening(app, {name for view in model_views for name, _text in view._actions})
+    init_panel_pages(app, admin)
     return admin
