@@ -7,6 +7,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from admin_views.accounts import AccountView
+from admin_views.audit_changes import AuditLogView
 from admin_views.configure_forms import ConfigureFormsView
 from admin_views.credit_requests import CreditRequestView
 from admin_views.generic import RoleAwareModelView
@@ -25,6 +26,7 @@ MENU_CATEGORIES = ("Accounts", "Billing", "Activity", "Training", "Records", "Se
 
 VIEW_CLASS_BY_MODEL: dict[str, type[RoleAwareModelView]] = {
     "Account": AccountView,
+    "AuditEvent": AuditLogView,
     "User": UserView,
     "CreditRequest": CreditRequestView,
     "Booking": BookingView,

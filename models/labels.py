@@ -72,7 +72,7 @@ def field_label(model: type[PanelModel] | None, name: str) -> str:
     if "." in name and model is not None:  # a related record's field, as filters name it
         relation, _, field = name.partition(".")
         target = _relation_target(model, relation)
-        return f"{field_label(model, relation)}: {field_label(target, field).lower()}"
+        return f"{field_label(model, relation)} {field_label(target, field).lower()}"
     return humanize(name)
 
 
