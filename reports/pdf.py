@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from reports.aging import TOTAL
+from reports.column_labels import column_labels
 from reports.pdf_document import FAMILY, PanelPdf
 
 LINES_WITH_CHART = 14
@@ -81,7 +82,7 @@ def report_pdf(
     )
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) or _holds_money(frame[c]) for c in frame]
     alignments = tuple("RIGHT" if is_number else "LEFT" for is_number in numeric)
-    header = document.fitted_header([str(name) for name in frame.columns])
+    header = document.fitted_header(column_labels(list(frame.columns)))
     document.fitted_table(header, shown, line_height=3.6, text_align=alignments)
     if left_out:
         document.set_font(FAMILY, "", 7)
