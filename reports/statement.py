@@ -17,8 +17,10 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from forms_config.readability import readable
 from models import Account, CreditNote, Invoice, Payment
 from models.base import CENT
+from models.billing import DEFAULT_CURRENCY
 
 ACTIVITY_COLUMNS = ["date", "kind", "reference", "charges", "credits", "balance"]
 OPEN_INVOICE_COLUMNS = [
@@ -32,6 +34,11 @@ KIND_ORDER = {"invoice": 0, "payment": 1, "credit note": 2}
 class AccountStatement:
     account_code: str
     account_name: str
+    billing_address: str | None
+    """As the reader may read it: blank when their role may not."""
+    currency: str | None
+    """The currency of the account's invoices ("EUR, GBP" for several); None when the reader
+    may not read invoice currencies."""
     period_start: dt.date
     as_of: dt.date
     brought_forward: Decimal
@@ -105,6 +112,16 @@ def _open_invoices(account: Account, as_of: dt.date) -> sa.Select[Any]:
     )
 
 
+def _currency_of(session: Any, account: Account) -> str | None:
+    """The currencies the account is invoiced in, or the default for an account without invoices."""
+    if not readable("Invoice", "currency"):
+        return None
+    currencies = session.scalars(
+        sa.select(Invoice.currency).where(Invoice.account_id == account.id).distinct()
+    ).all()
+    return ", ".join(sorted(currencies)) if currencies else DEFAULT_CURRENCY
+
+
 def _cents(values: pd.Series) -> pd.Series:
     return values.map(lambda value: Decimal(value).quantize(CENT))
 
@@ -153,6 +170,8 @@ def account_statement(
     return AccountStatement(
         account_code=account.code,
         account_name=account.name,
+        billing_address=account.billing_address,
+        currency=_currency_of(session, account),
         period_start=period_start,
         as_of=as_of,
         brought_forward=brought_forward,
