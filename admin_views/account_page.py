@@ -38,6 +38,7 @@ from admin_views.generic import STALE_EDIT_MESSAGE, RoleAwareModelView, _record_
 from bulk_io.writing import XLSX_MIMETYPE, csv_chunks, file_chunks, xlsx_file
 from extensions import db
 from models import Account, CreditNote, FollowUpAction, Invoice, Note, User
+from models.account_currency import currency_of_account
 from models.audit import changed_values
 from models.base import CENT
 from models.ledger import account_figures, credit_use_percent, receivables_per_account
@@ -180,6 +181,7 @@ class AccountPageMixin:
             model=account,
             summary=self._summary(account),
             figures=key_figures(account, today) if money_visible else None,
+            currency=currency_of_account(db.session, account.id) if money_visible else None,
             credit_limit_visible="credit_limit" not in hidden,
             open_actions=self._open_action_count(account),
             tabs=tabs,

@@ -1,5 +1,7 @@
 """Panel pages that are no view: 403 and 404 with the menu, what happened in plain words and a way
-back; and the favicon at the address browsers ask for.
+back; the favicon at the address browsers ask for; and the `choice_label` filter, for templates
+that show a record's choice value outside the generic view (`"letter" | choice_label(action,
+"kind")` -> "Letter").
 
 Rendered through the panel's home view, so the page has the same layout, menu (narrowed to the
 visitor's role, empty for a visitor not logged in) and CSP nonce as every other page. The status
@@ -9,12 +11,15 @@ code stays what the refusal said: only the body changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, redirect, request, url_for
 from flask_admin import Admin
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
+
+from models.labels import value_label
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,10 @@ def init_panel_pages(app: Flask, admin: Admin) -> None:
 
     for code in ERROR_PAGES:
         app.register_error_handler(code, render)
+
+    @app.template_filter("choice_label")
+    def choice_label(value: Any, record: Any, field: str) -> Any:
+        return value_label(type(record), field, value)
 
     @app.route("/favicon.ico")
     def favicon() -> Response:

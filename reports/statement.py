@@ -17,10 +17,9 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from forms_config.readability import readable
 from models import Account, CreditNote, Invoice, Payment
+from models.account_currency import currency_of_account
 from models.base import CENT
-from models.billing import DEFAULT_CURRENCY
 
 ACTIVITY_COLUMNS = ["date", "kind", "reference", "charges", "credits", "balance"]
 OPEN_INVOICE_COLUMNS = [
@@ -112,16 +111,6 @@ def _open_invoices(account: Account, as_of: dt.date) -> sa.Select[Any]:
     )
 
 
-def _currency_of(session: Any, account: Account) -> str | None:
-    """The currencies the account is invoiced in, or the default for an account without invoices."""
-    if not readable("Invoice", "currency"):
-        return None
-    currencies = session.scalars(
-        sa.select(Invoice.currency).where(Invoice.account_id == account.id).distinct()
-    ).all()
-    return ", ".join(sorted(currencies)) if currencies else DEFAULT_CURRENCY
-
-
 def _cents(values: pd.Series) -> pd.Series:
     return values.map(lambda value: Decimal(value).quantize(CENT))
 
@@ -171,7 +160,7 @@ def account_statement(
         account_code=account.code,
         account_name=account.name,
         billing_address=account.billing_address,
-        currency=_currency_of(session, account),
+        currency=currency_of_account(session, account.id),
         period_start=period_start,
         as_of=as_of,
         brought_forward=brought_forward,
