@@ -39,7 +39,8 @@ def test_payment_list_and_its_export_show_methods_as_words(login_as, panel) -> N
     listing = panel.get("/admin/payment/").get_data(as_text=True)
     exported = panel.get("/admin/payment/export/csv/").get_data(as_text=True)
 
-    table = listing[listing.index('<table class="table table-striped') :]
+    start = listing.index('<table class="table table-striped')
+    table = listing[start : listing.index("</table>", start)]
     assert "Direct debit" in table and "direct_debit" not in visible_text(table)
     assert "Direct debit" in exported
     assert db.session.get(Payment, 1).method == "direct_debit"  # stored as it was
