@@ -290,7 +290,7 @@ def test_hidden_fields_stay_hidden_on_the_page_and_its_exports(ledger, login_as,
     hide("Invoice", "amount", "analyst")
     login_as("analyst")
     html = page_of(panel, ledger.acme, tab="invoices")
-    assert "+44 1234 567" not in html and "Billing Phone" not in html
+    assert "+44 1234 567" not in html and "Billing phone" not in html
     assert 'data-figure="credit_limit"' not in html and 'data-figure="credit_use"' not in html
     invoices = tab_table(html, "invoices")
     # (the derived paid and open amounts are the generic list's own columns, and stay)
