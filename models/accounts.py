@@ -51,7 +51,7 @@ class Account(Versioned, PanelModel, db.Model):
     panel_derived_columns = ("balance",)
     panel_label_fields = ("code", "name")
     panel_system_columns = ("created_at", "custom_fields")
-    panel_not_listed = ("billing_phone", "primary_contact", "created_at")
+    panel_not_listed = ("payment_terms_days", "primary_contact", "created_at")
     panel_field_labels = {
         "payment_terms_days": "Payment terms (days)",
         "balance": "Balance owed",

@@ -76,8 +76,7 @@ def test_hidden_field_cannot_be_searched_filtered_or_sorted(account, login_as, p
 def test_other_roles_still_see_a_field_hidden_for_one_role(account, login_as, panel) -> None:
     set_rule("billing_phone", "analyst", hidden=True)
     login_as("admin")
-    page = panel.get(f"/admin/account/details/?id={account.id}").get_data(as_text=True)
-    assert "+44 1234" in page
+    assert "+44 1234" in panel.get("/admin/account/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", EDITING_ROLES)
