@@ -109,3 +109,10 @@ class AuditLogView(RoleAwareModelView):
         self.column_formatters = {**self.column_formatters, **words, "changes": _changes_cell}
         self.column_formatters_detail = self.column_formatters
         self.column_formatters_export = {**words, "changes": _changes_text}
+
+    def get_list_columns(self) -> list[tuple[str, str]]:
+        """The log's list shows each event's changes, as its detail page does."""
+        columns = super().get_list_columns()
+        if all(name != "changes" for name, _label in columns):
+            columns.append(("changes", self.get_column_name("changes")))
+        return columns
