@@ -7,6 +7,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from admin_views.accounts import AccountView
+from admin_views.audit_changes import AuditLogView
 from admin_views.billing_forms import CreditNoteView, InvoiceView
 from admin_views.configure_forms import ConfigureFormsView
 from admin_views.credit_requests import CreditRequestView
@@ -15,6 +16,7 @@ from admin_views.generic import RoleAwareModelView
 from admin_views.home import HomeView
 from admin_views.imports import ImportView
 from admin_views.my_actions import MyActionsView
+from admin_views.panel_pages import init_panel_pages
 from admin_views.reports import ReportsView
 from admin_views.settings_page import SettingsView
 from admin_views.training import AwardsReportView, BookingView, CourseDateView
@@ -28,6 +30,7 @@ MENU_CATEGORIES = ("Accounts", "Billing", "Activity", "Training", "Records", "Se
 
 VIEW_CLASS_BY_MODEL: dict[str, type[RoleAwareModelView]] = {
     "Account": AccountView,
+    "AuditEvent": AuditLogView,
     "User": UserView,
     "CreditRequest": CreditRequestView,
     "Booking": BookingView,
@@ -95,4 +98,5 @@ def init_admin(app: Flask) -> Admin:
         )
     )
     init_web_hardening(app, {name for view in model_views for name, _text in view._actions})
+    init_panel_pages(app, admin)
     return admin

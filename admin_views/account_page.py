@@ -39,6 +39,7 @@ from bulk_io.writing import XLSX_MIMETYPE, csv_chunks, file_chunks, xlsx_file
 from extensions import db
 from forms_config import may_read
 from models import Account, CreditNote, CreditRequest, FollowUpAction, Invoice, Note, User
+from models.account_currency import currency_of_account
 from models.audit import changed_values
 from models.base import CENT
 from models.ledger import account_figures, credit_use_percent, receivables_per_account
@@ -183,6 +184,7 @@ class AccountPageMixin:
             model=account,
             summary=self._summary(account),
             figures=key_figures(account, today) if money_visible else None,
+            currency=currency_of_account(db.session, account.id) if money_visible else None,
             credit_limit_visible=may_read("Account", "credit_limit", view.acting_role(), account),
             open_actions=self._open_action_count(account),
             tabs=tabs,

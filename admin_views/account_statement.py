@@ -19,6 +19,7 @@ from werkzeug.utils import secure_filename
 
 from extensions import db
 from models import Account, FollowUpAction, Invoice
+from models.readable_values import money_text
 from reports.parameters import date_parameter
 from reports.statement import AccountStatement, account_statement
 from reports.statement_email import MailNotConfigured, mail_configured, send_pdf
@@ -94,7 +95,8 @@ class AccountStatementMixin:
                 body=(
                     f"Dear {account.name},\n\nPlease find attached your statement of account "
                     f"for {statement.period_start.isoformat()} to {statement.as_of.isoformat()}."
-                    f"\nBalance carried forward: {statement.carried_forward:,.2f}.\n"
+                    f"\nBalance carried forward: "
+                    f"{money_text(statement.carried_forward, statement.currency)}.\n"
                 ),
                 filename=self._pdf_name(statement),
                 pdf=statement_pdf(statement),

@@ -20,6 +20,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.form import BaseForm
 from flask_admin.helpers import flash_errors, get_form_data, get_redirect_target
+from flask_admin.model import typefmt
 from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -32,6 +33,7 @@ from wtforms import Field, HiddenField, ValidationError
 from admin_views.access import LoginOrForbidden
 from admin_views.counting import CappedCountQuery
 from admin_views.exporting import StreamingExportMixin
+from admin_views.field_labels import choices_of, field_labels_of, timestamps_readable
 from admin_views.field_rules import FieldRulesMixin
 from admin_views.number_ranges import MAX_INTEGER, range_validators
 from admin_views.search import matching_any
@@ -55,6 +57,7 @@ from models.audit import AuditEvent, changed_values
 from models.base import PanelModel, RecordRefused, Versioned
 from models.config import HIDE_FINANCE_FROM_MANAGERS, Setting
 from models.introspection import derived_column_properties, entity_label, read_model_fields
+from models.labels import record_name, with_article
 from models.people import PANEL_ROLES
 from models.scoping import is_visible, restrict_to_visible_rows
 from reports.cell_safety import neutralise_formula
@@ -180,7 +183,11 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
         self.form_columns = list(fields.form)
         self.form_args = range_validators(model, fields.form)
         self.form_ajax_refs = {
-            name: {"fields": list(target.panel_search_fields), "page_size": 20}
+            name: {
+                "fields": list(target.panel_search_fields),
+                "page_size": 20,
+                "placeholder": f"Choose {with_article(record_name(target))}",
+            }
             for name, target in fields.relations.items()
             if target.panel_search_fields and name in fields.form
         }
@@ -190,7 +197,12 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
             "is_overdue": _format_overdue_cell,
         }
         self.column_formatters_export = {}  # exports carry raw values, not display formatting
-        self.column_labels = {"is_overdue": "Overdue", "version_id": "Version"}
+        self.column_labels = field_labels_of(model, fields)
+        self.column_choices = choices_of(model)
+        self.form_choices = dict(self.column_choices)
+        self.column_type_formatters = timestamps_readable(typefmt.BASE_FORMATTERS)
+        self.column_type_formatters_detail = timestamps_readable(typefmt.DETAIL_FORMATTERS)
+        self.column_type_formatters_export = timestamps_readable(typefmt.EXPORT_FORMATTERS)
         self._derived_sql_columns = derived_column_properties(model)
         super().__init__(
             model,

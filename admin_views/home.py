@@ -10,6 +10,7 @@ from admin_views.access import LoginOrForbidden
 from extensions import db
 from forms_config.readability import readable
 from models import Account
+from models.account_currency import currencies_of_accounts
 from models.ledger import account_figures, credit_use_percent
 from models.scoping import restrict_to_visible_rows
 from notifications.follow_ups import open_actions_for
@@ -33,5 +34,6 @@ class HomeView(LoginOrForbidden, AdminIndexView):
             open_actions=open_actions,
             credit_use_percent=credit_use_percent,
             credit_limit_visible=readable("Account", "credit_limit"),
+            currencies=currencies_of_accounts(db.session, [row[0].id for row in accounts]),
             today=today,
         )

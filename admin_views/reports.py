@@ -28,6 +28,7 @@ from models.accounts import ACCOUNT_TYPES
 from reports.actions import actions_per_manager
 from reports.aging import BASES, TOTAL, aging_report, bucket_names, open_invoices_of_account
 from reports.collections import collections_per_manager
+from reports.column_labels import column_label
 from reports.credit import credit_control
 from reports.downloads import FORMATS, report_file
 from reports.parameters import (
@@ -78,6 +79,10 @@ def sorted_rows(frame: pd.DataFrame, sort: str, descending: bool) -> pd.DataFram
 
 class ReportsView(LoginOrForbidden, BaseView):
     """Reports for super admins, admins and analysts (every account) and managers (their own)."""
+
+    def render(self, template: str, **kwargs: Any) -> str:
+        """Every report page names its columns by their labels (`reports.column_labels`)."""
+        return super().render(template, column_label=column_label, **kwargs)
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and current_user.role in REPORT_ROLES
@@ -150,7 +155,7 @@ class ReportsView(LoginOrForbidden, BaseView):
             chart = aging_chart_png(frame, frame.columns[0], bucket_names(parameters.bucket_edges))
         written = report_file(
             frame, file_format, title=TITLES[page], slug=f"aging-by-{grouping}-{parameters.as_of}",
-            description=parameters.description(), chart_png=chart,
+            description=parameters.description(), chart_png=chart, label_row=_label_row_asked(),
         )  # fmt: skip
         return Response(
             written.content,
@@ -194,7 +199,7 @@ class ReportsView(LoginOrForbidden, BaseView):
         description = parameters.description() if report.uses_period else "As of today."
         written = report_file(
             frame, file_format, title=report.title, slug=f"{report_name}-{parameters.end}",
-            description=description,
+            description=description, label_row=_label_row_asked(),
         )  # fmt: skip
         return Response(
             written.content,
@@ -265,6 +270,11 @@ class ReportsView(LoginOrForbidden, BaseView):
             .order_by(AccountGroup.name)
         ).all()
         return {"groups": groups, "account_types": ACCOUNT_TYPES, "bases": BASES}
+
+
+def _label_row_asked() -> bool:
+    """`labels=1`: the CSV or XLSX download gets a row of column labels above the names."""
+    return request.args.get("labels") == "1"
 
 
 def _records(frame: pd.DataFrame) -> Any:

@@ -32,6 +32,7 @@ from bulk_io.validation import BatchValidator, header_errors
 from error_references import logged_error_message
 from forms_config import custom_fields_for
 from models.audit import AuditEvent
+from models.readable_values import plural
 
 BATCH_ROWS = 5000
 IMPORT_GC_THRESHOLD = 100_000
@@ -92,11 +93,18 @@ class ImportReport:
         self.sample_creates += batch.sample_creates
         self.sample_updates += batch.sample_updates
 
+    def problems_found(self) -> str:
+        """ "3 problems in 1 row (of 10 data rows)", or "1 problem with the file" (its header, its
+        encoding): problems counted one by one, rows once however many problems they have."""
+        problems = plural(len(self.errors) + self.unlisted_errors, "problem")
+        if not self.bad_rows:
+            return f"{problems} with the file"
+        return f"{problems} in {plural(self.bad_rows, 'row')} (of {plural(self.rows, 'data row')})"
+
     def summary(self) -> str:
         counts = f"create {self.created}, update {self.updated}, leave {self.unchanged} unchanged"
         if not self.ok:
-            problems = len(self.errors) + self.unlisted_errors
-            return f"Nothing was imported: {problems} problem(s) found in {self.rows} data rows."
+            return f"Nothing was imported: {self.problems_found()}."
         if self.written:
             return f"Imported {self.rows} rows: {counts}."
         return f"Dry run of {self.rows} rows: it would {counts}. Nothing was written."

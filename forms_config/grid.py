@@ -18,6 +18,7 @@ from models.audit import AuditEvent
 from models.base import PanelModel
 from models.config import FormFieldRule
 from models.introspection import read_model_fields, required_for_new_record
+from models.labels import field_label
 from models.people import PANEL_ROLES
 
 SWITCHES = ("hidden", "required", "readonly")
@@ -51,16 +52,12 @@ def grid_rows(
         rule = stored.get((field, role))
         return {switch: bool(rule and getattr(rule, switch)) for switch in SWITCHES}
 
-    fields = [(name, entity_label_of_field(name), False) for name in read_model_fields(model).form]
+    fields = [(name, field_label(model, name), False) for name in read_model_fields(model).form]
     fields += [(definition.key, definition.label, True) for definition in custom_fields]
     return [
         GridRow(name, label, is_custom, name in needed, {r: flags(name, r) for r in PANEL_ROLES})
         for name, label, is_custom in fields
     ]
-
-
-def entity_label_of_field(name: str) -> str:
-    return name.replace("_", " ").capitalize()
 
 
 def save_grid(

@@ -51,6 +51,11 @@ class Account(Versioned, PanelModel, db.Model):
     panel_derived_columns = ("balance",)
     panel_label_fields = ("code", "name")
     panel_system_columns = ("created_at", "custom_fields")
+    panel_not_listed = ("payment_terms_days", "primary_contact", "created_at")
+    panel_field_labels = {
+        "payment_terms_days": "Payment terms (days)",
+        "balance": "Balance owed",
+    }
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
@@ -136,6 +141,7 @@ class ManagerAccess(Versioned, PanelModel, db.Model):
     __tablename__ = "manager_access"
     panel_category = "Accounts"
     panel_label = "Manager access grants"
+    panel_record_name = "manager access grant"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))

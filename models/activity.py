@@ -59,6 +59,7 @@ class FollowUpAction(Versioned, PanelModel, db.Model):
     __tablename__ = "follow_up_actions"
     panel_category = "Activity"
     panel_label = "Follow-up actions"
+    panel_record_name = "follow-up action"
     panel_search_fields = ("description",)
     panel_system_columns = ("custom_fields",)
     panel_server_set_columns = ("completed_at", "completed_by")

@@ -18,7 +18,18 @@ class AuditEvent(PanelModel, db.Model):
     __tablename__ = "audit_events"
     panel_category = "Settings"
     panel_label = "Audit log"
+    panel_record_name = "audit event"
     panel_search_fields = ("actor_email", "entity", "entity_id", "action")
+    panel_secret_columns = ("user_id", "impersonator_id")
+    """Kept for queries; pages name the people by the e-mails stored beside them."""
+    panel_field_labels = {
+        "at": "Time",
+        "actor_email": "By",
+        "impersonator_email": "Acting super admin",
+        "entity": "Record type",
+        "entity_id": "Record ID",
+        "ip": "IP address",
+    }
     panel_append_only = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,7 +62,9 @@ class LoginEvent(PanelModel, db.Model):
     __tablename__ = "login_events"
     panel_category = "Settings"
     panel_label = "Login history"
+    panel_record_name = "login"
     panel_search_fields = ("email", "ip")
+    panel_field_labels = {"at": "Time", "success": "Succeeded", "ip": "IP address"}
     panel_append_only = True
 
     id: Mapped[int] = mapped_column(primary_key=True)

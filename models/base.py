@@ -34,6 +34,16 @@ class PanelModel:
 
     panel_category: ClassVar[str] = "Records"
     panel_label: ClassVar[str | None] = None
+    """The records' name in menus and tabs ("Follow-up actions"); by default from the class name."""
+    panel_record_name: ClassVar[str | None] = None
+    """One record's name in sentences ("Choose a follow-up action"); by default the class name's."""
+    panel_not_listed: ClassVar[tuple[str, ...]] = ()
+    """Fields left out of the list page's default columns, so the list fits a laptop's screen;
+    detail pages and exports still show them."""
+    panel_field_labels: ClassVar[dict[str, str]] = {}
+    """Field -> label, where the humanised name reads badly (see `models.labels`)."""
+    panel_value_labels: ClassVar[dict[str, dict[str, str]]] = {}
+    """Choice field -> {stored value: label}, where the humanised value reads badly."""
     panel_search_fields: ClassVar[tuple[str, ...]] = ()
     panel_derived_columns: ClassVar[tuple[str, ...]] = ()
     panel_derived_from: ClassVar[dict[str, str]] = {}

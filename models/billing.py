@@ -46,6 +46,7 @@ class Invoice(Versioned, PanelModel, db.Model):
     panel_label_fields = ("number",)
     panel_derived_columns = ("paid_amount", "open_amount", "is_overdue")
     panel_derived_from = {"paid_amount": "amount", "open_amount": "amount", "is_overdue": "amount"}
+    panel_field_labels = {"paid_amount": "Paid", "open_amount": "Open", "is_overdue": "Overdue"}
     panel_system_columns = ("custom_fields",)
 
     id: Mapped[int] = mapped_column(primary_key=True)

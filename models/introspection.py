@@ -6,13 +6,13 @@ offers exactly the fields the forms have. Nothing here depends on who is asking.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import ColumnProperty, RelationshipDirection, RelationshipProperty
 
 from models.base import PanelModel
+from models.labels import entity_label  # noqa: F401  (re-exported for its callers)
 
 _LONG_TEXT_TYPES = (sa.Text, sa.JSON)
 _FILTERABLE_TYPES = (sa.Enum, sa.Boolean, sa.Date, sa.DateTime, sa.Numeric, sa.Integer, sa.String)
@@ -33,14 +33,6 @@ class ModelFields:
     filters: tuple[str, ...]
     relations: dict[str, type[PanelModel]]
     """Many-to-one relation name -> the model it points to."""
-
-
-def entity_label(model: type[PanelModel]) -> str:
-    """`FollowUpAction` -> "Follow up actions", unless the model names itself."""
-    if model.panel_label:
-        return model.panel_label
-    words = re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
-    return f"{words[0].upper()}{words[1:]}s"
 
 
 def leads_an_index(column: sa.Column) -> bool:
@@ -121,6 +113,7 @@ def read_model_fields(model: type[PanelModel]) -> ModelFields:
         name for name in model.panel_derived_columns if name in mapper.attrs or hasattr(model, name)
     ]
     detailed = [name for name in detailed if name != "custom_fields"]
+    listed = [name for name in listed if name not in model.panel_not_listed]
     return ModelFields(
         form=tuple(form),
         listed=tuple(listed + derived),

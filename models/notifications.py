@@ -48,7 +48,17 @@ class OutboxMessage(PanelModel, db.Model):
     __tablename__ = "outbox_messages"
     panel_category = "Settings"
     panel_label = "E-mail outbox"
+    panel_record_name = "outbox e-mail"
     panel_search_fields = ("to_addresses", "subject", "dedupe_key")
+    panel_field_labels = {
+        "dedupe_key": "Sent once per",
+        "to_addresses": "To",
+        "cc_addresses": "Cc",
+        "body_text": "Text",
+        "body_html": "HTML",
+        "next_attempt_at": "Next attempt",
+        "sent_at": "Sent",
+    }
     panel_append_only = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,6 +117,7 @@ class InvoiceEmailOptOut(Versioned, PanelModel, db.Model):
     __tablename__ = "invoice_email_opt_outs"
     panel_category = "Accounts"
     panel_label = "Invoice e-mail opt-outs"
+    panel_record_name = "invoice e-mail opt-out"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(

@@ -35,6 +35,7 @@ class User(UserMixin, Versioned, PanelModel, db.Model):
     panel_label_fields = ("first_name", "last_name", "email")
     panel_checked_by_server = ("role", "active", "session_token", "password_hash")
     panel_system_columns = ("last_login_at", "custom_fields")
+    panel_field_labels = {"last_login_at": "Last login", "account": "Employer account"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from reports.aging import TOTAL  # noqa: E402
+from reports.column_labels import column_label  # noqa: E402
 
 BUCKET_COLOURS = ("#4c9f70", "#f2c14e", "#f78154", "#d1495b", "#7a1c3b", "#3b0d1f", "#1b0610")
 MOST_BARS = 40
@@ -37,7 +38,9 @@ def aging_chart_png(frame: pd.DataFrame, label_column: str, buckets: list[str]) 
         labels = shown[label_column].astype(str).str.split("@").str[0]
         for index, bucket in enumerate(buckets):
             colour = BUCKET_COLOURS[index % len(BUCKET_COLOURS)]
-            axis.bar(labels, heights[bucket], bottom=bottom, color=colour, label=bucket)
+            axis.bar(
+                labels, heights[bucket], bottom=bottom, color=colour, label=column_label(bucket)
+            )
             bottom = bottom + heights[bucket]
         axis.set_title(currency, loc="left", fontsize=10)
         axis.tick_params(axis="x", labelrotation=60, labelsize=7)

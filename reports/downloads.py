@@ -28,12 +28,14 @@ def report_file(
     slug: str,
     description: str,
     chart_png: bytes | None = None,
+    label_row: bool = False,
 ) -> ReportFile:
-    """`frame` written as `file_format`; `description` (the parameters) heads the PDF."""
+    """`frame` written as `file_format`; `description` (the parameters) heads the PDF.
+    `label_row` adds the columns' labels above their names in CSV and XLSX (PDFs show labels)."""
     if file_format == "csv":
-        content = report_csv(frame).encode("utf-8")
+        content = report_csv(frame, label_row).encode("utf-8")
     elif file_format == "xlsx":
-        content = report_xlsx(frame, title)
+        content = report_xlsx(frame, title, label_row)
     elif file_format == "pdf":
         content = report_pdf(frame, title, description, chart_png)
     else:

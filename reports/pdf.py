@@ -1,7 +1,7 @@
 """A printable one-page PDF of a report frame: title, parameters, optional chart, then the table.
 
 A frame longer than a page keeps its first rows and its TOTAL rows, and says how many rows the
-page leaves out (the CSV and XLSX downloads hold them all). A cell takes at most two lines
+page leaves out (the CSV and XLSX downloads hold them all). A cell takes at most three lines
 (`reports.pdf_document` cuts longer text and says so), so the page's room is counted in lines.
 """
 
@@ -16,12 +16,16 @@ from typing import Any
 import pandas as pd
 
 from reports.aging import TOTAL
+from reports.column_labels import column_labels
 from reports.pdf_document import FAMILY, PanelPdf
 
 LINES_WITH_CHART = 14
 LINES_WITHOUT_CHART = 34
-LINES_PER_CELL = 2
+LINES_PER_CELL = 3
 PARAMETER_LINES = 3
+CHARACTERS_PER_WEIGHT = 12
+"""A column of weight one holds about this many characters of the table's font on one line."""
+WIDEST_TEXT = 2.6
 
 
 def pdf_cell(value: Any) -> str:
@@ -37,19 +41,31 @@ def pdf_cell(value: Any) -> str:
     return str(value)
 
 
+def column_weights(frame: pd.DataFrame) -> list[float]:
+    """Relative column widths: text columns (names, e-mail addresses) as wide as their longer
+    values need, up to `WIDEST_TEXT` times a figure's column; figures and short codes one."""
+    weights = []
+    for name in frame.columns:
+        texts = frame[name].head(200).map(pdf_cell).str.len()
+        longest = float(texts.quantile(0.9)) if len(texts) else 0.0
+        weights.append(min(max(longest / CHARACTERS_PER_WEIGHT, 1.0), WIDEST_TEXT))
+    return weights
+
+
 def rows_that_fit(
-    document: PanelPdf, frame: pd.DataFrame, room: int
+    document: PanelPdf, frame: pd.DataFrame, room: int, weights: list[float] | None = None
 ) -> tuple[list[list[str]], int]:
     """The fitted cells of the first rows and every TOTAL row within `room` lines, and how many
     rows were left out. A row takes the lines of its tallest cell."""
     is_total = (frame.iloc[:, 0].astype(str) == TOTAL).to_numpy()
     totals = [
-        _fitted(document, values) for values in frame[is_total].itertuples(index=False, name=None)
+        _fitted(document, values, weights)
+        for values in frame[is_total].itertuples(index=False, name=None)
     ]
     room -= sum(lines for _cells, lines in totals)
     kept: list[list[str]] = []
     for values in frame[~is_total].itertuples(index=False, name=None):
-        cells, lines = _fitted(document, values)
+        cells, lines = _fitted(document, values, weights)
         if lines > room:
             break
         kept.append(cells)
@@ -57,8 +73,10 @@ def rows_that_fit(
     return kept + [cells for cells, _lines in totals], int((~is_total).sum()) - len(kept)
 
 
-def _fitted(document: PanelPdf, values: Iterable[Any]) -> tuple[list[str], int]:
-    return document.fitted_row([pdf_cell(value) for value in values], LINES_PER_CELL)
+def _fitted(
+    document: PanelPdf, values: Iterable[Any], weights: list[float] | None
+) -> tuple[list[str], int]:
+    return document.fitted_row([pdf_cell(value) for value in values], LINES_PER_CELL, weights)
 
 
 def report_pdf(
@@ -76,13 +94,14 @@ def report_pdf(
     if chart_png is not None:
         document.image(io.BytesIO(chart_png), x=document.l_margin, h=78, keep_aspect_ratio=True)
     document.set_font(FAMILY, "", 6)
+    weights = column_weights(frame)
     shown, left_out = rows_that_fit(
-        document, frame, LINES_WITH_CHART if chart_png else LINES_WITHOUT_CHART
+        document, frame, LINES_WITH_CHART if chart_png else LINES_WITHOUT_CHART, weights
     )
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) or _holds_money(frame[c]) for c in frame]
     alignments = tuple("RIGHT" if is_number else "LEFT" for is_number in numeric)
-    header = document.fitted_header([str(name) for name in frame.columns])
-    document.fitted_table(header, shown, line_height=3.6, text_align=alignments)
+    header = document.fitted_header(column_labels(list(frame.columns)), weights)
+    document.fitted_table(header, shown, line_height=3.6, text_align=alignments, weights=weights)
     if left_out:
         document.set_font(FAMILY, "", 7)
         note = f"{left_out:,} more rows are in the CSV and XLSX downloads."

@@ -30,6 +30,16 @@ HEADER_LINES = 3
 NARROWEST_GLYPH_EM = 0.25
 """No printable glyph is narrower than this (in em): bounds the text worth measuring."""
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_EMAIL = re.compile(r"\S+@\S+")
+_EMAIL_BREAKS = re.compile(r"(?<=@)|(?=\.)")
+WORD_BREAK = "\u200b"
+"""A zero-width space: where a line may break inside an e-mail address (after "@", before ".")."""
+
+
+def breakable_emails(text: str) -> str:
+    """`text` with e-mail addresses breakable after "@" and before each ".", so a narrow column
+    wraps `accounts@meridian.example` as `accounts@` / `meridian.example`, not mid-word."""
+    return _EMAIL.sub(lambda match: _EMAIL_BREAKS.sub(WORD_BREAK, match[0]), text)
 
 
 def printable_text(text: str) -> str:
@@ -49,6 +59,14 @@ class PanelPdf(FPDF):
         self.full_text_at = full_text_at
         self.cells_cut = 0
         self.cells_noted = 0
+        self.alias_nb_pages()
+
+    def footer(self) -> None:
+        """Every page says which it is: "Page 2 of 3"."""
+        self.set_y(-9)
+        with self.use_font_face(FontFace(emphasis="")):
+            self.set_font(FAMILY, "", 7)
+            self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="C")
 
     def fitted(self, text: str, width: float, max_lines: int) -> tuple[str, int]:
         """`text` as it fits in `max_lines` lines of a cell `width` wide in the current font,
@@ -58,6 +76,7 @@ class PanelPdf(FPDF):
         room = width - 2 * self.c_margin
         if "\n" not in text and self.get_string_width(text) <= room:
             return text, 1
+        text = breakable_emails(text)
         measured = text[: max_lines * (int(room / (self.font_size * NARROWEST_GLYPH_EM)) + 1)]
         lines = self.multi_cell(width, 1, measured, dry_run=True, output="LINES")
         if len(lines) <= max_lines and measured == text:
@@ -71,15 +90,27 @@ class PanelPdf(FPDF):
         kept[-1] = last + mark
         return "\n".join(kept), len(kept)
 
-    def fitted_row(self, texts: Sequence[str], max_lines: int) -> tuple[list[str], int]:
-        """A table row's texts fitted to equal columns across the page, and the row's lines."""
-        width = self.epw / len(texts)
-        cells = [self.fitted(text, width, max_lines) for text in texts]
+    def column_widths(self, count: int, weights: Sequence[float] | None) -> list[float]:
+        """Widths across the page: equal, or in proportion to `weights`."""
+        weights = list(weights) if weights else [1.0] * count
+        return [self.epw * weight / sum(weights) for weight in weights]
+
+    def fitted_row(
+        self, texts: Sequence[str], max_lines: int, weights: Sequence[float] | None = None
+    ) -> tuple[list[str], int]:
+        """A table row's texts fitted to its columns across the page (equal, or in proportion
+        to `weights`), and the row's lines."""
+        widths = self.column_widths(len(texts), weights)
+        cells = [
+            self.fitted(text, width, max_lines) for text, width in zip(texts, widths, strict=True)
+        ]
         return [text for text, _lines in cells], max(lines for _text, lines in cells)
 
-    def fitted_header(self, labels: Sequence[str]) -> list[str]:
+    def fitted_header(
+        self, labels: Sequence[str], weights: Sequence[float] | None = None
+    ) -> list[str]:
         with self.use_font_face(FontFace(emphasis="BOLD")):
-            return self.fitted_row(labels, HEADER_LINES)[0]
+            return self.fitted_row(labels, HEADER_LINES, weights)[0]
 
     def fitted_table(
         self,
@@ -89,13 +120,15 @@ class PanelPdf(FPDF):
         line_height: float,
         text_align: str | Sequence[str] = "LEFT",
         headings_style: FontFace | None = None,
+        weights: Sequence[float] | None = None,
     ) -> None:
-        """A table of fitted texts (`fitted_header`, `fitted_row`) across the page; then, when a
-        cell was cut, the line that says where the full text is."""
+        """A table of fitted texts (`fitted_header`, `fitted_row`, with the same `weights`)
+        across the page; then, when a cell was cut, the line that says where the full text is."""
         with self.table(
             headings_style=headings_style or FontFace(emphasis="BOLD"),
             line_height=line_height,
             text_align=text_align,
+            col_widths=tuple(weights) if weights else None,
         ) as table:
             table.row(header)
             for cells in rows:

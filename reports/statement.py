@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from models import Account, CreditNote, Invoice, Payment
+from models.account_currency import currency_of_account
 from models.base import CENT
 
 ACTIVITY_COLUMNS = ["date", "kind", "reference", "charges", "credits", "balance"]
@@ -32,6 +33,11 @@ KIND_ORDER = {"invoice": 0, "payment": 1, "credit note": 2}
 class AccountStatement:
     account_code: str
     account_name: str
+    billing_address: str | None
+    """As the reader may read it: blank when their role may not."""
+    currency: str | None
+    """The currency of the account's invoices ("EUR, GBP" for several); None when the reader
+    may not read invoice currencies."""
     period_start: dt.date
     as_of: dt.date
     brought_forward: Decimal
@@ -153,6 +159,8 @@ def account_statement(
     return AccountStatement(
         account_code=account.code,
         account_name=account.name,
+        billing_address=account.billing_address,
+        currency=currency_of_account(session, account.id),
         period_start=period_start,
         as_of=as_of,
         brought_forward=brought_forward,

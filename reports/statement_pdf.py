@@ -1,4 +1,6 @@
-"""The statement of account as a PDF: the same figures as the page, from `account_statement`."""
+"""The statement of account as a PDF: the same figures as the page, from `account_statement`,
+addressed to the account's billing address, its amounts in the account's currency, each page
+numbered."""
 
 from __future__ import annotations
 
@@ -15,17 +17,26 @@ def statement_pdf(statement: AccountStatement) -> bytes:
         f"Statement of account {statement.account_code} — {statement.account_name}",
         full_text_at="the account page",
     )
+    if statement.billing_address:
+        document.address_block(statement.account_name, statement.billing_address)
+    if statement.currency:
+        document.line_of_text(f"Currency: {statement.currency}")
+
+    def amount(value: object) -> str:
+        figure = pdf_text(value)
+        return f"{statement.currency} {figure}" if statement.currency else figure
+
     period = f"{statement.period_start.isoformat()} to {statement.as_of.isoformat()}"
     document.line_of_text(f"Period: {period}")
-    document.line_of_text(f"Balance brought forward: {pdf_text(statement.brought_forward)}")
+    document.line_of_text(f"Balance brought forward: {amount(statement.brought_forward)}")
     document.heading("Activity in the period")
     document.table_of(ACTIVITY_HEADER, statement.activity.itertuples(index=False))
     document.line_of_text(
-        f"Invoiced {pdf_text(statement.invoiced)} · paid {pdf_text(statement.paid)} · "
-        f"credited {pdf_text(statement.credited)}"
+        f"Invoiced {amount(statement.invoiced)} · paid {amount(statement.paid)} · "
+        f"credited {amount(statement.credited)}"
     )
     document.line_of_text(
-        f"Balance carried forward: {pdf_text(statement.carried_forward)}", bold=True
+        f"Balance carried forward: {amount(statement.carried_forward)}", bold=True
     )
     document.heading(f"Open invoices on {statement.as_of.isoformat()}")
     document.table_of(OPEN_INVOICE_HEADER, statement.open_invoices.itertuples(index=False))

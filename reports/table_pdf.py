@@ -19,6 +19,7 @@ from reports.pdf_document import FAMILY, PanelPdf, printable_text
 
 LINES_PER_CELL = 12
 TITLE_LINES = 6
+ADDRESS_LINES = 8
 
 
 class TablePdf(PanelPdf):
@@ -40,6 +41,13 @@ class TablePdf(PanelPdf):
         self.ln(2)
         self.set_font(FAMILY, "B", 11)
         self.cell(0, 7, printable_text(text), new_x="LMARGIN", new_y="NEXT")
+
+    def address_block(self, name: str, address: str) -> None:
+        """Who the document is addressed to: the name, then the address as its lines."""
+        self.set_font(FAMILY, "", 9)
+        lines, _count = self.fitted(f"{name}\n{address}", self.epw / 2, ADDRESS_LINES)
+        self.multi_cell(self.epw / 2, 4.5, lines, new_x="LMARGIN", new_y="NEXT")
+        self.ln(2)
 
     def line_of_text(self, text: str, bold: bool = False) -> None:
         self.set_font(FAMILY, "B" if bold else "", 9)

@@ -46,7 +46,9 @@ def readable_text(response) -> str:
     kind = response.mimetype or ""
     body = response.get_data()
     if kind == "application/pdf":
-        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(body)).pages)
+        pages = PdfReader(io.BytesIO(body)).pages
+        text = "\n".join(page.extract_text() or "" for page in pages)
+        return text.replace("\u200b", "")  # the break hints inside e-mail addresses
     if "spreadsheetml" in kind:
         workbook = load_workbook(io.BytesIO(body), read_only=True)
         return "\n".join(

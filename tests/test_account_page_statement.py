@@ -112,8 +112,8 @@ def test_statement_pdf_is_a_real_pdf_with_the_figures(acme, login_as, panel) -> 
     reader = PdfReader(io.BytesIO(response.data))
     text = "".join(page.extract_text() for page in reader.pages)
     assert "Statement of account ACME" in text
-    assert "Balance brought forward: 500.00" in text
-    assert "Balance carried forward: 850.00" in text
+    assert "Balance brought forward: GBP 500.00" in text
+    assert "Balance carried forward: GBP 850.00" in text
     for number in ("INV-A", "INV-B", "INV-C", "PAY-B", "CN-B"):
         assert number in text
     assert "INV-OTHER" not in text
@@ -156,13 +156,13 @@ def test_emailing_with_a_mail_server_sends_the_pdf_to_the_billing_email(
     assert received.message["To"] == "billing@acme.test"
     assert received.message["From"] == "desk@example.test"
     assert received.subject == "Statement of account ACME as of 2026-02-28"
-    assert "Balance carried forward: 850.00." in received.part("text/plain")
+    assert "Balance carried forward: GBP 850.00." in received.part("text/plain")
     (attachment,) = received.message.iter_attachments()
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename() == "statement_ACME_2026-02-28.pdf"
     pdf = PdfReader(io.BytesIO(attachment.get_content()))
     text = "".join(page.extract_text() for page in pdf.pages)
-    assert "Statement of account ACME" in text and "Balance carried forward: 850.00" in text
+    assert "Statement of account ACME" in text and "Balance carried forward: GBP 850.00" in text
     assert db.session.query(AuditEvent).filter_by(action="statement_emailed").count() == 1
 
 

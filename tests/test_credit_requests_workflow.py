@@ -222,7 +222,7 @@ def test_every_request_and_decision_stays_in_the_accounts_history(
     assert response.status_code == 403
     assert panel.get(f"/admin/creditrequest/edit/?id={first.id}").status_code == 403
     history = panel.get("/admin/creditrequest/").get_data(as_text=True)
-    for shown in ("5,000.00", "3,000.00", "rejected", "accepted", "MINE"):
+    for shown in ("5,000.00", "3,000.00", "Rejected", "Accepted", "MINE"):
         assert shown in history
 
 

@@ -82,7 +82,7 @@ def test_login_history_records_successes_and_failures(panel: Panel, app) -> None
     page = boss.get("/admin/loginevent/").get_data(as_text=True)
     assert page.count("mona@example.test") >= 2
     users = boss.get("/admin/user/").get_data(as_text=True)
-    assert "Last Login At" in users
+    assert "Last login" in users
 
 
 def edit_user(panel: Panel, user: User, **fields: str) -> None:

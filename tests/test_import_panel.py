@@ -97,7 +97,7 @@ def test_a_bad_file_shows_every_bad_row_offers_a_csv_report_and_writes_nothing(p
     preview = upload(panel, "invoices", content)
 
     page = preview.get_data(as_text=True)
-    assert "Nothing was imported: 3 problem(s) found in 3 data rows." in page
+    assert "Nothing was imported: 3 problems in 2 rows (of 3 data rows)." in page
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Unknown account code." in page
@@ -175,7 +175,7 @@ def test_a_manager_imports_people_only_into_the_accounts_they_manage(panel, logi
     )
     page = upload(panel, "users", content).get_data(as_text=True)
 
-    assert "Nothing was imported: 4 problem(s) found in 5 data rows." in page
+    assert "Nothing was imported: 4 problems in 4 rows (of 5 data rows)." in page
     assert "Unknown account code." in page  # OTHERS exists, but not for this manager
     assert "Your role cannot set role to admin." in page
     assert "belongs to an account you do not manage" in page

@@ -101,4 +101,4 @@ def test_the_course_dates_list_shows_booked_and_free_places(login_as, panel) -> 
         )
     )
     assert (loaded.booked_places, loaded.free_places) == (1, 2)
-    assert "Free Places" in panel.get("/admin/coursedate/").get_data(as_text=True)
+    assert "Free places" in panel.get("/admin/coursedate/").get_data(as_text=True)

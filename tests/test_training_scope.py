@@ -170,7 +170,7 @@ def test_managers_browse_only_course_dates_still_to_come(world, panel: Panel) ->
     assert shows(listing, "coursedate", world.upcoming.id)
     assert not shows(listing, "coursedate", world.past.id)
     assert panel.get(f"/admin/coursedate/details/?id={world.past.id}").status_code == 404
-    assert "Free Places" in listing
+    assert "Free places" in listing
 
 
 def test_the_awards_report_shows_only_the_managers_people(world, panel: Panel) -> None:
