@@ -306,7 +306,7 @@ def test_search_filters_sorting_and_look_ups_never_match_the_hidden_address(
     assert "Council" not in found
 
     listing = _page(panel, "/admin/account/")
-    assert "Billing Email" in listing  # the column stays, for the accounts it may show
+    assert "Billing e-mail" in listing  # the column stays, for the accounts it may show
     assert 'placeholder="Code, Name"' in listing  # the search box offers what it matches
     assert "flt0_billing_email" not in listing and 'data-column="billing_email"' not in listing
 

@@ -160,7 +160,7 @@ def test_the_reviewer_sees_the_current_limit_beside_the_requested_one(
     assert 'data-testid="limit-comparison"' in page
     assert "Current limit: <strong>1,000.00</strong>" in page
     assert "requested: <strong>5,000.00</strong>" in page
-    old_limit_row = page[page.index("Old Limit") :][:200]
+    old_limit_row = page[page.index("Old limit") :][:200]
     assert "1,000.00" in old_limit_row
 
 
@@ -177,7 +177,7 @@ def test_a_reviewer_from_whom_the_limit_is_hidden_sees_neither_limit(
     page = panel.get(f"/admin/creditrequest/details/?id={asked.id}").get_data(as_text=True)
 
     assert "1,000.00" not in page
-    assert "Old Limit" not in page
+    assert "Old limit" not in page
     assert "limit-comparison" not in page
     assert "credit-decision" in page, "the approver still decides"
 
@@ -201,7 +201,7 @@ def test_the_account_page_lists_past_requests_with_decision_and_reason(
 
     tab = page[page.index('data-testid="account-tabs"') :]
     assert "Credit requests" in tab
-    assert "accepted" in tab and "rejected" in tab
+    assert "Accepted" in tab and "Rejected" in tab
     assert "Pays 60 days late" in tab
     assert "Big tender" in tab and "Orders doubled" in tab
     assert "9,000.00" in tab and "5,000.00" in tab
@@ -242,5 +242,5 @@ def test_the_account_history_shows_the_request_and_its_decision(world: World, pa
 
     history = account_page(panel, world.mine, tab="history")
 
-    assert "credit_request_rejected" in history
+    assert "Credit request rejected" in history
     assert "Late payer" in history
