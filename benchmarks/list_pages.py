@@ -50,8 +50,10 @@ import sqlalchemy as sa  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask_admin import Admin  # noqa: E402
 from flask_admin.contrib.sqla import ModelView  # noqa: E402
+from flask_admin.theme import Bootstrap4Theme  # noqa: E402
 from sqlalchemy.orm import undefer  # noqa: E402
 
+from admin_views import panel_models  # noqa: E402
 from app import create_app  # noqa: E402
 from auth.passwords import hash_password  # noqa: E402
 from extensions import db  # noqa: E402
@@ -61,17 +63,30 @@ from tests.conftest import CSRF_INPUT  # noqa: E402
 PASSWORD = "benchmark-password"
 LIST_COLUMNS = ["number", "account", "issue_date", "due_date", "amount", "currency", "status",
                 "disputed", "paid_amount", "open_amount", "is_overdue"]  # fmt: skip
+MENU_LINK = re.compile(r'href="/admin/([a-z]+)/"')
 NUMBER_CELL = re.compile(r'<td class="col-number">\s*(.*?)\s*</td>', re.S)
 
 
-class LazyStockView(ModelView):
+class SamePageFeatures(ModelView):
+    """What our list page offers an admin, switched on in stock: the same buttons and links."""
+
+    can_view_details = True
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    can_set_page_size = True
+    page_size = 20
+
+
+class LazyStockView(SamePageFeatures):
     """Stock Flask-Admin with our columns, search and filter: what the first review timed."""
 
     column_list = LIST_COLUMNS
     column_searchable_list = ["number"]
     column_filters = ["status"]
     column_default_sort = ("id", True)
-    page_size = 20
+
+    def is_visible(self) -> bool:
+        return False  # the menu's "Invoice" entry is the plain stock view below
 
 
 class StockView(LazyStockView):
@@ -84,6 +99,10 @@ class StockView(LazyStockView):
 
 class SimplePagerStockView(StockView):
     simple_list_pager = True
+
+
+class MenuEntryView(SamePageFeatures):
+    """A stock view per model, so that stock's pages carry the same menu as ours."""
 
 
 def scoped(view_class: type[ModelView]) -> type[ModelView]:
@@ -118,12 +137,17 @@ STOCK_SIDES = {
 FAIR_SIDES = ("stock", "stock, simple pager")
 
 
-def stock_app(url: str, manager_id: int) -> Flask:
-    """Stock Flask-Admin over the same models, one view per configuration."""
+def stock_app(url: str, manager_id: int, menu: set[str]) -> Flask:
+    """Stock Flask-Admin over the same models, one view per configuration, with a menu entry
+    for each model in `menu` (the endpoints our page's menu links to)."""
     app = Flask("stock")
     app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="benchmark")
     db.init_app(app)
-    admin = Admin(app, name="stock")
+    admin = Admin(app, name="stock", theme=Bootstrap4Theme(fluid=True))
+    for model in panel_models():
+        if model.__name__.lower() in menu:
+                admin.add_view(MenuEntryView(model, db.session, category=model.panel_category,
+                                         endpoint=f"menu_{model.__name__.lower()}"))  # fmt: skip
     for index, view_class in enumerate(STOCK_SIDES.values()):
         admin.add_view(view_class(Invoice, db.session, endpoint=f"stock{index}",
                                   name=f"stock{index}"))  # fmt: skip
@@ -179,6 +203,11 @@ class Timings:
     def summary(self) -> str:
         return (f"{min(self.wall):6.1f} {statistics.median(self.wall):6.1f} "
                 f"{min(self.cpu):6.1f} {statistics.median(self.cpu):6.1f}")  # fmt: skip
+
+
+def menu_of(response: Any) -> set[str]:
+    """The endpoints a page's menu links to."""
+    return set(MENU_LINK.findall(response.get_data(as_text=True)))
 
 
 def numbers_shown(response: Any) -> list[str]:
@@ -262,12 +291,14 @@ def main() -> None:
     ours = create_app({"SQLALCHEMY_DATABASE_URI": options.database_url, "SECRET_KEY": "bench",
                        "WTF_CSRF_ENABLED": True})  # fmt: skip
     admin_email, manager_email, manager_id = benchmark_users(ours)
-    stock = stock_app(options.database_url, manager_id)
     with ours.app_context():
         invoices = db.session.scalar(sa.select(sa.func.count()).select_from(Invoice))
-    print(f"{invoices:,} invoices, {db.engine.dialect.name if False else options.database_url}")
+    print(f"{invoices:,} invoices, {options.database_url}")
     print(f"{options.runs} runs per side; per side: best and median wall ms, best and median CPU ms")
-    our_client, stock_client = logged_in_client(ours, admin_email), stock.test_client()
+    our_client = logged_in_client(ours, admin_email)
+    menu = menu_of(our_client.get("/admin/invoice/"))
+    stock = stock_app(options.database_url, manager_id, menu)
+    stock_client = stock.test_client()
     stock_sides = {side: index for index, side in enumerate(STOCK_SIDES)
                    if not (options.no_lazy and side == "stock, lazy")}  # fmt: skip
     our_queries = page_queries(ours, "invoice")
@@ -283,6 +314,8 @@ def main() -> None:
         print_page(page, rows, load, time_sides(sides, options.runs))
 
     manager_client = logged_in_client(ours, manager_email)
+    menu = menu_of(manager_client.get("/admin/invoice/"))
+    stock_client = stock_app(options.database_url, manager_id, menu).test_client()
     sides = {"ours": lambda: manager_client.get("/admin/invoice/")}
     for side, index in stock_sides.items():
         sides[side] = lambda u=f"/admin/scoped{index}/": stock_client.get(u)
