@@ -34,6 +34,7 @@ from admin_views.counting import CappedCountQuery
 from admin_views.exporting import StreamingExportMixin
 from admin_views.field_rules import FieldRulesMixin
 from admin_views.number_ranges import MAX_INTEGER, range_validators
+from admin_views.row_actions import rendered_once_per_page
 from admin_views.search import matching_any
 from auth.impersonation import audit_actor
 from auth.permissions import (
@@ -298,6 +299,10 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
             return paged  # every row (an export): no page to choose
         page_ids = paged.with_entities(self.model.id).subquery()
         return query.filter(self.model.id.in_(sa.select(page_ids.c.id)))
+
+    def get_list_row_actions(self) -> list[Any]:
+        """Flask-Admin's own row buttons, rendered once per page (see admin_views/row_actions)."""
+        return rendered_once_per_page(super().get_list_row_actions(), self._primary_key)
 
     def is_sortable(self, name: str) -> bool:
         """The list's column headers sort only where an index keeps the order (see

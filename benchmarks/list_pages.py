@@ -146,7 +146,7 @@ def stock_app(url: str, manager_id: int, menu: set[str]) -> Flask:
     admin = Admin(app, name="stock", theme=Bootstrap4Theme(fluid=True))
     for model in panel_models():
         if model.__name__.lower() in menu:
-                admin.add_view(MenuEntryView(model, db.session, category=model.panel_category,
+            admin.add_view(MenuEntryView(model, db.session, category=model.panel_category,
                                          endpoint=f"menu_{model.__name__.lower()}"))  # fmt: skip
     for index, view_class in enumerate(STOCK_SIDES.values()):
         admin.add_view(view_class(Invoice, db.session, endpoint=f"stock{index}",
@@ -294,7 +294,7 @@ def main() -> None:
     with ours.app_context():
         invoices = db.session.scalar(sa.select(sa.func.count()).select_from(Invoice))
     print(f"{invoices:,} invoices, {options.database_url}")
-    print(f"{options.runs} runs per side; per side: best and median wall ms, best and median CPU ms")
+    print(f"{options.runs} runs a side; each: best and median wall ms, best and median CPU ms")
     our_client = logged_in_client(ours, admin_email)
     menu = menu_of(our_client.get("/admin/invoice/"))
     stock = stock_app(options.database_url, manager_id, menu)
