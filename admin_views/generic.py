@@ -57,7 +57,7 @@ from models.base import PanelModel, RecordRefused, Versioned
 from models.config import HIDE_FINANCE_FROM_MANAGERS, Setting
 from models.introspection import derived_column_properties, entity_label, read_model_fields
 from models.people import PANEL_ROLES
-from models.scoping import is_visible, restrict_to_visible_rows
+from models.scoping import account_ids_read_once, is_visible, restrict_to_visible_rows
 from reports.cell_safety import neutralise_formula
 
 log = logging.getLogger(__name__)
@@ -203,18 +203,24 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
     # --- who may do what -------------------------------------------------------------------
 
     def allowed_operations(self) -> frozenset[str]:
-        if not current_user.is_authenticated:
+        """Answered once per request, user and view: a page's menu asks every view, often."""
+        user = current_user._get_current_object()
+        if not user.is_authenticated:
             return frozenset()
-        role = current_user.role
-        operations = allowed_operations(
-            self.model.__name__,
-            self.category or "",
-            role,
-            finance_hidden=role == "manager" and _finance_hidden_from_managers(),
-        )
-        if self.model.panel_append_only:
-            operations = operations & {VIEW, EXPORT}
-        return operations
+        answers = g.setdefault("allowed_operations", {})
+        key = (self.endpoint, user.id, user.role)
+        if key not in answers:
+            role = user.role
+            operations = allowed_operations(
+                self.model.__name__,
+                self.category or "",
+                role,
+                finance_hidden=role == "manager" and _finance_hidden_from_managers(),
+            )
+            if self.model.panel_append_only:
+                operations = operations & {VIEW, EXPORT}
+            answers[key] = operations
+        return answers[key]
 
     @property
     def can_create(self) -> bool:  # type: ignore[override]
@@ -275,6 +281,11 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
                 *(undefer(getattr(self.model, name)) for name in self._derived_sql_columns)
             )
         return query
+
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        """The page's count and its rows read a manager's account ids once between them."""
+        with account_ids_read_once():
+            return super().get_list(*args, **kwargs)
 
     def _apply_search(
         self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str
