@@ -50,7 +50,8 @@ HEADER = ["number", "account_code", "issue_date", "due_date", "amount", "currenc
           "disputed", "description"]  # fmt: skip
 BARE_TABLE = "to_sql_invoices"
 DESCRIPTIONS = ("", "", "", "Training course {n}", "Réparation — lot {n}", "Consulting, March",
-                'Licence "Pro" seat {n}', "Wartung Q{q} für Zürich", "Freight & handling {n}")  # fmt: skip
+                'Licence "Pro" seat {n}', "Wartung Q{q} für Zürich",
+                "Freight & handling {n}")  # fmt: skip
 
 
 def sequential_rows(rows: int, codes: list[str], rng: random.Random) -> list[list[str]]:
@@ -261,7 +262,9 @@ def _in_own_process(target: Any, *args: Any) -> Any:
             return results.get(timeout=1)
         except queue.Empty:
             if not process.is_alive():
-                raise SystemExit(f"{target.__name__} failed (exit status {process.exitcode})")
+                raise SystemExit(
+                    f"{target.__name__} failed (exit status {process.exitcode})"
+                ) from None
 
 
 def _load() -> str:
