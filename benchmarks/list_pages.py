@@ -240,11 +240,16 @@ def load_average() -> str:
 
 
 def print_page(page: str, rows: int, load: str, timings: dict[str, Timings]) -> None:
-    ours = statistics.median(timings["ours"].wall)
+    """The page's timings, and the fairest stock's median over ours, wall-clock and CPU."""
+    ours = timings["ours"]
     fair = {side: statistics.median(timings[side].wall) for side in timings if side in FAIR_SIDES}
     fairest = min(fair, key=fair.get) if fair else None
-    ratio = f"{fair[fairest] / ours:.2f}x vs {fairest}" if fairest else ""
-    print(f"{page} ({rows} rows, load {load}): fairest stock / ours = {ratio}")
+    ratio = ""
+    if fairest:
+        wall = fair[fairest] / statistics.median(ours.wall)
+        cpu = statistics.median(timings[fairest].cpu) / statistics.median(ours.cpu)
+        ratio = f"fairest stock ({fairest}) / ours = {wall:.2f}x wall, {cpu:.2f}x CPU"
+    print(f"{page} ({rows} rows, load {load}): {ratio}")
     for side, timing in timings.items():
         print(f"    {side:<22} {timing.summary()}")
 
