@@ -72,7 +72,13 @@ def _narrowed_property(attribute: str, narrow: str) -> property:
 
     def read(view: Any) -> Any:
         value = getattr(view, full, None)
-        return getattr(view, narrow)(value) if value is not None and _asking() else value
+        if value is None or not _asking():
+            return value
+        narrowed = g.setdefault("narrowed_view_attributes", {})  # a page reads each many times
+        key = (id(view), attribute, view.acting_role(), current_user.id)
+        if key not in narrowed:
+            narrowed[key] = getattr(view, narrow)(value)
+        return narrowed[key]
 
     def write(view: Any, value: Any) -> None:
         setattr(view, full, value)

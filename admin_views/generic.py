@@ -36,6 +36,7 @@ from admin_views.exporting import StreamingExportMixin
 from admin_views.field_labels import choices_of, field_labels_of, timestamps_readable
 from admin_views.field_rules import FieldRulesMixin
 from admin_views.number_ranges import MAX_INTEGER, range_validators
+from admin_views.row_actions import rendered_once_per_page
 from admin_views.search import matching_any
 from auth.impersonation import audit_actor
 from auth.permissions import (
@@ -59,7 +60,7 @@ from models.config import HIDE_FINANCE_FROM_MANAGERS, Setting
 from models.introspection import derived_column_properties, entity_label, read_model_fields
 from models.labels import record_name, with_article
 from models.people import PANEL_ROLES
-from models.scoping import is_visible, restrict_to_visible_rows
+from models.scoping import account_ids_read_once, is_visible, restrict_to_visible_rows
 from reports.cell_safety import neutralise_formula
 
 log = logging.getLogger(__name__)
@@ -216,18 +217,24 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
     # --- who may do what -------------------------------------------------------------------
 
     def allowed_operations(self) -> frozenset[str]:
-        if not current_user.is_authenticated:
+        """Answered once per request, user and view: a page's menu asks every view, often."""
+        user = current_user._get_current_object()
+        if not user.is_authenticated:
             return frozenset()
-        role = current_user.role
-        operations = allowed_operations(
-            self.model.__name__,
-            self.category or "",
-            role,
-            finance_hidden=role == "manager" and _finance_hidden_from_managers(),
-        )
-        if self.model.panel_append_only:
-            operations = operations & {VIEW, EXPORT}
-        return operations
+        answers = g.setdefault("allowed_operations", {})
+        key = (self.endpoint, user.id, user.role)
+        if key not in answers:
+            role = user.role
+            operations = allowed_operations(
+                self.model.__name__,
+                self.category or "",
+                role,
+                finance_hidden=role == "manager" and _finance_hidden_from_managers(),
+            )
+            if self.model.panel_append_only:
+                operations = operations & {VIEW, EXPORT}
+            answers[key] = operations
+        return answers[key]
 
     @property
     def can_create(self) -> bool:  # type: ignore[override]
@@ -297,6 +304,11 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
             )
         return query
 
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        """The page's count and its rows read a manager's account ids once between them."""
+        with account_ids_read_once():
+            return super().get_list(*args, **kwargs)
+
     def _apply_search(
         self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str
     ) -> tuple[Any, Any, Any, Any]:
@@ -320,6 +332,10 @@ class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin
             return paged  # every row (an export): no page to choose
         page_ids = paged.with_entities(self.model.id).subquery()
         return query.filter(self.model.id.in_(sa.select(page_ids.c.id)))
+
+    def get_list_row_actions(self) -> list[Any]:
+        """Flask-Admin's own row buttons, rendered once per page (see admin_views/row_actions)."""
+        return rendered_once_per_page(super().get_list_row_actions(), self._primary_key)
 
     def is_sortable(self, name: str) -> bool:
         """The list's column headers sort only where an index keeps the order (see

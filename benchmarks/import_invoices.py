@@ -1,21 +1,30 @@
 """Benchmark: import invoices from CSV with full validation, against pandas' raw `to_sql`.
 
-    python benchmarks/import_invoices.py [--rows 1000000] [--accounts 100000] [--workdir DIR]
-                                         [--reuse-data] [--repeat N]
+    python benchmarks/import_invoices.py --database-url URL [--populated-url URL]
+                                         [--rows 1000000] [--populated-rows 100000]
+                                         [--scenarios sequential,varied,populated] [--repeat 3]
 
-Makes a scratch SQLite database (schema by the migrations, plus the accounts the invoices refer
-to) and an invoices CSV in `--workdir`, then times, each in its own process so peak memory is
-its own:
-- `flask import invoices` as the app runs it (`bulk_io.run_import`: parse, validate every cell,
-  resolve account codes, check keys and the model's rules, insert in one transaction);
-- `pandas.read_csv` + `DataFrame.to_sql` of the same file into an empty table: the raw insert
-  limit, with no validation at all;
-- for reference, `sqlite3.executemany` of the same rows, codes swapped for ids, into the real
-  `invoices` table: what its four indexes, foreign key and CHECK constraints cost by themselves.
-All write to SQLite with the app's pragmas (WAL, synchronous=NORMAL). Last, `flask export
-invoices` of the imported rows to CSV, with its peak memory: it streams, so it stays flat.
-With `--repeat N`, to_sql and the import take turns N times (the import each time into a fresh
-copy of the accounts) and each keeps its run with the least CPU time; every run is printed.
+Three scenarios, each on the database(s) given (SQLite or PostgreSQL):
+- `sequential`: the first review's best case, `--rows` invoices in one currency and one status,
+  numbered in file order, into an empty `invoices` table (`--database-url`, rebuilt by the
+  migrations with 100,000 accounts);
+- `varied`: `--rows` invoices in four currencies and three statuses, some disputed, amounts
+  from a cent to hundreds of thousands, due dates 0 to 90 days after issue, descriptions blank,
+  accented or with commas and quotes, numbered with gaps and in shuffled order, into the same
+  empty table;
+- `populated`: `--populated-rows` varied invoices into the `invoices` table of a database that
+  already holds `generate.py`'s 1,000,000 (`--populated-url`), its own accounts' codes.
+Each turn times, each in its own process: `pandas.read_csv` + `DataFrame.to_sql` of the file into
+a bare, index-free table in the same database (the issue's yardstick), then `run_import` as
+`flask import invoices` runs it (every cell parsed and checked, account codes resolved, keys
+checked against the file and the table, the model's rules, one transaction). After each import
+its rows are deleted again (outside the timing), so every turn starts from the same table.
+After the last turn, the imported rows are exported (`export_kind`, as `flask export invoices`)
+and compared with the file: the same rows, in the same order, the same text in every cell.
+
+Printed per scenario: wall and CPU seconds of this process, best and median of `--repeat` turns;
+with PostgreSQL also the database server's CPU seconds (its backend process, read from /proc),
+and the load average at the start and the end. The ratios are import / to_sql.
 """
 
 from __future__ import annotations
@@ -25,9 +34,10 @@ import csv
 import datetime as dt
 import multiprocessing
 import os
+import queue
 import random
 import resource
-import sqlite3
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -38,23 +48,79 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 HEADER = ["number", "account_code", "issue_date", "due_date", "amount", "currency", "status",
           "disputed", "description"]  # fmt: skip
+BARE_TABLE = "to_sql_invoices"
+DESCRIPTIONS = ("", "", "", "Training course {n}", "Réparation — lot {n}", "Consulting, March",
+                'Licence "Pro" seat {n}', "Wartung Q{q} für Zürich",
+                "Freight & handling {n}")  # fmt: skip
 
 
-def make_data(workdir: Path, rows: int, accounts: int) -> tuple[Path, Path]:
-    """A migrated SQLite database holding `accounts` accounts, and an invoices CSV of `rows`."""
+def sequential_rows(rows: int, codes: list[str], rng: random.Random) -> list[list[str]]:
+    """The first review's data: one currency, one status, numbers in file order."""
+    start = dt.date(2025, 1, 1)
+    made = []
+    for n in range(rows):
+        issued = start + dt.timedelta(days=rng.randrange(365))
+        made.append([
+            f"INV-S{n:08}", rng.choice(codes), issued.isoformat(),
+            (issued + dt.timedelta(days=30)).isoformat(),
+            f"{rng.randrange(100, 500_000) / 100:.2f}", "GBP", "issued",
+            "true" if rng.random() < 0.05 else "false", f"Training course {n % 997}",
+        ])  # fmt: skip
+    return made
+
+
+def varied_rows(rows: int, codes: list[str], rng: random.Random) -> list[list[str]]:
+    """Mixed currencies, statuses, amounts, terms and texts; numbers with gaps, shuffled."""
+    start = dt.date(2024, 11, 1)
+    numbers = rng.sample(range(rows * 3), rows)  # gaps, and in no order
+    made = []
+    for n in numbers:
+        issued = start + dt.timedelta(days=rng.randrange(730))
+        cents = max(1, int(rng.lognormvariate(11, 1.6)))  # a cent to hundreds of thousands
+        made.append([
+            f"INV-V{n:08}", rng.choice(codes), issued.isoformat(),
+            (issued + dt.timedelta(days=rng.choice((0, 14, 30, 30, 30, 45, 60, 90)))).isoformat(),
+            f"{cents // 100}.{cents % 100:02}",
+            rng.choices(("GBP", "EUR", "USD", "CHF"), (70, 15, 10, 5))[0],
+            rng.choices(("issued", "draft", "void"), (96, 3, 1))[0],
+            "true" if rng.random() < 0.03 else "false",
+            rng.choice(DESCRIPTIONS).format(n=n % 9973, q=n % 4 + 1),
+        ])  # fmt: skip
+    return made
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+
+
+def app_for(url: str) -> Any:
+    from app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+
+
+def empty_database(url: str, accounts: int) -> None:
+    """The schema by the migrations and `accounts` accounts, in a scratch database."""
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    from app import MIGRATIONS_DIR, create_app
+    from app import MIGRATIONS_DIR
     from extensions import db
     from models import Account
 
-    workdir.mkdir(parents=True, exist_ok=True)
-    database = workdir / "bench.db"
-    for stale in workdir.glob("bench.db*"):
-        stale.unlink()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "TESTING": True})
+    if url.startswith("sqlite:///"):
+        for stale in Path(url.removeprefix("sqlite:///")).parent.glob(
+            Path(url.removeprefix("sqlite:///")).name + "*"
+        ):
+            stale.unlink()
+    app = app_for(url)
     with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         upgrade(directory=str(MIGRATIONS_DIR))
         db.session.execute(
             sa.insert(Account.__table__),
@@ -62,200 +128,231 @@ def make_data(workdir: Path, rows: int, accounts: int) -> tuple[Path, Path]:
         )
         db.session.commit()
 
-    source = workdir / f"invoices-{rows}.csv"
-    rng = random.Random(2026)
-    start = dt.date(2025, 1, 1)
-    with source.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(HEADER)
-        for n in range(rows):
-            issued = start + dt.timedelta(days=rng.randrange(365))
-            writer.writerow([
-                f"INV{n:08}", f"ACC{rng.randrange(accounts):06}", issued.isoformat(),
-                (issued + dt.timedelta(days=30)).isoformat(),
-                f"{rng.randrange(100, 500_000) / 100:.2f}", "GBP", "issued",
-                "true" if rng.random() < 0.05 else "false", f"Training course {n % 997}",
-            ])  # fmt: skip
-    return database, source
 
-
-def time_import(database: Path, source: Path, results: Any) -> None:
-    from app import create_app
-    from bulk_io import SystemActor, run_import
-    from extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "TESTING": True})
-    with app.app_context(), Timed() as timed:
-        report = run_import(db.session, "invoices", source, SystemActor())
-    assert report.ok and report.created == report.rows, report.summary()
-    results.put(timed.result(report.rows))
-
-
-def time_export(database: Path, target: Path, results: Any) -> None:
-    from app import create_app
-    from bulk_io import SystemActor, export_kind
-    from extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "TESTING": True})
-    with app.app_context(), Timed() as timed:
-        written = export_kind(db.session, "invoices", target, SystemActor())
-    results.put(timed.result(written))
-
-
-def time_to_sql(source: Path, results: Any) -> None:
-    import pandas as pd
+def account_codes(url: str) -> list[str]:
     import sqlalchemy as sa
 
-    target = source.with_name("to_sql.db")
-    for stale in source.parent.glob("to_sql.db*"):
-        stale.unlink()
-    engine = sa.create_engine(f"sqlite:///{target}")
+    from extensions import db
+    from models import Account
 
-    @sa.event.listens_for(engine, "connect")
-    def _pragmas(connection: Any, _record: Any) -> None:
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-
-    with Timed() as timed:
-        frame = pd.read_csv(source)
-        frame.to_sql("invoices", engine, index=False)
-    results.put(timed.result(len(frame)))
+    with app_for(url).app_context():
+        return list(db.session.scalars(sa.select(Account.code).order_by(Account.id)))
 
 
-def time_raw_insert(database: Path, source: Path, results: Any) -> None:
-    target = database.with_name("raw.db")
-    _copy_database(database, target)
-    from bulk_io.inserting import IMPORT_CACHE_KIB
+def highest_invoice_id(url: str) -> int:
+    import sqlalchemy as sa
 
-    connection = sqlite3.connect(target)
-    pragmas = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON")
-    for pragma in (*pragmas, f"cache_size=-{IMPORT_CACHE_KIB}"):  # the cache the import uses
-        connection.execute(f"PRAGMA {pragma}")
-    with Timed() as timed:
-        account_ids = dict(connection.execute("SELECT code, id FROM accounts"))
-        with source.open(encoding="utf-8", newline="") as rows:
-            reader = csv.reader(rows)
-            next(reader)
-            params = [
-                (number, account_ids[code], issued, due, float(amount), currency, status,
-                 disputed == "true", description, "{}", 1)
-                for number, code, issued, due, amount, currency, status, disputed, description
-                in reader
-            ]  # fmt: skip
-        connection.executemany(
-            "INSERT INTO invoices (number, account_id, issue_date, due_date, amount, currency,"
-            " status, disputed, description, custom_fields, version_id)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            params,
-        )
+    from extensions import db
+    from models import Invoice
+
+    with app_for(url).app_context():
+        return db.session.scalar(sa.select(sa.func.max(Invoice.id))) or 0
+
+
+def remove_imported(url: str, above_id: int) -> None:
+    """Delete the rows an import added (and, on PostgreSQL, vacuum), outside the timing."""
+    from extensions import db
+
+    with app_for(url).app_context(), db.engine.connect() as connection:
+        connection.exec_driver_sql(f"DELETE FROM invoices WHERE id > {int(above_id)}")
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {BARE_TABLE}")
         connection.commit()
-    results.put(timed.result(len(params)))
+        if db.engine.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM ANALYZE invoices"
+            )
 
 
-def _copy_database(source: Path, target: Path) -> None:
-    """SQLite's backup API: a plain file copy would miss what is still in the WAL file."""
-    for stale in target.parent.glob(f"{target.name}*"):
-        stale.unlink()
-    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
-        original.backup(copy)
+def backend_pid(connection: Any) -> int | None:
+    """The PostgreSQL server process serving `connection` (None for SQLite)."""
+    if connection.dialect.name != "postgresql":
+        return None
+    return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+
+
+def server_cpu(pid: int | None) -> float:
+    """CPU seconds used so far by PostgreSQL's process `pid`, from /proc (0 for SQLite)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Timed:
-    """Wall-clock and CPU seconds of a block, and the process's peak memory after it.
+    """Wall-clock and CPU seconds of a block, the server's CPU, and the peak memory after it."""
 
-    On a busy shared machine the clock measures the neighbours too; CPU time does not, so the
-    comparison is printed on both.
-    """
+    def __init__(self, connection: Any) -> None:
+        self.pid = backend_pid(connection)  # the import's commit hands the connection back
 
     def __enter__(self) -> Timed:
+        self.server = server_cpu(self.pid)
         self.wall, self.cpu = time.perf_counter(), time.process_time()
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.wall = time.perf_counter() - self.wall
         self.cpu = time.process_time() - self.cpu
+        self.server = server_cpu(self.pid) - self.server
         self.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    def result(self, rows: int) -> tuple[int, float, float, float]:
-        return rows, self.wall, self.cpu, self.peak_mb
+    def result(self, rows: int) -> dict[str, float]:
+        return {"rows": rows, "wall": self.wall, "cpu": self.cpu, "server": self.server,
+                "peak_mb": self.peak_mb}  # fmt: skip
 
 
-def _in_own_process(target: Any, *args: Any) -> tuple[Any, ...]:
+def time_import(url: str, source: Path, results: Any) -> None:
+    from bulk_io import SystemActor, run_import
+    from extensions import db
+
+    with app_for(url).app_context():
+        with Timed(db.session.connection()) as timed:
+            report = run_import(db.session, "invoices", source, SystemActor())
+        assert report.ok and report.created == report.rows, report.summary()
+        results.put(timed.result(report.rows))
+
+
+def time_to_sql(url: str, source: Path, results: Any) -> None:
+    import pandas as pd
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:  # the app's own pragmas
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {BARE_TABLE}")
+    with engine.begin() as connection, Timed(connection) as timed:
+        frame = pd.read_csv(source)
+        frame.to_sql(BARE_TABLE, connection, index=False)
+    results.put(timed.result(len(frame)))
+
+
+def exported_rows_match(url: str, source: Path, above_id: int) -> bool:
+    """The export of what was imported reads back as the file: same rows, order and text."""
+    from bulk_io import SystemActor
+    from bulk_io.exporting import export_statement
+    from bulk_io.kinds import KINDS
+    from extensions import db
+    from models import Invoice
+    from reports.cell_safety import csv_chunks
+
+    kind = KINDS["invoices"]
+    target = source.with_name(f"exported-{source.name}")
+    with app_for(url).app_context():
+        statement = export_statement(kind, SystemActor(), []).where(Invoice.id > above_id)
+        rows = db.session.execute(statement.execution_options(yield_per=2000))
+        with target.open("w", encoding="utf-8", newline="") as out:
+            for chunk in csv_chunks(kind.header, rows):
+                out.write(chunk)
+    return target.read_bytes().replace(b"\r\n", b"\n") == source.read_bytes().replace(
+        b"\r\n", b"\n"
+    )
+
+
+def _in_own_process(target: Any, *args: Any) -> Any:
     results: Any = multiprocessing.Queue()
     process = multiprocessing.Process(target=target, args=(*args, results))
     process.start()
-    process.join()
-    if process.exitcode:
-        raise SystemExit(f"{target.__name__} failed (exit status {process.exitcode})")
-    return results.get()
-
-
-def _cpu(run: tuple[int, float, float, float]) -> float:
-    return run[2]
+    while True:  # read before joining: a big answer blocks its process until it is read
+        try:
+            return results.get(timeout=1)
+        except queue.Empty:
+            if not process.is_alive():
+                raise SystemExit(
+                    f"{target.__name__} failed (exit status {process.exitcode})"
+                ) from None
 
 
 def _load() -> str:
-    return ", ".join(f"{load:.1f}" for load in os.getloadavg())
+    return "/".join(f"{load:.1f}" for load in os.getloadavg())
+
+
+def _summary(runs: list[dict[str, float]], key: str) -> tuple[float, float]:
+    values = [run[key] for run in runs]
+    return min(values), statistics.median(values)
+
+
+def run_scenario(name: str, url: str, source: Path, repeat: int) -> None:
+    above_id = highest_invoice_id(url)
+    remove_imported(url, above_id)
+    load_before = _load()
+    to_sql_runs, import_runs = [], []
+    for turn in range(repeat):
+        to_sql_runs.append(_in_own_process(time_to_sql, url, source))
+        import_runs.append(_in_own_process(time_import, url, source))
+        identical = exported_rows_match(url, source, above_id) if turn == repeat - 1 else None
+        remove_imported(url, above_id)
+    rows = import_runs[0]["rows"]
+    print(f"\n{name}: {rows:,} rows into a table of {above_id:,} invoices, {url.split('@')[-1]}"
+          f" (load average {load_before} at the start, {_load()} at the end)")  # fmt: skip
+    print(f"    {'':10}{'wall s best/median':>20}{'CPU s best/median':>20}"
+          f"{'server CPU s':>14}{'peak MB':>9}")  # fmt: skip
+    for label, runs in (("to_sql", to_sql_runs), ("import", import_runs)):
+        wall, cpu, server = _summary(runs, "wall"), _summary(runs, "cpu"), _summary(runs, "server")
+        print(f"    {label:10}{wall[0]:10.1f}{wall[1]:10.1f}{cpu[0]:10.1f}{cpu[1]:10.1f}"
+              f"{server[1]:14.1f}{max(run['peak_mb'] for run in runs):9.0f}")  # fmt: skip
+    ratios = {
+        key: (_summary(import_runs, key)[1] / _summary(to_sql_runs, key)[1])
+        for key in ("wall", "cpu")
+    }
+    both = (
+        [i["cpu"] + i["server"] for i in import_runs],
+        [t["cpu"] + t["server"] for t in to_sql_runs],
+    )
+    print(f"    import / to_sql, medians: {ratios['wall']:.2f}x wall, {ratios['cpu']:.2f}x CPU,"
+          f" {statistics.median(both[0]) / statistics.median(both[1]):.2f}x CPU with the server's;"
+          f" export of the imported rows identical to the file: {identical}")  # fmt: skip
+    turns = {label: ", ".join(f"{run['wall']:.1f}" for run in runs)
+             for label, runs in (("to_sql", to_sql_runs), ("import", import_runs))}  # fmt: skip
+    print(f"    each turn, wall s: to_sql {turns['to_sql']}; import {turns['import']}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="a scratch database for the empty-table runs")
+    parser.add_argument("--populated-url", help="a generate.py database (1,000,000 invoices)")
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--populated-rows", type=int, default=100_000)
     parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--scenarios", default="sequential,varied,populated")
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/accounts-desk-bench-imports"))
-    parser.add_argument(
-        "--reuse-data", action="store_true", help="Reuse the CSV and accounts of an earlier run."
-    )
-    parser.add_argument(
-        "--repeat",
-        type=int,
-        default=1,
-        help="Time to_sql and the import this many times, taking turns, and keep each one's run"
-        " with the least CPU time: on a shared machine a single run measures the neighbours too.",
-    )
     options = parser.parse_args()
+    options.workdir.mkdir(parents=True, exist_ok=True)
+    scenarios = options.scenarios.split(",")
+    rng = random.Random(2026)
 
-    started = time.perf_counter()
-    pristine = options.workdir / "pristine.db"
-    source = options.workdir / f"invoices-{options.rows}.csv"
-    if options.reuse_data and pristine.exists() and source.exists():
-        database = options.workdir / "bench.db"
-        _copy_database(pristine, database)
-    else:
-        database, source = make_data(options.workdir, options.rows, options.accounts)
-        _copy_database(database, pristine)
-    size_mb = source.stat().st_size / 1e6
-    print(f"data: {options.rows:,} invoices ({size_mb:.0f} MB CSV), {options.accounts:,} accounts,"
-          f" made in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    if {"sequential", "varied"} & set(scenarios):
+        if not options.database_url:
+            parser.error("the sequential and varied scenarios need --database-url")
+        _in_own_process(_prepare_empty, options.database_url, options.accounts)
+        codes = _in_own_process(_codes, options.database_url)
+        for name, make in (("sequential", sequential_rows), ("varied", varied_rows)):
+            if name in scenarios:
+                source = options.workdir / f"{name}-{options.rows}.csv"
+                write_csv(source, make(options.rows, codes, rng))
+                run_scenario(f"{name}, empty table", options.database_url, source, options.repeat)
+    if "populated" in scenarios:
+        if not options.populated_url:
+            parser.error("the populated scenario needs --populated-url")
+        codes = _in_own_process(_codes, options.populated_url)
+        source = options.workdir / f"populated-{options.populated_rows}.csv"
+        write_csv(source, varied_rows(options.populated_rows, codes, rng))
+        run_scenario("varied, into the populated table", options.populated_url, source,
+                     options.repeat)  # fmt: skip
 
-    print(f"load average at the start: {_load()}")
-    to_sql_runs, import_runs = [], []
-    for _turn in range(options.repeat):
-        to_sql_runs.append(_in_own_process(time_to_sql, source))
-        _copy_database(pristine, database)  # each import starts from the same accounts
-        import_runs.append(_in_own_process(time_import, database, source))
-    measured = {
-        "pandas read_csv + to_sql": min(to_sql_runs, key=_cpu),
-        "sqlite3 executemany, real schema": _in_own_process(time_raw_insert, pristine, source),
-        "flask import (full validation)": min(import_runs, key=_cpu),
-        "flask export invoices (CSV)": _in_own_process(
-            time_export, database, database.with_name("exported.csv")
-        ),
-    }
-    if options.repeat > 1:
-        for label, runs in (("to_sql", to_sql_runs), ("import", import_runs)):
-            print(f"{label} CPU s of each run: {', '.join(f'{_cpu(run):.1f}' for run in runs)}")
-    print(f"load average at the end: {_load()}")
-    print(f"{'':34}{'wall s':>8}{'rows/s':>10}{'CPU s':>8}{'rows/CPU s':>12}{'peak MB':>9}")
-    for label, (rows, wall, cpu, peak_mb) in measured.items():
-        print(f"{label:34}{wall:8.1f}{rows / wall:10,.0f}{cpu:8.1f}{rows / cpu:12,.0f}"
-              f"{peak_mb:9.0f}")  # fmt: skip
-    _rows, import_wall, import_cpu, _mb = measured["flask import (full validation)"]
-    _rows, to_sql_wall, to_sql_cpu, _mb = measured["pandas read_csv + to_sql"]
-    _rows, raw_wall, raw_cpu, _mb = measured["sqlite3 executemany, real schema"]
-    print(f"import / to_sql: {import_wall / to_sql_wall:.2f}x wall, {import_cpu / to_sql_cpu:.2f}x"
-          f" CPU (goal: within 3x); import / raw insert into the real schema:"
-          f" {import_wall / raw_wall:.2f}x wall, {import_cpu / raw_cpu:.2f}x CPU")  # fmt: skip
+
+def _prepare_empty(url: str, accounts: int, results: Any) -> None:
+    empty_database(url, accounts)
+    results.put(True)
+
+
+def _codes(url: str, results: Any) -> None:
+    results.put(account_codes(url))
 
 
 if __name__ == "__main__":
