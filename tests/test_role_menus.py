@@ -9,9 +9,8 @@ from tests.conftest import Panel
 ENTITIES = {
     "account", "accountgroup", "user", "manageraccess", "invoice", "payment", "creditnote",
     "note", "followupaction", "auditevent", "loginevent", "formfieldrule", "customfield",
-    "setting",
 }  # fmt: skip
-BUSINESS = ENTITIES - {"auditevent", "loginevent", "formfieldrule", "customfield", "setting"}
+BUSINESS = ENTITIES - {"auditevent", "loginevent", "formfieldrule", "customfield"}
 MENU_BY_ROLE = {
     "super_admin": ENTITIES,
     "admin": BUSINESS | {"auditevent", "loginevent"},
