@@ -15,115 +15,33 @@ in neither the buckets nor the unapplied credit, as §7 defines unapplied credit
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from models import Account, AccountGroup, CreditNote, Invoice, Payment, User
 from models.billing import DEFAULT_CURRENCY
-from models.scoping import HasRole, restrict_to_visible_rows
+from models.scoping import restrict_to_visible_rows
+from reports.aging_parameters import (
+    GROUPINGS,
+    LABEL_COLUMNS,
+    SUMMARY_COLUMNS,
+    AgingParameters,
+    aging_columns,
+    bucket_names,
+    money_columns,
+)
+from reports.duckdb_reader import frame_through_duckdb
 from reports.queries import cents, frame_of, mostly_true
 from reports.readable_columns import TOTAL, may_read_column, readable_report
 
-BASES = ("due", "issue")
-GROUPINGS = ("account-manager", "account")
-DEFAULT_BUCKET_EDGES = (30, 60, 90)
-MAX_BUCKET_EDGES = 12
-"""A report's columns, its chart's colours and the printed page have room for 13 buckets."""
-MAX_BUCKET_EDGE_DAYS = 36_500
-BUCKETS_TOO_MANY_OR_TOO_LONG = (
-    f"At most {MAX_BUCKET_EDGES} bucket edges, none above {MAX_BUCKET_EDGE_DAYS:,} days."
-)
 UNASSIGNED = "(unassigned)"
 COUNTED_OUT_STATUSES = ("draft", "void")
-SUMMARY_COLUMNS = ("total", "unapplied_credit", "net_total", "disputed")
-LABEL_COLUMNS = {
-    "account-manager": ("account_manager",),
-    "account": ("account_code", "account_name", "account_manager"),
-}
-
-
-@dataclass(frozen=True)
-class AgingParameters:
-    """What an aging report is asked for; `viewer` decides which accounts it covers."""
-
-    as_of: dt.date
-    viewer: HasRole
-    basis: str = "due"
-    bucket_edges: tuple[int, ...] = DEFAULT_BUCKET_EDGES
-    account_group_id: int | None = None
-    account_type: str | None = None
-    disputed_only: bool = False
-    account_manager_id: int | None = None
-    """Only the accounts this user is account manager of (0: accounts without a manager)."""
-    search: str = ""
-    """Only the accounts whose code, name or manager's e-mail contains this (any case)."""
-
-    def __post_init__(self) -> None:
-        if self.basis not in BASES:
-            raise ValueError(f"The basis must be one of {', '.join(BASES)}, not {self.basis!r}.")
-        check_bucket_edges(self.bucket_edges)
-
-    def description(self) -> str:
-        """The parameters in words, for the heading of a printed report."""
-        words = [
-            f"As of {self.as_of.isoformat()}",
-            f"days past the {self.basis} date",
-            f"buckets {','.join(map(str, self.bucket_edges))}",
-        ]
-        if self.account_type:
-            words.append(f"account type {self.account_type}")
-        if self.account_group_id is not None:
-            words.append(f"account group #{self.account_group_id} and its sub-groups")
-        if self.disputed_only:
-            words.append("disputed invoices only")
-        if self.search:
-            words.append(f"accounts matching {self.search!r}")
-        return "; ".join(words) + "."
-
-
-def check_bucket_edges(edges: tuple[int, ...]) -> None:
-    if not edges or any(edge <= 0 for edge in edges) or list(edges) != sorted(set(edges)):
-        raise ValueError("Bucket edges must be whole days above 0, in increasing order (30,60,90).")
-    if len(edges) > MAX_BUCKET_EDGES or edges[-1] > MAX_BUCKET_EDGE_DAYS:
-        raise ValueError(BUCKETS_TOO_MANY_OR_TOO_LONG)
-
-
-def parse_bucket_edges(text: str) -> tuple[int, ...]:
-    """`"30,60,90"` -> (30, 60, 90); a ValueError that says what is wrong otherwise."""
-    parts = text.split(",")
-    if len(parts) > MAX_BUCKET_EDGES:
-        raise ValueError(BUCKETS_TOO_MANY_OR_TOO_LONG)
-    try:
-        edges = tuple(int(part) for part in parts)
-    except ValueError:
-        raise ValueError(
-            f"Bucket edges must be whole numbers of days separated by commas, not {text!r}."
-        ) from None
-    check_bucket_edges(edges)
-    return edges
-
-
-def bucket_names(edges: tuple[int, ...]) -> list[str]:
-    """`current`, `days_1_30`, `days_31_60`, ..., `days_over_90` for edges (30, 60, 90)."""
-    starts = (0, *edges[:-1])
-    ranges = [f"days_{start + 1}_{end}" for start, end in zip(starts, edges, strict=True)]
-    return ["current", *ranges, f"days_over_{edges[-1]}"]
-
-
-def aging_columns(grouping: str, edges: tuple[int, ...]) -> list[str]:
-    """The CSV columns of an aging report, in contract order."""
-    return [*LABEL_COLUMNS[grouping], "currency", *bucket_names(edges), "total",
-            "unapplied_credit", "net_total", "disputed", "open_invoices"]  # fmt: skip
-
-
-def money_columns(edges: tuple[int, ...]) -> list[str]:
-    return [*bucket_names(edges), *SUMMARY_COLUMNS]
 
 
 def _applied_cents_as_of(as_of: dt.date) -> sa.Subquery:
@@ -301,13 +219,34 @@ def _cents_to_money(cents_column: pd.Series) -> list[Decimal]:
     return [Decimal(int(value)).scaleb(-2) for value in cents_column]
 
 
+def aging_engine() -> str:
+    """Which engine runs the aging statements: the `AGING_ENGINE` setting, DuckDB by default."""
+    return current_app.config.get("AGING_ENGINE") or "duckdb"
+
+
+def _aggregated(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:
+    """The rows of one of the report's aggregate statements, from DuckDB where it can run them.
+
+    Otherwise the session runs them; on PostgreSQL without JIT (it compiles the plan for longer
+    than the plan runs) and with room to hash every invoice's payments in memory.
+    """
+    if aging_engine() == "duckdb":
+        frame = frame_through_duckdb(session.get_bind(), statement)
+        if frame is not None:
+            return frame
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL jit = off"))
+        session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+    return frame_of(session, statement)
+
+
 def aging_by_key(session: Session, parameters: AgingParameters, grouping: str) -> pd.DataFrame:
     """The aging figures in cents per (key, currency).
 
     The key is a manager's user id (0 for accounts without one) or an account id.
     """
     edges, names = parameters.bucket_edges, bucket_names(parameters.bucket_edges)
-    amounts = frame_of(session, _amounts_by_key_and_date(parameters, grouping))
+    amounts = _aggregated(session, _amounts_by_key_and_date(parameters, grouping))
     amounts["bucket"] = bucket_of(days_past(parameters.as_of, amounts["age_from"]), edges)
     by_bucket = amounts.pivot_table(
         index=["key", "currency"], columns="bucket", values="open_cents",
@@ -319,7 +258,7 @@ def aging_by_key(session: Session, parameters: AgingParameters, grouping: str) -
     ].sum()
     figures = by_bucket.join(others, how="outer")
     if not parameters.disputed_only:
-        credit = frame_of(session, _unapplied_by_key(parameters, grouping))
+        credit = _aggregated(session, _unapplied_by_key(parameters, grouping))
         credit["currency"] = DEFAULT_CURRENCY
         figures = figures.join(credit.set_index(["key", "currency"]), how="outer")
     else:
