@@ -230,8 +230,8 @@ def aging_engine() -> str:
     return current_app.config.get("AGING_ENGINE") or "duckdb"
 
 
-def _aggregated(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:
-    """The rows of one of the report's aggregate statements, from DuckDB where it can run them.
+def _rows_of(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:
+    """The rows of one of the report's statements, from DuckDB where it can run them.
 
     Otherwise the session runs them; on PostgreSQL without JIT (it compiles the plan for longer
     than the plan runs) and with room to hash every invoice's payments in memory.
@@ -252,7 +252,7 @@ def aging_by_key(session: Session, parameters: AgingParameters, grouping: str) -
     The key is a manager's user id (0 for accounts without one) or an account id.
     """
     names = bucket_names(parameters.bucket_edges)
-    amounts = _aggregated(session, _amounts_by_key_and_bucket(parameters, grouping))
+    amounts = _rows_of(session, _amounts_by_key_and_bucket(parameters, grouping))
     amounts["bucket"] = pd.Categorical.from_codes(amounts["bucket"].astype("int64"), names)
     by_bucket = amounts.pivot_table(
         index=["key", "currency"], columns="bucket", values="open_cents",
@@ -264,7 +264,7 @@ def aging_by_key(session: Session, parameters: AgingParameters, grouping: str) -
     ].sum()
     figures = by_bucket.join(others, how="outer")
     if not parameters.disputed_only:
-        credit = _aggregated(session, _unapplied_by_key(parameters, grouping))
+        credit = _rows_of(session, _unapplied_by_key(parameters, grouping))
         credit["currency"] = DEFAULT_CURRENCY
         figures = figures.join(credit.set_index(["key", "currency"]), how="outer")
     else:
@@ -283,7 +283,7 @@ def _labels(
     """The names to show for the report's keys: manager e-mails, or account code, name, manager."""
     if grouping == "account-manager":
         emails = sa.select(User.id.label("key"), User.email).where(User.id.in_(keys))
-        managers = frame_of(session, emails)
+        managers = _rows_of(session, emails)
         managers = pd.concat([managers, pd.DataFrame({"key": [0], "email": [UNASSIGNED]})])
         return managers.rename(columns={"email": "account_manager"})
     statement = sa.select(
@@ -292,7 +292,7 @@ def _labels(
         Account.name.label("account_name"),
         sa.func.coalesce(User.email, UNASSIGNED).label("account_manager"),
     ).outerjoin(User, User.id == Account.account_manager_id)
-    return frame_of(session, restrict_to_visible_rows(statement, Account, parameters.viewer))
+    return _rows_of(session, restrict_to_visible_rows(statement, Account, parameters.viewer))
 
 
 def with_totals(rows: pd.DataFrame, parameters: AgingParameters, grouping: str) -> pd.DataFrame:
