@@ -33,8 +33,8 @@ from sqlalchemy.engine import URL
 ENGINES = ("duckdb", "sql")
 LEDGER = "ledger"
 """The name the live database is attached under in DuckDB."""
-MEMORY_LIMIT = "160MB"
-"""DuckDB's own ceiling, so a report process stays under 300 MB (it spills to disk past it)."""
+MEMORY_LIMIT = "96MB"
+"""DuckDB's own ceiling (it spills to disk past it): the report command peaks near 255 MB."""
 
 _connections: dict[str, Any] = {}
 _connections_lock = threading.Lock()
