@@ -29,7 +29,6 @@ from tests.conftest import _empty_all_tables
 START = dt.date(2026, 1, 1)
 CURRENCIES = ("GBP", "EUR", "USD")
 EDGES = [(30, 60, 90), (7, 14), (1,), (15, 45, 120, 365)]
-MONEY_COLUMNS_AFTER_BUCKETS = ("total", "unapplied_credit", "net_total", "disputed")
 
 cents = st.integers(min_value=1, max_value=500_000)
 day = st.integers(min_value=0, max_value=200)
