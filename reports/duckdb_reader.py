@@ -105,11 +105,13 @@ def _open_connection(url: URL) -> Any | None:
     return connection
 
 
+_DUCKDB_SPEAKS = postgresql.dialect(paramstyle="named")
+"""PostgreSQL's SQL, without the `%` doubling that psycopg's format paramstyle needs."""
+
+
 def rendered_for_duckdb(statement: sa.Select[Any]) -> str:
     """The statement as PostgreSQL-dialect SQL text with its parameters written in."""
-    return str(
-        statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
-    )
+    return str(statement.compile(dialect=_DUCKDB_SPEAKS, compile_kwargs={"literal_binds": True}))
 
 
 def frame_through_duckdb(engine: sa.Engine, statement: sa.Select[Any]) -> pd.DataFrame | None:
