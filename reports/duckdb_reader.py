@@ -35,8 +35,9 @@ from sqlalchemy.engine import URL
 ENGINES = ("duckdb", "sql")
 LEDGER = "ledger"
 """The name the live database is attached under in DuckDB."""
-MEMORY_LIMIT = "128MB"
-"""DuckDB's own ceiling; past it, it spills to a temporary folder. The command peaks near 270 MB."""
+MEMORY_LIMIT = "256MB"
+"""DuckDB's own ceiling; past it, it spills to a temporary folder where it can (by manager the
+command peaks near 275 MB; 128 MB ran out of memory by account, with 100,000 accounts)."""
 
 logger = logging.getLogger(__name__)
 _connections: dict[str, Any] = {}
