@@ -2,8 +2,8 @@
 
 The database does the per-invoice work: each invoice's open amount as of D in integer cents
 (amount less the payments and credit notes applied to it and dated on or before D), its days
-past due and bucket, summed per (manager or account, currency, bucket). pandas pivots those few
-rows into bucket columns and adds the TOTAL rows; no invoice row reaches Python. Money stays in
+past due and bucket, summed per (manager or account, currency) with one column per bucket. pandas
+adds the unapplied credit, labels and TOTAL rows; no invoice row reaches Python. Money stays in
 integer cents until the finished frame, whose amounts are `Decimal` with two places.
 
 The statements are built here once, with row scoping and filters, and run either by DuckDB over
@@ -178,11 +178,12 @@ def _summed(expression: Any) -> Any:
     return sa.cast(sa.func.sum(expression), sa.BigInteger)
 
 
-def _amounts_by_key_and_bucket(parameters: AgingParameters, grouping: str) -> sa.Select[Any]:
-    """Open, disputed and excess cents and open invoice count per (key, currency, bucket).
+def _amounts_by_key(parameters: AgingParameters, grouping: str) -> sa.Select[Any]:
+    """Open cents per bucket (columns named as `bucket_names`), disputed and excess cents and
+    open invoice count, one row per (key, currency).
 
-    Bucketed in the database: by account that is a few rows per account, where grouping by due
-    date would bring nearly every invoice into pandas."""
+    Bucketed and pivoted in the database: one row per account and currency by account, where
+    grouping by due date would bring nearly every invoice into pandas."""
     invoices = open_amounts_as_of(parameters).subquery()
     open_cents = invoices.c.open_cents
     is_open = open_cents > 0
@@ -195,8 +196,12 @@ def _amounts_by_key_and_bucket(parameters: AgingParameters, grouping: str) -> sa
         sa.select(
             key.label("key"),
             invoices.c.currency,
-            invoices.c.bucket,
-            _summed(sa.case((is_open, open_cents), else_=0)).label("open_cents"),
+            *(
+                _summed(
+                    sa.case((is_open & (invoices.c.bucket == number), open_cents), else_=0)
+                ).label(name)
+                for number, name in enumerate(bucket_names(parameters.bucket_edges))
+            ),
             _summed(sa.case((is_open & invoices.c.disputed, open_cents), else_=0)).label(
                 "disputed_cents"
             ),
@@ -205,7 +210,7 @@ def _amounts_by_key_and_bucket(parameters: AgingParameters, grouping: str) -> sa
         )
         .select_from(source)
         .where(open_cents != 0)
-        .group_by(key, invoices.c.currency, invoices.c.bucket)
+        .group_by(key, invoices.c.currency)
     )
 
 
@@ -252,17 +257,8 @@ def aging_by_key(session: Session, parameters: AgingParameters, grouping: str) -
     The key is a manager's user id (0 for accounts without one) or an account id.
     """
     names = bucket_names(parameters.bucket_edges)
-    amounts = _rows_of(session, _amounts_by_key_and_bucket(parameters, grouping))
-    amounts["bucket"] = pd.Categorical.from_codes(amounts["bucket"].astype("int64"), names)
-    by_bucket = amounts.pivot_table(
-        index=["key", "currency"], columns="bucket", values="open_cents",
-        aggfunc="sum", fill_value=0, observed=False,
-    ).reindex(columns=names, fill_value=0)  # fmt: skip
-    by_bucket.columns = list(names)
-    others = amounts.groupby(["key", "currency"])[
-        ["disputed_cents", "open_invoices", "excess_cents"]
-    ].sum()
-    figures = by_bucket.join(others, how="outer")
+    amounts = _rows_of(session, _amounts_by_key(parameters, grouping))
+    figures = amounts.set_index(["key", "currency"])
     if not parameters.disputed_only:
         credit = _rows_of(session, _unapplied_by_key(parameters, grouping))
         credit["currency"] = DEFAULT_CURRENCY
