@@ -26,7 +26,8 @@ from extensions import db
 from models import AccountGroup
 from models.accounts import ACCOUNT_TYPES
 from reports.actions import actions_per_manager
-from reports.aging import BASES, TOTAL, aging_report, bucket_names, open_invoices_of_account
+from reports.aging import TOTAL, aging_report, open_invoices_of_account
+from reports.aging_parameters import BASES, bucket_names
 from reports.collections import collections_per_manager
 from reports.column_labels import column_label
 from reports.credit import credit_control

@@ -1,186 +1,207 @@
-"""Benchmark: the aging report by account manager against one hand-written SQL GROUP BY.
+"""Benchmark: `flask report aging` end to end against hand-written SQL, and the aging pages.
 
-    python benchmarks/aging.py --database-url URL [--as-of 2026-10-31] [--repeat 3]
+    python benchmarks/aging.py --database-url URL [--as-of 2026-10-31] [--runs 5] [--no-pages]
 
-On a database made by `benchmarks/generate.py`, times side by side, best of `--repeat`:
-- `flask --app app report aging --as-of D --output FILE.csv`, end to end in its own process
-  (interpreter start, app start, queries, pandas, CSV written), with that process's peak memory;
-- `reports.aging.aging_report` alone, in this process (the queries and pandas, no start-up);
-- one hand-written SQL statement computing the same figures (buckets by CASE, per manager and
-  currency, unapplied credit included), fetched to Python.
-It then checks that the hand-written query's totals equal the report's, to the cent. Times are
-wall-clock; the CPU seconds of this process are printed too, as other work on a shared machine
-stretches wall-clock time.
+On a database made by `benchmarks/generate.py`. Each run of each case is its own process,
+timed from start to exit, with its CPU seconds (user + system, DuckDB's threads included) and
+peak memory from `wait4`; the cases take turns run by run, so a busy minute on a shared machine
+falls on all of them alike. Cases:
+- `flask --app app report aging --as-of D --by account-manager --output F.csv` as shipped
+  (DuckDB), and with `AGING_ENGINE=sql` (the plain SQL fallback);
+- `benchmarks/aging_hand_written.py`: one hand-written statement (buckets by CASE) from a lean
+  script, run by the database itself and by DuckDB: the yardstick;
+- `flask --app app report aging --help` (start-up alone).
+For PostgreSQL the CPU column is the client's: the server's work is in the wall time only.
+Then the report pages, in this process through the test client as an admin (server time):
+by manager and by account, as of D and as of today.
+
+Every figure is checked: each (manager, currency) row of both report CSVs, every bucket,
+disputed, open invoices and unapplied credit, equals the hand-written query's row from the
+database and from DuckDB; `total` is the sum of the buckets, `net_total` is `total` less
+unapplied credit, and each TOTAL row is the sum of its currency's rows. It prints best and
+median of `--runs`, and the load average before each case's runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import pandas as pd
-import sqlalchemy as sa
-from flask import Flask
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
-
-DAYS_PAST_DUE = {
-    "sqlite": "CAST(julianday(:as_of) - julianday(i.due_date) AS INTEGER)",
-    "postgresql": "(CAST(:as_of AS date) - i.due_date)",
-}
-ISSUED_BY_DATE = {  # the report's SQLite hint (see `reports.queries.mostly_true`), for a fair race
-    "sqlite": "likelihood(i.issue_date <= :as_of, 0.9)",
-    "postgresql": "i.issue_date <= :as_of",
-}
-HAND_WRITTEN_AGING = """
-WITH applied AS (
-    SELECT invoice_id, SUM(cents) AS cents FROM (
-        SELECT invoice_id, CAST(ROUND(amount * 100) AS INTEGER) AS cents FROM payments
-        WHERE invoice_id IS NOT NULL AND payment_date <= :as_of
-        UNION ALL
-        SELECT invoice_id, CAST(ROUND(amount * 100) AS INTEGER) FROM credit_notes
-        WHERE invoice_id IS NOT NULL AND issue_date <= :as_of
-    ) AS applications GROUP BY invoice_id
-), counted AS (
-    SELECT COALESCE(a.account_manager_id, 0) AS manager_id, i.currency, i.disputed,
-           CAST(ROUND(i.amount * 100) AS INTEGER) - COALESCE(ap.cents, 0) AS open_cents,
-           {days} AS days
-    FROM invoices i
-    JOIN accounts a ON a.id = i.account_id
-    LEFT JOIN applied ap ON ap.invoice_id = i.id
-    WHERE {issued_by} AND i.status NOT IN ('draft', 'void')
-), figures AS (
-    SELECT manager_id, currency,
-        CASE WHEN open_cents > 0 AND days <= 0 THEN open_cents ELSE 0 END AS current,
-        CASE WHEN open_cents > 0 AND days BETWEEN 1 AND 30 THEN open_cents ELSE 0 END AS d30,
-        CASE WHEN open_cents > 0 AND days BETWEEN 31 AND 60 THEN open_cents ELSE 0 END AS d60,
-        CASE WHEN open_cents > 0 AND days BETWEEN 61 AND 90 THEN open_cents ELSE 0 END AS d90,
-        CASE WHEN open_cents > 0 AND days > 90 THEN open_cents ELSE 0 END AS over90,
-        CASE WHEN open_cents > 0 AND disputed THEN open_cents ELSE 0 END AS disputed,
-        CASE WHEN open_cents > 0 THEN 1 ELSE 0 END AS open_invoices,
-        CASE WHEN open_cents < 0 THEN -open_cents ELSE 0 END AS credit
-    FROM counted WHERE open_cents <> 0
-    UNION ALL
-    SELECT COALESCE(a.account_manager_id, 0), 'GBP', 0, 0, 0, 0, 0, 0, 0, c.cents
-    FROM (
-        SELECT account_id, CAST(ROUND(amount * 100) AS INTEGER) AS cents FROM payments
-        WHERE invoice_id IS NULL AND payment_date <= :as_of
-        UNION ALL
-        SELECT account_id, CAST(ROUND(amount * 100) AS INTEGER) FROM credit_notes
-        WHERE invoice_id IS NULL AND issue_date <= :as_of
-    ) AS c JOIN accounts a ON a.id = c.account_id
-)
-SELECT u.email, f.currency, SUM(current), SUM(d30), SUM(d60), SUM(d90), SUM(over90),
-       SUM(disputed), SUM(open_invoices), SUM(credit)
-FROM figures f LEFT JOIN users u ON u.id = f.manager_id
-GROUP BY u.email, f.currency ORDER BY u.email, f.currency
-"""
+PYTHON = sys.executable
+PASSWORD = "benchmark-password"
+BUCKETS = ["current", "days_1_30", "days_31_60", "days_61_90", "days_over_90"]
 
 
-def time_command_line(database_url: str, as_of: dt.date) -> tuple[float, float, float, int]:
-    """Wall and CPU seconds and peak MB of `flask report aging` in its own process, and the
-    CSV's lines."""
-    with tempfile.TemporaryDirectory() as folder:
-        output = Path(folder) / "aging.csv"
-        command = [sys.executable, "-m", "flask", "--app", "app", "report", "aging",
-                   "--as-of", as_of.isoformat(), "--output", str(output)]  # fmt: skip
-        environment = {**os.environ, "DATABASE_URL": database_url}
+@dataclass
+class Case:
+    name: str
+    command: list[str]
+    environment: dict[str, str] = field(default_factory=dict)
+    output: Path | None = None
+    runs: list[tuple[float, float, float]] = field(default_factory=list)
+    loads: list[float] = field(default_factory=list)
+
+    def run_once(self) -> None:
+        self.loads.append(os.getloadavg()[0])
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment)
+        process = subprocess.Popen(self.command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                                   env={**os.environ, **self.environment})  # fmt: skip
         _pid, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
+        wall = time.perf_counter() - started
         if status != 0:
-            raise SystemExit(f"the command failed with status {status}")
-        lines = len(output.read_text().splitlines())
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, lines
+            raise SystemExit(f"{self.name} failed with status {status}")
+        self.runs.append((wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024))
 
 
-def time_hand_written(engine: sa.Engine, as_of: dt.date) -> tuple[float, float, list[tuple]]:
-    dialect = engine.dialect.name
-    sql = HAND_WRITTEN_AGING.format(days=DAYS_PAST_DUE[dialect], issued_by=ISSUED_BY_DATE[dialect])
-    started, cpu = time.perf_counter(), time.process_time()
-    with engine.connect() as connection:
-        rows = connection.execute(sa.text(sql), {"as_of": as_of.isoformat()}).all()
-    return time.perf_counter() - started, time.process_time() - cpu, rows
+def cases(url: str, as_of: str, folder: Path) -> list[Case]:
+    flask = [PYTHON, "-m", "flask", "--app", "app", "report", "aging"]
+    report = [*flask, "--as-of", as_of, "--by", "account-manager", "--output"]
+    hand = [PYTHON, "benchmarks/aging_hand_written.py", "--database-url", url, "--as-of", as_of]
+    database = {"DATABASE_URL": url}
+    return [
+        Case("flask report aging (DuckDB, default)", [*report, str(folder / "duckdb.csv")],
+             {**database, "AGING_ENGINE": "duckdb"}, folder / "duckdb.csv"),
+        Case("flask report aging (AGING_ENGINE=sql)", [*report, str(folder / "sql.csv")],
+             {**database, "AGING_ENGINE": "sql"}, folder / "sql.csv"),
+        Case("hand-written SQL, run by the database", [*hand, "--runner", "database", "--output",
+             str(folder / "hand_database.csv")], {}, folder / "hand_database.csv"),
+        Case("hand-written SQL, run by DuckDB", [*hand, "--runner", "duckdb", "--output",
+             str(folder / "hand_duckdb.csv")], {}, folder / "hand_duckdb.csv"),
+        Case("flask report aging --help", [*flask, "--help"], database),
+    ]  # fmt: skip
 
 
-def time_report_function(app: Flask, as_of: dt.date) -> tuple[float, float, pd.DataFrame]:
+def cents(text: str) -> int:
+    return int(Decimal(text) * 100)
+
+
+def report_rows(path: Path) -> dict[tuple[str, str], list[int]]:
+    """The report CSV's rows, checked for its own invariants, as hand-written rows read."""
+    rows, totals = {}, {}
+    for line in csv.DictReader(path.open()):
+        buckets = [cents(line[name]) for name in BUCKETS]
+        assert cents(line["total"]) == sum(buckets), line
+        assert cents(line["net_total"]) == sum(buckets) - cents(line["unapplied_credit"]), line
+        figures = [*buckets, cents(line["disputed"]), int(line["open_invoices"]),
+                   cents(line["unapplied_credit"])]  # fmt: skip
+        target = totals if line["account_manager"] == "TOTAL" else rows
+        target[(line["account_manager"], line["currency"])] = figures
+    summed: dict[str, list[int]] = defaultdict(lambda: [0] * 8)
+    for (_manager, currency), figures in rows.items():
+        summed[currency] = [a + b for a, b in zip(summed[currency], figures, strict=True)]
+    assert {("TOTAL", c): f for c, f in summed.items()} == totals, "TOTAL rows are not the sums"
+    return rows
+
+
+def hand_rows(path: Path) -> dict[tuple[str, str], list[int]]:
+    lines = csv.reader(path.open())
+    next(lines)
+    return {(line[0], line[1]): [int(value) for value in line[2:]] for line in lines}
+
+
+def check_figures(by_case: dict[str, Path]) -> int:
+    """Every row and figure of every output equals every other's; the number of rows."""
+    outputs = {name: report_rows(path) if "report" in name else hand_rows(path)
+               for name, path in by_case.items()}  # fmt: skip
+    (first_name, first), *others = outputs.items()
+    for name, rows in others:
+        assert rows.keys() == first.keys(), f"{name} and {first_name} list different rows"
+        for key in first:
+            assert rows[key] == first[key], f"{name} and {first_name} differ on {key}"
+    return len(first)
+
+
+def page_timings(url: str, as_of: str, runs: int) -> list[tuple[str, list[float], list[float]]]:
+    """Server time of the aging pages (in-process test client, logged in as an admin)."""
+    sys.path.insert(0, str(PROJECT_ROOT))
+    import sqlalchemy as sa
+
+    from app import create_app
+    from auth.passwords import hash_password
     from extensions import db
-    from reports.aging import AgingParameters, aging_report
-    from reports.queries import FULL_ACCESS
+    from models import User
+    from tests.conftest import CSRF_INPUT
 
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
-        started, cpu = time.perf_counter(), time.process_time()
-        parameters = AgingParameters(as_of=as_of, viewer=FULL_ACCESS)
-        frame = aging_report(db.session, parameters, "account-manager")
-        elapsed, cpu_used = time.perf_counter() - started, time.process_time() - cpu
-        db.session.remove()
-    return elapsed, cpu_used, frame
+        admin = db.session.scalar(sa.select(User).where(User.email == "bench-admin@example.test"))
+        if admin is None:
+            admin = User(email="bench-admin@example.test", role="admin")
+            db.session.add(admin)
+        if admin.password_hash is None:
+            admin.password_hash = hash_password(PASSWORD)
+        db.session.commit()
+    client = app.test_client()
+    found = CSRF_INPUT.search(client.get("/login").get_data(as_text=True))
+    form = {"email": "bench-admin@example.test", "password": PASSWORD,
+            "csrf_token": found.group(1) or found.group(2)}  # fmt: skip
+    assert client.post("/login", data=form).status_code == 302, "benchmark login failed"
+    today = dt.date.today().isoformat()
+    pages = [(f"{page} as of {date}", f"/admin/reports/aging/{page}?as_of={date}")
+             for date in (as_of, today) for page in ("manager", "account")]  # fmt: skip
+    results = []
+    for name, address in pages:
+        assert client.get(address).status_code == 200, address  # warm: DuckDB attached
+        walls, cpus = [], []
+        for _ in range(runs):
+            started, cpu = time.perf_counter(), time.process_time()
+            response = client.get(address)
+            walls.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu)
+            assert response.status_code == 200, address
+        results.append((name, walls, cpus))
+    return results
 
 
-def check_same_figures(frame: pd.DataFrame, hand_rows: list[tuple]) -> None:
-    """The report's TOTAL rows equal the hand-written query's sums, per currency, to the cent."""
-    from reports.aging import TOTAL
-
-    totals = frame[frame["account_manager"] == TOTAL].set_index("currency")
-    for currency in totals.index:
-        mine = [r for r in hand_rows if r[1] == currency]
-        expected_total = sum(int(sum(r[2:7])) for r in mine)
-        expected_credit = sum(int(r[9]) for r in mine)
-        got = totals.loc[currency]
-        assert got["total"] == Decimal(expected_total).scaleb(-2), currency
-        assert got["unapplied_credit"] == Decimal(expected_credit).scaleb(-2), currency
-        assert got["open_invoices"] == sum(int(r[8]) for r in mine), currency
+def summary(values: list[float]) -> str:
+    return f"{min(values):7.2f} {statistics.median(values):7.2f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 10, 31))
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--as-of", default="2026-10-31")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-pages", action="store_true")
     options = parser.parse_args()
 
-    from app import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": options.database_url, "TESTING": True})
-    engine = sa.create_engine(options.database_url)
-    with engine.connect() as connection:
-        invoices = connection.scalar(sa.text("SELECT COUNT(*) FROM invoices"))
-        open_share = connection.scalar(
-            sa.text(
-                "SELECT AVG(CASE WHEN NOT EXISTS (SELECT 1 FROM payments p WHERE p.invoice_id = "
-                "i.id AND p.payment_date <= :d) THEN 1.0 ELSE 0 END) FROM invoices i"
-            ),
-            {"d": options.as_of.isoformat()},
-        )
-    print(f"{engine.dialect.name}: {invoices:,} invoices, {float(open_share):.0%} without a "
-          f"payment as of {options.as_of}; best of {options.repeat}")  # fmt: skip
-
-    command_runs = [time_command_line(options.database_url, options.as_of)
-                    for _ in range(options.repeat)]  # fmt: skip
-    report_runs = [time_report_function(app, options.as_of) for _ in range(options.repeat)]
-    hand_runs = [time_hand_written(engine, options.as_of) for _ in range(options.repeat)]
-    check_same_figures(report_runs[0][2], hand_runs[0][2])
-
-    command_s, command_cpu, command_mb, lines = min(command_runs)
-    report_s, report_cpu, _frame = min(report_runs, key=lambda run: run[0])
-    hand_s, hand_cpu, _rows = min(hand_runs, key=lambda run: run[0])
-    print(f"{'':44}{'wall s':>8}{'cpu s':>8}{'peak MB':>9}")
-    print(f"{'flask report aging (end to end, CSV)':44}{command_s:8.2f}{command_cpu:8.2f}"
-          f"{command_mb:9.0f}")  # fmt: skip
-    print(f"{'aging_report() alone':44}{report_s:8.2f}{report_cpu:8.2f}")
-    print(f"{'hand-written SQL GROUP BY':44}{hand_s:8.2f}{hand_cpu:8.2f}")
-    print(f"report / hand-written SQL: {report_s / hand_s:.2f}x; "
-          f"end to end / hand-written SQL: {command_s / hand_s:.2f}x; {lines} CSV lines; "
-          "figures equal to the cent")  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        timed = cases(options.database_url, options.as_of, Path(folder))
+        for _ in range(options.runs):
+            for case in timed:
+                case.run_once()
+        rows = check_figures({case.name: case.output for case in timed if case.output})
+    print(f"{options.database_url.split(':')[0]}, as of {options.as_of}, {options.runs} runs "
+          f"per case taken in turns; {rows} (manager, currency) rows equal in every output, "
+          "figure by figure")  # fmt: skip
+    print(f"{'case':42} {'wall best / median':>18} {'CPU best / median':>18} {'peak MB':>8} "
+          f"{'load':>10}")  # fmt: skip
+    for case in timed:
+        walls, cpus, peaks = zip(*case.runs, strict=True)
+        loads = f"{min(case.loads):.1f}-{max(case.loads):.1f}"
+        print(f"{case.name:42} {summary(list(walls)):>18} {summary(list(cpus)):>18} "
+              f"{max(peaks):8.0f} {loads:>10}")  # fmt: skip
+    fastest = min(statistics.median(w for w, _c, _m in case.runs) for case in timed[2:4])
+    shipped = statistics.median(w for w, _c, _m in timed[0].runs)
+    print(f"report / fastest hand-written (median wall): {shipped / fastest:.2f}x")
+    if options.no_pages:
+        return
+    load = os.getloadavg()[0]
+    print(f"pages, server time (in-process test client, admin), load {load:.1f}:")
+    for name, walls, cpus in page_timings(options.database_url, options.as_of, options.runs):
+        print(f"{name:42} {summary(walls):>18} {summary(cpus):>18}")
 
 
 if __name__ == "__main__":

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
 
-from bulk_io.exporting import export_kind
-from bulk_io.importing import ImportReport, SystemActor, run_import
 from bulk_io.kinds import KINDS
 from extensions import db
+
+if TYPE_CHECKING:
+    from bulk_io.importing import ImportReport
 
 PROGRESS_BAR_FROM_BYTES = 1024 * 1024
 """Smaller files import in a blink; a bar would only flicker."""
@@ -28,6 +30,8 @@ def import_command(kind: str, file: Path, dry_run: bool) -> None:
     number) exists updates that record; other rows create one. Any bad row: every bad row is
     listed (row, column, value, reason), nothing is written and the exit status is 1.
     """
+    from bulk_io.importing import SystemActor, run_import  # loaded by `flask import` alone
+
     if file.stat().st_size >= PROGRESS_BAR_FROM_BYTES:
         with click.progressbar(length=1000, label=f"Importing {file.name}") as bar:
 
@@ -63,5 +67,8 @@ def export_command(kind: str, file: Path) -> None:
 
     The columns are those the import reads, so an exported file can be edited and imported back.
     """
+    from bulk_io.exporting import export_kind  # loaded by `flask export` alone
+    from bulk_io.importing import SystemActor
+
     written = export_kind(db.session, kind, file, SystemActor())
     click.echo(f"Exported {written} {kind} to {file}.")

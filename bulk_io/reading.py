@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import IO, Any
 from zipfile import BadZipFile
 
-from openpyxl import load_workbook
-
 ZIP_MAGIC = b"PK\x03\x04"
 FOREIGN_DELIMITERS = (";", "\t", "|")
 SAVE_AS_UTF8 = 'Save it as "CSV UTF-8 (comma delimited)" and import it again.'
@@ -92,6 +90,8 @@ def _first_undecodable_byte(path: Path) -> tuple[int, int]:
 
 @contextmanager
 def _open_xlsx(path: Path) -> Iterator[Table]:
+    from openpyxl import load_workbook  # imported when a sheet is read: CSV and the CLI need none
+
     raw = path.open("rb")  # a file, not a name: openpyxl refuses names without ".xlsx"
     try:
         workbook = load_workbook(raw, read_only=True, data_only=False)

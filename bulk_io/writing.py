@@ -12,8 +12,6 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
-from openpyxl import Workbook
-
 from reports.cell_safety import csv_chunks, xlsx_cell
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,6 +26,8 @@ def write_xlsx(
     target: IO[bytes] | str, header: Sequence[str], rows: Iterable[Sequence[Any]], title: str
 ) -> None:
     """openpyxl's write-only mode spools rows to disk as they are appended."""
+    from openpyxl import Workbook  # imported when a sheet is written: CSV and the CLI need none
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
     sheet.append([xlsx_cell(sheet, name) for name in header])

@@ -1,10 +1,14 @@
 """Receivables aging as of a date (ARCHITECTURE §7): the one place that definition lives.
 
 The database does the per-invoice work: each invoice's open amount as of D in integer cents
-(amount less the payments and credit notes applied to it and dated on or before D), summed per
-(manager or account, currency, due or issue date). pandas then turns dates into days past due,
-puts them in buckets with `pd.cut`, pivots the buckets into columns and adds the TOTAL rows.
-Money stays in integer cents until the finished frame, whose amounts are `Decimal` with two places.
+(amount less the payments and credit notes applied to it and dated on or before D), its days
+past due and bucket, summed per (manager or account, currency) with one column per bucket. pandas
+adds the unapplied credit, labels and TOTAL rows; no invoice row reaches Python. Money stays in
+integer cents until the finished frame, whose amounts are `Decimal` with two places.
+
+The statements are built here once, with row scoping and filters, and run either by DuckDB over
+the live database (`reports/duckdb_reader.py`, the default and several times faster on a million
+invoices) or by the session itself (`AGING_ENGINE = "sql"`, or where DuckDB cannot run).
 
 Where §7 is silent: payments and credit notes record no currency, so unapplied ones count as
 account credit in the default currency (GBP); an overpayment's excess keeps its invoice's
@@ -15,115 +19,32 @@ in neither the buckets nor the unapplied credit, as §7 defines unapplied credit
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from models import Account, AccountGroup, CreditNote, Invoice, Payment, User
 from models.billing import DEFAULT_CURRENCY
-from models.scoping import HasRole, restrict_to_visible_rows
-from reports.queries import cents, frame_of, mostly_true
+from models.scoping import restrict_to_visible_rows
+from reports.aging_parameters import (
+    GROUPINGS,
+    LABEL_COLUMNS,
+    SUMMARY_COLUMNS,
+    AgingParameters,
+    aging_columns,
+    bucket_names,
+    money_columns,
+)
+from reports.duckdb_reader import frame_through_duckdb
+from reports.queries import cents, days_from, frame_of, mostly_true
 from reports.readable_columns import TOTAL, may_read_column, readable_report
 
-BASES = ("due", "issue")
-GROUPINGS = ("account-manager", "account")
-DEFAULT_BUCKET_EDGES = (30, 60, 90)
-MAX_BUCKET_EDGES = 12
-"""A report's columns, its chart's colours and the printed page have room for 13 buckets."""
-MAX_BUCKET_EDGE_DAYS = 36_500
-BUCKETS_TOO_MANY_OR_TOO_LONG = (
-    f"At most {MAX_BUCKET_EDGES} bucket edges, none above {MAX_BUCKET_EDGE_DAYS:,} days."
-)
 UNASSIGNED = "(unassigned)"
 COUNTED_OUT_STATUSES = ("draft", "void")
-SUMMARY_COLUMNS = ("total", "unapplied_credit", "net_total", "disputed")
-LABEL_COLUMNS = {
-    "account-manager": ("account_manager",),
-    "account": ("account_code", "account_name", "account_manager"),
-}
-
-
-@dataclass(frozen=True)
-class AgingParameters:
-    """What an aging report is asked for; `viewer` decides which accounts it covers."""
-
-    as_of: dt.date
-    viewer: HasRole
-    basis: str = "due"
-    bucket_edges: tuple[int, ...] = DEFAULT_BUCKET_EDGES
-    account_group_id: int | None = None
-    account_type: str | None = None
-    disputed_only: bool = False
-    account_manager_id: int | None = None
-    """Only the accounts this user is account manager of (0: accounts without a manager)."""
-    search: str = ""
-    """Only the accounts whose code, name or manager's e-mail contains this (any case)."""
-
-    def __post_init__(self) -> None:
-        if self.basis not in BASES:
-            raise ValueError(f"The basis must be one of {', '.join(BASES)}, not {self.basis!r}.")
-        check_bucket_edges(self.bucket_edges)
-
-    def description(self) -> str:
-        """The parameters in words, for the heading of a printed report."""
-        words = [
-            f"As of {self.as_of.isoformat()}",
-            f"days past the {self.basis} date",
-            f"buckets {','.join(map(str, self.bucket_edges))}",
-        ]
-        if self.account_type:
-            words.append(f"account type {self.account_type}")
-        if self.account_group_id is not None:
-            words.append(f"account group #{self.account_group_id} and its sub-groups")
-        if self.disputed_only:
-            words.append("disputed invoices only")
-        if self.search:
-            words.append(f"accounts matching {self.search!r}")
-        return "; ".join(words) + "."
-
-
-def check_bucket_edges(edges: tuple[int, ...]) -> None:
-    if not edges or any(edge <= 0 for edge in edges) or list(edges) != sorted(set(edges)):
-        raise ValueError("Bucket edges must be whole days above 0, in increasing order (30,60,90).")
-    if len(edges) > MAX_BUCKET_EDGES or edges[-1] > MAX_BUCKET_EDGE_DAYS:
-        raise ValueError(BUCKETS_TOO_MANY_OR_TOO_LONG)
-
-
-def parse_bucket_edges(text: str) -> tuple[int, ...]:
-    """`"30,60,90"` -> (30, 60, 90); a ValueError that says what is wrong otherwise."""
-    parts = text.split(",")
-    if len(parts) > MAX_BUCKET_EDGES:
-        raise ValueError(BUCKETS_TOO_MANY_OR_TOO_LONG)
-    try:
-        edges = tuple(int(part) for part in parts)
-    except ValueError:
-        raise ValueError(
-            f"Bucket edges must be whole numbers of days separated by commas, not {text!r}."
-        ) from None
-    check_bucket_edges(edges)
-    return edges
-
-
-def bucket_names(edges: tuple[int, ...]) -> list[str]:
-    """`current`, `days_1_30`, `days_31_60`, ..., `days_over_90` for edges (30, 60, 90)."""
-    starts = (0, *edges[:-1])
-    ranges = [f"days_{start + 1}_{end}" for start, end in zip(starts, edges, strict=True)]
-    return ["current", *ranges, f"days_over_{edges[-1]}"]
-
-
-def aging_columns(grouping: str, edges: tuple[int, ...]) -> list[str]:
-    """The CSV columns of an aging report, in contract order."""
-    return [*LABEL_COLUMNS[grouping], "currency", *bucket_names(edges), "total",
-            "unapplied_credit", "net_total", "disputed", "open_invoices"]  # fmt: skip
-
-
-def money_columns(edges: tuple[int, ...]) -> list[str]:
-    return [*bucket_names(edges), *SUMMARY_COLUMNS]
 
 
 def _applied_cents_as_of(as_of: dt.date) -> sa.Subquery:
@@ -182,20 +103,31 @@ def accounts_chosen(parameters: AgingParameters) -> sa.Select[tuple[int]] | None
     return sa.select(Account.id).where(*conditions) if conditions else None
 
 
+def bucket_number(days_past: Any, edges: tuple[int, ...]) -> sa.ColumnElement[int]:
+    """The bucket of a days-past-due value, numbered as `bucket_names` names them: due on D is
+    current (0), 30 days is in 1-30 and 31 in 31-60 (edges 30, 60, 90), over the last edge last."""
+    upper_ends = [(days_past <= 0, 0)]
+    upper_ends += [(days_past <= edge, number) for number, edge in enumerate(edges, start=1)]
+    return sa.case(*upper_ends, else_=len(edges) + 1)
+
+
 def open_amounts_as_of(parameters: AgingParameters) -> sa.Select[Any]:
-    """One row per counted invoice: its open amount as of D in cents (may be 0 or negative).
+    """One row per counted invoice: its open amount as of D in cents (may be 0 or negative),
+    days past due (or since issue) and bucket number.
 
     Counted: issued on or before D, neither draft nor void, within the viewer's accounts and the
     filters. A negative open amount is an overpayment: account credit, not a receivable.
     """
     applied = _applied_cents_as_of(parameters.as_of)
     age_from = Invoice.due_date if parameters.basis == "due" else Invoice.issue_date
+    days_past = days_from(age_from, sa.literal(parameters.as_of, sa.Date))
     statement = (
         sa.select(
             Invoice.id.label("invoice_id"),
             Invoice.account_id,
             Invoice.currency,
-            age_from.label("age_from"),
+            days_past.label("days_past"),
+            bucket_number(days_past, parameters.bucket_edges).label("bucket"),
             Invoice.disputed,
             (cents(Invoice.amount) - sa.func.coalesce(applied.c.applied_cents, 0)).label(
                 "open_cents"
@@ -246,8 +178,12 @@ def _summed(expression: Any) -> Any:
     return sa.cast(sa.func.sum(expression), sa.BigInteger)
 
 
-def _amounts_by_key_and_date(parameters: AgingParameters, grouping: str) -> sa.Select[Any]:
-    """Open, disputed and excess cents and open invoice count per (key, currency, age date)."""
+def _amounts_by_key(parameters: AgingParameters, grouping: str) -> sa.Select[Any]:
+    """Open cents per bucket (columns named as `bucket_names`), disputed and excess cents and
+    open invoice count, one row per (key, currency).
+
+    Bucketed and pivoted in the database: one row per account and currency by account, where
+    grouping by due date would bring nearly every invoice into pandas."""
     invoices = open_amounts_as_of(parameters).subquery()
     open_cents = invoices.c.open_cents
     is_open = open_cents > 0
@@ -260,8 +196,12 @@ def _amounts_by_key_and_date(parameters: AgingParameters, grouping: str) -> sa.S
         sa.select(
             key.label("key"),
             invoices.c.currency,
-            invoices.c.age_from,
-            _summed(sa.case((is_open, open_cents), else_=0)).label("open_cents"),
+            *(
+                _summed(
+                    sa.case((is_open & (invoices.c.bucket == number), open_cents), else_=0)
+                ).label(name)
+                for number, name in enumerate(bucket_names(parameters.bucket_edges))
+            ),
             _summed(sa.case((is_open & invoices.c.disputed, open_cents), else_=0)).label(
                 "disputed_cents"
             ),
@@ -270,7 +210,7 @@ def _amounts_by_key_and_date(parameters: AgingParameters, grouping: str) -> sa.S
         )
         .select_from(source)
         .where(open_cents != 0)
-        .group_by(key, invoices.c.currency, invoices.c.age_from)
+        .group_by(key, invoices.c.currency)
     )
 
 
@@ -286,19 +226,29 @@ def _unapplied_by_key(parameters: AgingParameters, grouping: str) -> sa.Select[A
     )
 
 
-def days_past(as_of: dt.date, dates: pd.Series) -> pd.Series:
-    """D - date in whole days, for a column of dates."""
-    return (pd.Timestamp(as_of) - pd.to_datetime(dates)).dt.days
-
-
-def bucket_of(days: pd.Series, edges: tuple[int, ...]) -> pd.Series:
-    """The aging bucket of each days-past-due value: due on D is current, 30 is in 1-30."""
-    bins = [-np.inf, 0, *edges, np.inf]
-    return pd.cut(days, bins=bins, labels=bucket_names(edges), right=True)
-
-
 def _cents_to_money(cents_column: pd.Series) -> list[Decimal]:
     return [Decimal(int(value)).scaleb(-2) for value in cents_column]
+
+
+def aging_engine() -> str:
+    """Which engine runs the aging statements: the `AGING_ENGINE` setting, DuckDB by default."""
+    return current_app.config.get("AGING_ENGINE") or "duckdb"
+
+
+def _rows_of(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:
+    """The rows of one of the report's statements, from DuckDB where it can run them.
+
+    Otherwise the session runs them; on PostgreSQL without JIT (it compiles the plan for longer
+    than the plan runs) and with room to hash every invoice's payments in memory.
+    """
+    if aging_engine() == "duckdb":
+        frame = frame_through_duckdb(session.get_bind(), statement)
+        if frame is not None:
+            return frame
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL jit = off"))
+        session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+    return frame_of(session, statement)
 
 
 def aging_by_key(session: Session, parameters: AgingParameters, grouping: str) -> pd.DataFrame:
@@ -306,20 +256,11 @@ def aging_by_key(session: Session, parameters: AgingParameters, grouping: str) -
 
     The key is a manager's user id (0 for accounts without one) or an account id.
     """
-    edges, names = parameters.bucket_edges, bucket_names(parameters.bucket_edges)
-    amounts = frame_of(session, _amounts_by_key_and_date(parameters, grouping))
-    amounts["bucket"] = bucket_of(days_past(parameters.as_of, amounts["age_from"]), edges)
-    by_bucket = amounts.pivot_table(
-        index=["key", "currency"], columns="bucket", values="open_cents",
-        aggfunc="sum", fill_value=0, observed=False,
-    ).reindex(columns=names, fill_value=0)  # fmt: skip
-    by_bucket.columns = list(names)
-    others = amounts.groupby(["key", "currency"])[
-        ["disputed_cents", "open_invoices", "excess_cents"]
-    ].sum()
-    figures = by_bucket.join(others, how="outer")
+    names = bucket_names(parameters.bucket_edges)
+    amounts = _rows_of(session, _amounts_by_key(parameters, grouping))
+    figures = amounts.set_index(["key", "currency"])
     if not parameters.disputed_only:
-        credit = frame_of(session, _unapplied_by_key(parameters, grouping))
+        credit = _rows_of(session, _unapplied_by_key(parameters, grouping))
         credit["currency"] = DEFAULT_CURRENCY
         figures = figures.join(credit.set_index(["key", "currency"]), how="outer")
     else:
@@ -338,7 +279,7 @@ def _labels(
     """The names to show for the report's keys: manager e-mails, or account code, name, manager."""
     if grouping == "account-manager":
         emails = sa.select(User.id.label("key"), User.email).where(User.id.in_(keys))
-        managers = frame_of(session, emails)
+        managers = _rows_of(session, emails)
         managers = pd.concat([managers, pd.DataFrame({"key": [0], "email": [UNASSIGNED]})])
         return managers.rename(columns={"email": "account_manager"})
     statement = sa.select(
@@ -347,7 +288,7 @@ def _labels(
         Account.name.label("account_name"),
         sa.func.coalesce(User.email, UNASSIGNED).label("account_manager"),
     ).outerjoin(User, User.id == Account.account_manager_id)
-    return frame_of(session, restrict_to_visible_rows(statement, Account, parameters.viewer))
+    return _rows_of(session, restrict_to_visible_rows(statement, Account, parameters.viewer))
 
 
 def with_totals(rows: pd.DataFrame, parameters: AgingParameters, grouping: str) -> pd.DataFrame:
@@ -400,7 +341,8 @@ def open_invoices_of_account(
             Invoice.currency,
             cents(Invoice.amount).label("amount"),
             counted.c.open_cents.label("open_amount"),
-            counted.c.age_from,
+            counted.c.days_past.label("days_past_due"),
+            counted.c.bucket,
             Invoice.disputed,
         )
         .join(counted, counted.c.invoice_id == Invoice.id)
@@ -408,8 +350,9 @@ def open_invoices_of_account(
         .order_by(Invoice.due_date, Invoice.number)
     )
     invoices = frame_of(session, statement)
-    invoices["days_past_due"] = days_past(parameters.as_of, invoices["age_from"]).astype("int64")
-    invoices["bucket"] = bucket_of(invoices["days_past_due"], parameters.bucket_edges).astype(str)
+    invoices["days_past_due"] = invoices["days_past_due"].astype("int64")
+    names = bucket_names(parameters.bucket_edges)
+    invoices["bucket"] = [names[number] for number in invoices["bucket"]]
     for column in ("amount", "open_amount"):
         invoices[column] = _cents_to_money(invoices[column])
-    return readable_report(invoices.drop(columns="age_from"), parameters.viewer)
+    return readable_report(invoices, parameters.viewer)

@@ -20,13 +20,13 @@ import datetime as dt
 import io
 import math
 import re
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 _LINE_STARTING_A_FORMULA = re.compile(r"(?:^|(?<=[\r\n]))(?=[=+\-@\t\r\0])")
@@ -50,12 +50,21 @@ def restore_neutralised_text(text: str) -> str:
     return _QUOTE_BEFORE_A_FORMULA.sub("", text)
 
 
+def _is_missing(value: Any) -> bool:
+    """None, or pandas' NA or NaT. Those exist only once pandas is imported, so this module does
+    not import it: the import and export commands start without it."""
+    if value is None:
+        return True
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and (value is pandas.NA or value is pandas.NaT)
+
+
 def csv_text(value: Any) -> str:
     """A cell as the CSV holds it, and as an import reads it back: `1200.50`, `2026-01-31`,
     `true`, nothing for a missing value, neutralised text."""
     if isinstance(value, str):
         return neutralise_formula(value)
-    if value is None or value is pd.NA or value is pd.NaT:
+    if _is_missing(value):
         return ""
     if hasattr(value, "item"):  # a numpy scalar from a report frame
         value = value.item()
@@ -93,7 +102,10 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator
 
 def xlsx_cell(sheet: Any, value: Any) -> WriteOnlyCell:
     """A cell of the write-only `sheet`: numbers, dates and booleans typed, the rest as text."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    from openpyxl.cell import WriteOnlyCell  # imported by the XLSX writers only: CSV needs none
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if _is_missing(value):
         return WriteOnlyCell(sheet, value=None)
     if hasattr(value, "item"):  # a numpy scalar: openpyxl wants Python numbers
         value = value.item()

@@ -25,9 +25,9 @@ from reports.aging import (
     COUNTED_OUT_STATUSES,
     TOTAL,
     UNASSIGNED,
-    AgingParameters,
     aging_by_key,
 )
+from reports.aging_parameters import AgingParameters
 from reports.period import PeriodParameters
 from reports.queries import cents, frame_of
 from reports.readable_columns import readable_report

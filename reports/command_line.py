@@ -1,4 +1,8 @@
-"""`flask --app app report aging ...` (ARCHITECTURE §6); `app.py` registers the `report` group."""
+"""`flask --app app report aging ...` (ARCHITECTURE §6); `app.py` registers the `report` group.
+
+The report's own modules are imported when a report runs, not when the command is loaded:
+`--help` and a refused option answer without pandas or DuckDB.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,13 @@ import click
 from flask.cli import with_appcontext
 
 from extensions import db
-from reports.aging import (
+from reports.aging_parameters import (
     BASES,
     GROUPINGS,
     AgingParameters,
-    aging_report,
     bucket_names,
     parse_bucket_edges,
 )
-from reports.downloads import report_file
-from reports.queries import FULL_ACCESS
 
 OUTPUT_FORMATS = ("csv", "xlsx", "pdf")
 
@@ -65,6 +66,10 @@ def aging_command(
     as_of: dt.date, grouping: str, basis: str, buckets: tuple[int, ...], output: Path | None
 ) -> None:
     """Receivables aging as of a date, every account (ARCHITECTURE §7)."""
+    from reports.aging import aging_report  # pandas and DuckDB: not for --help or a bad option
+    from reports.downloads import report_file
+    from reports.queries import FULL_ACCESS
+
     parameters = AgingParameters(as_of=as_of, viewer=FULL_ACCESS, basis=basis,
                                  bucket_edges=buckets)  # fmt: skip
     frame = aging_report(db.session, parameters, grouping)

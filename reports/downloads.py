@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from reports.pdf import report_pdf
 from reports.writers import XLSX_MIMETYPE, report_csv, report_xlsx
 
 FORMATS = ("csv", "xlsx", "pdf")
@@ -37,6 +36,8 @@ def report_file(
     elif file_format == "xlsx":
         content = report_xlsx(frame, title, label_row)
     elif file_format == "pdf":
+        from reports.pdf import report_pdf  # fpdf is imported only when a PDF is written
+
         content = report_pdf(frame, title, description, chart_png)
     else:
         raise ValueError(f"A report downloads as {', '.join(FORMATS)}, not {file_format!r}.")

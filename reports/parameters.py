@@ -26,7 +26,8 @@ from forms_config.readability import HIDDEN
 from models import Account, AccountGroup, User
 from models.accounts import ACCOUNT_TYPES
 from models.scoping import HasRole, restrict_to_visible_rows
-from reports.aging import BASES, UNASSIGNED, AgingParameters, parse_bucket_edges
+from reports.aging import UNASSIGNED
+from reports.aging_parameters import BASES, AgingParameters, parse_bucket_edges
 from reports.period import PeriodParameters
 from reports.readable_columns import may_read_column
 

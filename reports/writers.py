@@ -17,8 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 
 from reports.aging import TOTAL
 from reports.cell_safety import csv_chunks, xlsx_cell
@@ -26,9 +24,7 @@ from reports.column_labels import column_labels
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
-BOLD = Font(bold=True)
-HEADER_FILL = PatternFill("solid", start_color="DDE4EE")
-TOTAL_FILL = PatternFill("solid", start_color="F2F2F2")
+HEADER_COLOUR, TOTAL_COLOUR = "DDE4EE", "F2F2F2"
 
 
 def report_csv(frame: pd.DataFrame, label_row: bool = False) -> str:
@@ -47,6 +43,12 @@ def _is_total_row(values: list[Any]) -> bool:
 
 def report_xlsx(frame: pd.DataFrame, title: str, label_row: bool = False) -> bytes:
     """A formatted sheet: bold frozen header, money-formatted amounts, bold TOTAL rows."""
+    from openpyxl import Workbook  # imported when a sheet is written: a CSV report needs none
+    from openpyxl.styles import Font, PatternFill
+
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", start_color=HEADER_COLOUR)
+    total_fill = PatternFill("solid", start_color=TOTAL_COLOUR)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
     names = [str(name) for name in frame.columns]
@@ -56,7 +58,7 @@ def report_xlsx(frame: pd.DataFrame, title: str, label_row: bool = False) -> byt
         header = []
         for text in texts:
             cell = xlsx_cell(sheet, text)
-            cell.font, cell.fill = BOLD, HEADER_FILL
+            cell.font, cell.fill = bold, header_fill
             header.append(cell)
         sheet.append(header)
     for values in frame.itertuples(index=False, name=None):
@@ -67,7 +69,7 @@ def report_xlsx(frame: pd.DataFrame, title: str, label_row: bool = False) -> byt
             if isinstance(value, Decimal):
                 cell.number_format = MONEY_FORMAT
             if is_total:
-                cell.font, cell.fill = BOLD, TOTAL_FILL
+                cell.font, cell.fill = bold, total_fill
             row.append(cell)
         sheet.append(row)
     target = io.BytesIO()

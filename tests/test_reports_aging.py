@@ -1,6 +1,6 @@
 """Aging figures to the cent (ARCHITECTURE §7), each edge case against hand-computed amounts.
 
-The report is read as a user reads it: the CSV of `flask report aging`.
+The report is read as a user reads it: the CSV of `flask report aging`, computed by each engine.
 """
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+
+import pytest
 
 from models import Account
 from tests.conftest import make_user
@@ -17,6 +19,14 @@ AS_OF = dt.date(2026, 3, 31)
 MANAGER_COLUMNS = ["account_manager", "currency", "current", "days_1_30", "days_31_60",
                    "days_61_90", "days_over_90", "total", "unapplied_credit", "net_total",
                    "disputed", "open_invoices"]  # fmt: skip
+
+
+@pytest.fixture(autouse=True, params=["duckdb", "sql"])
+def aging_engine(app, request):
+    """Every figure here is checked through DuckDB and through the plain SQL fallback."""
+    app.config["AGING_ENGINE"] = request.param
+    yield request.param
+    app.config.pop("AGING_ENGINE")
 
 
 def days_before(days: int) -> dt.date:

@@ -212,3 +212,33 @@ def test_filters_by_group_with_its_sub_groups_type_and_disputed(login_as, panel:
     assert codes(f"account_group={north.id}") == [("L1", "2.00"), ("N1", "1.00"), ("TOTAL", "3.00")]
     assert codes("account_type=provider") == [("L1", "2.00"), ("TOTAL", "2.00")]
     assert codes("disputed_only=1") == [("L1", "2.00"), ("S1", "4.00"), ("TOTAL", "6.00")]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sql"])
+def test_disputed_only_counts_the_disputed_invoices_on_either_engine(
+    app, login_as, panel: Panel, engine: str, monkeypatch
+) -> None:
+    monkeypatch.setitem(app.config, "AGING_ENGINE", engine)
+    account = add_account("A1")
+    add_invoice(account, "D-1", "100.00", issue_date=dt.date(2026, 3, 1), disputed=True)
+    add_invoice(account, "U-1", "50.00", issue_date=dt.date(2026, 3, 1))
+    login_as("analyst")
+    download = f"/admin/reports/aging/account/download/csv?{QUERY}&disputed_only=1"
+    rows = list(csv.DictReader(io.StringIO(panel.get(download).get_data(as_text=True))))
+    assert [(row["account_code"], row["total"], row["disputed"]) for row in rows] == [
+        ("A1", "100.00", "100.00"), ("TOTAL", "100.00", "100.00")
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sql"])
+def test_search_for_quotes_and_wildcards_matches_them_literally_on_either_engine(
+    app, login_as, panel: Panel, engine: str, monkeypatch
+) -> None:
+    monkeypatch.setitem(app.config, "AGING_ENGINE", engine)
+    for code, name in (("P1", "O'Brien 100%Ltd"), ("P2", "O'Brien 100% Ltd")):
+        account = add_account(code, name=name)
+        add_invoice(account, f"{code}-1", "10.00", issue_date=dt.date(2026, 3, 1))
+    login_as("analyst")
+    download = f"/admin/reports/aging/account/download/csv?{QUERY}&q=O%27Brien%20100%25Ltd"
+    rows = list(csv.DictReader(io.StringIO(panel.get(download).get_data(as_text=True))))
+    assert [row["account_code"] for row in rows] == ["P1", "TOTAL"]
