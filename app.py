@@ -64,9 +64,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from admin_views import init_admin
     from auth import init_auth
     from forms_config import init_forms_config
+    from jobs import init_jobs
 
     init_auth(app)
     init_forms_config(app)
+    init_jobs(app)
     init_admin(app)
 
     @app.route("/")

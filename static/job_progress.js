@@ -1,0 +1,37 @@
+// The job page's progress bar: asks the server how far the job is, twice a second, and
+// reloads the page once the job stops running (to show its preview, outcome or errors).
+(function () {
+  "use strict";
+  var box = document.getElementById("job-progress");
+  if (!box) { return; }
+  var bar = document.getElementById("job-bar");
+  var phase = document.getElementById("job-phase");
+  var rows = document.getElementById("job-rows");
+  var number = new Intl.NumberFormat();
+
+  function show(state) {
+    if (state.status !== "queued" && state.status !== "running") {
+      window.location.reload();
+      return false;
+    }
+    bar.style.width = state.percent + "%";
+    bar.setAttribute("aria-valuenow", state.percent);
+    bar.textContent = state.percent + "%";
+    phase.textContent = state.phase_text;
+    if (state.rows_done) {
+      rows.textContent = number.format(state.rows_done) + " rows" +
+        (state.rows_total ? " of about " + number.format(state.rows_total) : "");
+    }
+    return true;
+  }
+
+  function poll() {
+    fetch(box.dataset.url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (state) {
+        if (!state || show(state)) { window.setTimeout(poll, 500); }
+      })
+      .catch(function () { window.setTimeout(poll, 2000); });
+  }
+  poll();
+}());
