@@ -52,6 +52,7 @@ def enqueue(job_id: int) -> None:
 
 def _register_tasks(huey: Huey, app: Flask) -> tuple[TaskWrapper, TaskWrapper]:
     from jobs.reaping import fail_dead_jobs
+    from jobs.retention import discard_old_files
     from jobs.running import run_job
     from notifications.runner import run_notify
     from notifications.sending import MailSettings
@@ -75,5 +76,10 @@ def _register_tasks(huey: Huey, app: Flask) -> tuple[TaskWrapper, TaskWrapper]:
         """A worker on another machine may have died: its jobs go stale and are failed here."""
         with app.app_context():
             fail_dead_jobs()
+
+    @huey.periodic_task(crontab(minute="7"), name="discard_old_job_files")
+    def discard_old_files_task() -> None:
+        with app.app_context():
+            discard_old_files()
 
     return run_job_task, notify_task
