@@ -86,7 +86,11 @@ class JobsView(LoginOrForbidden, BaseView):
     def confirm(self, job_id: int) -> Response:
         job = self._own_job(job_id)
         if not confirm_import(job, current_user.id):
-            flash("This import was already confirmed; it runs once.", "info")
+            db.session.refresh(job)
+            if job.status == "cancelled":
+                flash("This import was cancelled; upload the file again to import it.", "warning")
+            else:
+                flash("This import was already confirmed; it runs once.", "info")
             return redirect(url_for(".details", job_id=job_id))
         db.session.refresh(job)
         if job.status == "done":  # small enough to run at once

@@ -7,12 +7,19 @@
   var bar = document.getElementById("job-bar");
   var phase = document.getElementById("job-phase");
   var rows = document.getElementById("job-rows");
+  var badge = document.querySelector("[data-testid=job-status]");
+  var cancel = document.getElementById("job-cancel");
   var number = new Intl.NumberFormat();
 
   function show(state) {
     if (state.status !== "queued" && state.status !== "running") {
       window.location.reload();
       return false;
+    }
+    if (state.status === "running") {
+      badge.textContent = "running";
+      badge.className = "badge badge-primary";
+      if (cancel) { cancel.remove(); cancel = null; }  // a running job is not interrupted
     }
     bar.style.width = state.percent + "%";
     bar.setAttribute("aria-valuenow", state.percent);
