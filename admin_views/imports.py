@@ -10,7 +10,6 @@ blindly (`admin_views.jobs`).
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import Flask, current_app, redirect, request, url_for
@@ -67,7 +66,7 @@ class ImportView(LoginOrForbidden, BaseView):
             return self._upload_page("Choose what the file holds."), 400
         if upload is None or not upload.filename:
             return self._upload_page("Choose a CSV or XLSX file to import."), 400
-        token = secrets.token_urlsafe(16)
+        token = files.new_token()
         upload.save(files.upload_path(token))
         file_name = secure_filename(upload.filename) or "upload"
         job = start_import(current_user, kind_name, file_name, token, request.remote_addr)

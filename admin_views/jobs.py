@@ -113,6 +113,14 @@ class JobsView(LoginOrForbidden, BaseView):
             flash("The job was cancelled; nothing was written.", "info")
         return redirect(url_for(".index"))
 
+    @expose("/<int:job_id>/result")
+    def result(self, job_id: int) -> Response:
+        job = self._visible_job(job_id)
+        path = files.result_path(job.token)
+        if not job.result_file or not path.exists():
+            abort(404)
+        return send_file(path, as_attachment=True, download_name=job.result_file)
+
     @expose("/<int:job_id>/errors.csv")
     def errors(self, job_id: int) -> Response:
         job = self._visible_job(job_id)

@@ -6,6 +6,7 @@ fixed names. A finished job's folder is removed with the job's upload once nobod
 
 from __future__ import annotations
 
+import secrets
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,10 @@ JOBS_FOLDER = "jobs"
 UPLOAD = "upload"
 ERRORS = "errors.csv"
 RESULT = "result"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(16)
 
 
 def job_folder(token: str) -> Path:

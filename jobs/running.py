@@ -24,8 +24,9 @@ UNQUEUED = "The job queue did not answer, so the job could not start. You can tr
 
 def _handlers() -> dict[str, JobHandler]:
     from jobs.import_job import run_import_job
+    from jobs.report_job import run_report_job
 
-    return {"import": run_import_job}
+    return {"import": run_import_job, "aging_report": run_report_job}
 
 
 def dispatch(job_id: int, in_request: bool) -> None:
