@@ -254,8 +254,10 @@ def main() -> None:
     if not options.skip_cli:
         timed = subprocess.run(
             [sys.executable, "-c", CLI_IMPORT, str(source)], cwd=PROJECT_ROOT, env=environment,
-            check=True, capture_output=True, text=True,
+            capture_output=True, text=True,
         )  # fmt: skip
+        if timed.returncode:
+            raise SystemExit(f"the CLI import failed:\n{timed.stderr[-3000:]}")
         cli_seconds = float(timed.stdout.split()[-1])
         assert count_invoices(url, delete=True) == options.rows
 
