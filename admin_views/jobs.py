@@ -79,7 +79,7 @@ class JobsView(LoginOrForbidden, BaseView):
         )
 
     @expose("/<int:job_id>/progress")
-    def progress(self, job_id: int) -> Response:
+    def live_progress(self, job_id: int) -> Response:
         return jsonify(_progress_of(self._visible_job(job_id)))
 
     @expose("/<int:job_id>/confirm", methods=["POST"])
