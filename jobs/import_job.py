@@ -26,6 +26,7 @@ SAMPLES_KEPT = 10
 ERRORS_KEPT = 500
 """Bad rows the job page lists; the error report (CSV) lists them all."""
 GONE = "The uploaded file is no longer on the server. Upload it again."
+NOT_ALLOWED = "Your role may no longer import these records; nothing was written."
 
 
 class ImportProgress(ProgressWriter):
@@ -55,17 +56,21 @@ def run_import_job(job: Job) -> None:
         written = dataclasses.replace(report, written=True)
         states.mark_done_within(session, job_id, written.summary(), outcome_of(report), report.rows)
 
-    report = run_import(
-        db.session,
-        job.parameters["import_kind"],
-        path,
-        user,
-        dry_run=not writing,
-        file_name=job.parameters["file_name"],
-        ip=job.parameters.get("ip"),
-        progress=tracker,
-        before_commit=record_done,
-    )
+    try:
+        report = run_import(
+            db.session,
+            job.parameters["import_kind"],
+            path,
+            user,
+            dry_run=not writing,
+            file_name=job.parameters["file_name"],
+            ip=job.parameters.get("ip"),
+            progress=tracker,
+            before_commit=record_done,
+        )
+    except PermissionError:
+        states.mark_failed(job_id, NOT_ALLOWED, can_retry=False)
+        return
     if report.written:
         files.remove_upload(job.token)
     elif report.ok:

@@ -19,6 +19,7 @@ from models.jobs import Job
 
 JobHandler = Callable[[Job], None]
 UNEXPECTED = "The job stopped on an unexpected error. Nothing was written. You can run it again."
+DEACTIVATED = "Your login was deactivated; the job did not run."
 UNQUEUED = "The job queue did not answer, so the job could not start. You can try again."
 
 
@@ -49,8 +50,7 @@ def run_job(job_id: int) -> None:
         if job is None:
             return
         if not job.user.active:
-            states.mark_failed(job_id, "Your login was deactivated; the job did not run.",
-                               can_retry=False)  # fmt: skip
+            states.mark_failed(job_id, DEACTIVATED, can_retry=False)
             return
         with reading_as(job.user.role):
             _handlers()[job.kind](job)

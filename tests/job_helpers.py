@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,17 +46,25 @@ def job_queue(request: pytest.FixtureRequest, app: Flask) -> Iterator[JobQueue]:
     app.config.update(saved)
 
 
-@pytest.fixture
-def worker(job_queue: JobQueue) -> Iterator[JobQueue]:
-    """A worker in this process: Huey's consumer with one thread, stopped after the test."""
+@contextmanager
+def running_worker(queue: JobQueue) -> Iterator[JobQueue]:
+    """A worker in this process: Huey's consumer with one thread, until the block ends."""
     signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     handlers = {sig: signal.getsignal(sig) for sig in signals}  # the consumer sets its own
-    consumer = make_consumer(job_queue, threads=1, periodic=False)
+    consumer = make_consumer(queue, threads=1, periodic=False)
     consumer.start()
-    yield job_queue
-    consumer.stop(graceful=True)
-    for sig, handler in handlers.items():
-        signal.signal(sig, handler)
+    try:
+        yield queue
+    finally:
+        consumer.stop(graceful=True)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+@pytest.fixture
+def worker(job_queue: JobQueue) -> Iterator[JobQueue]:
+    with running_worker(job_queue) as queue:
+        yield queue
 
 
 def start_worker_process(app: Flask, job_queue: JobQueue) -> subprocess.Popen[bytes]:

@@ -22,7 +22,7 @@ from models import AuditEvent, FormFieldRule, Invoice, Job, OutboxMessage, User
 from notifications import switches
 from tests.conftest import Panel, make_user
 from tests.factories import add_account, add_invoice
-from tests.job_helpers import wait_for_job
+from tests.job_helpers import running_worker, wait_for_job
 from tests.notification_helpers import switch_on
 from tests.test_import_cli import table_dump
 from tests.test_import_panel import CONFIRM, ERRORS, upload
@@ -203,25 +203,27 @@ def test_only_the_jobs_user_sees_it_a_super_admin_sees_it_read_only(app, panel, 
     assert panel.get("/admin/jobs/999999/").status_code == 404
 
 
-def test_a_user_deactivated_before_the_job_runs_gets_a_failed_job_and_no_import(
-    app, panel, login_as, job_queue
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"active": False}, "Your login was deactivated; the job did not run."),
+        ({"role": "analyst"}, "Your role may no longer import these records; nothing was written."),
+    ],
+)
+def test_a_user_deactivated_or_without_the_right_before_the_job_runs_gets_no_import(
+    app, panel, login_as, job_queue, change, reason
 ):
-    """No worker runs until the user is deactivated; then the job refuses to run."""
+    """No worker runs until the user changes; then the job refuses to run as them."""
     admin = login_as("admin")
     add_account("ACME")
     job_id = job_id_of(upload(panel, "invoices", as_csv(invoice_rows(1500))))
-    admin.active = False
+    for name, value in change.items():
+        setattr(admin, name, value)
     db.session.commit()
 
-    from jobs.command_line import make_consumer
-
-    consumer = make_consumer(job_queue, threads=1, periodic=False)
-    consumer.start()
-    try:
+    with running_worker(job_queue):
         job = wait_for_job(job_id, "failed")
-    finally:
-        consumer.stop(graceful=True)
-    assert job.message == "Your login was deactivated; the job did not run."
+    assert (job.message, job.can_retry) == (reason, False)
     assert invoice_count() == 0
 
 
