@@ -20,6 +20,8 @@
       badge.textContent = "running";
       badge.className = "badge badge-primary";
       if (cancel) { cancel.remove(); cancel = null; }  // a running job is not interrupted
+      var hint = document.getElementById("job-waiting-hint");
+      if (hint) { hint.remove(); }
     }
     bar.style.width = state.percent + "%";
     bar.setAttribute("aria-valuenow", state.percent);
