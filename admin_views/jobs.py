@@ -8,6 +8,7 @@ small JSON answer for progress while the job waits or runs.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from jobs.import_job import confirm_import
 from jobs.running import dispatch
 from models.jobs import Job
 
+log = logging.getLogger(__name__)
 JOBS_LISTED = 100
 PHASES = {
     "waiting": "Waiting for a worker",
@@ -43,21 +45,29 @@ class JobsView(LoginOrForbidden, BaseView):
         return current_user.role == "super_admin"
 
     def _visible_job(self, job_id: int) -> Job:
-        """The job, if it is the viewer's (or the viewer is a super admin); else not found."""
-        job = db.session.get(Job, job_id)
+        """The job, if it is the viewer's (or the viewer is a super admin); else not found.
+
+        Read afresh: a job's row moves on other connections (`jobs.states`), not this session's.
+        """
+        job = db.session.get(Job, job_id, populate_existing=True)
         if job is None or not (job.user_id == current_user.id or self._sees_everyone()):
             abort(404)
         return job
 
     def _own_job(self, job_id: int) -> Job:
-        job = db.session.get(Job, job_id)
+        job = db.session.get(Job, job_id, populate_existing=True)
         if job is None or job.user_id != current_user.id:
             abort(404)
         return job
 
     @expose("/")
     def index(self) -> str:
-        query = sa.select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(JOBS_LISTED)
+        query = (
+            sa.select(Job)
+            .order_by(Job.created_at.desc(), Job.id.desc())
+            .limit(JOBS_LISTED)
+            .execution_options(populate_existing=True)
+        )
         if not self._sees_everyone():
             query = query.where(Job.user_id == current_user.id)
         return self.render(
@@ -134,7 +144,7 @@ class JobsView(LoginOrForbidden, BaseView):
 
 def _progress_of(job: Job) -> dict[str, Any]:
     """What the progress bar shows: the live figures while running, else the row's."""
-    live = progress.latest(job.id) if job.status == "running" else None
+    live = _live_progress(job.id) if job.status == "running" else None
     phase = live.phase if live else job.phase
     rows_done = live.rows_done if live else job.rows_done
     rows_total = live.rows_total if live else job.rows_total
@@ -147,6 +157,15 @@ def _progress_of(job: Job) -> dict[str, Any]:
         "rows_total": rows_total,
         "percent": round(100 * fraction),
     }
+
+
+def _live_progress(job_id: int) -> progress.Progress | None:
+    """The worker's latest figures; the row's own while the queue's storage does not answer."""
+    try:
+        return progress.latest(job_id)
+    except Exception:
+        log.warning("live progress of job %s unavailable", job_id, exc_info=True)
+        return None
 
 
 def _list_url(job: Job) -> str | None:

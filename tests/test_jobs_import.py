@@ -18,6 +18,7 @@ from flask import Flask
 from openpyxl import Workbook
 
 from extensions import db
+from jobs.queue import build_queue
 from models import AuditEvent, FormFieldRule, Invoice, Job, OutboxMessage, User
 from notifications import switches
 from tests.conftest import Panel, make_user
@@ -280,3 +281,23 @@ def test_notify_runs_every_minute_in_the_worker(panel, worker):
         db.session.commit()
     [message] = db.session.scalars(sa.select(OutboxMessage)).all()
     assert (message.to_addresses, message.status) == ("billing@acme.test", "queued")
+
+
+def test_a_queue_that_does_not_answer_fails_the_job_with_a_reason_it_can_be_retried(
+    app, panel, login_as, monkeypatch, caplog
+):
+    """Redis down: the upload is kept, the job says why it did not start, with a reference."""
+    login_as("admin")
+    add_account("ACME")
+    unreachable = build_queue(app, redis_url="redis://127.0.0.1:1/0")
+    monkeypatch.setitem(app.extensions, "job_queue", unreachable)
+
+    landed = upload(panel, "invoices", as_csv(invoice_rows(1500)))
+
+    page = landed.get_data(as_text=True)
+    assert landed.status_code == 200
+    assert "The job queue did not answer, so the job could not start." in page
+    assert "The error was logged with reference" in page and "Run it again" in page
+    job = db.session.get(Job, job_id_of(landed))
+    assert (job.status, job.can_retry) == ("failed", True)
+    assert "ConnectionError" in caplog.text or "Connection refused" in caplog.text
