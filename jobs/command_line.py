@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from huey.consumer import Consumer
 
+from extensions import db
 from jobs.queue import JobQueue, job_queue
 from jobs.reaping import fail_dead_jobs
 
@@ -31,10 +32,10 @@ def make_consumer(queue: JobQueue, threads: int, periodic: bool = True) -> Consu
 @click.command("worker")
 @click.option(
     "--threads",
-    default=2,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 32),
-    help="Jobs run at once by this worker. Imports are CPU-bound: for more, start more workers.",
+    help="Jobs run at once by this worker [default: 2; 1 on SQLite, which takes one writer at a "
+    "time]. Imports are CPU-bound: for more, start more workers.",
 )
 @click.option(
     "--periodic/--no-periodic",
@@ -43,7 +44,7 @@ def make_consumer(queue: JobQueue, threads: int, periodic: bool = True) -> Consu
     help="Also run the periodic tasks (notify every minute, dead-job checks).",
 )
 @with_appcontext
-def worker_command(threads: int, periodic: bool) -> None:
+def worker_command(threads: int | None, periodic: bool) -> None:
     """Run background jobs: big imports, and every minute `flask notify`'s work.
 
     Uses the queue the settings name: Redis when JOBS_REDIS_URL (or REDIS_URL) is set, else a
@@ -52,6 +53,8 @@ def worker_command(threads: int, periodic: bool) -> None:
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     queue = job_queue()
+    if threads is None:
+        threads = 1 if db.engine.dialect.name == "sqlite" else 2
     stopped = fail_dead_jobs()
     if stopped:
         click.echo(f"{stopped} job(s) left running by a stopped worker were marked failed.")
