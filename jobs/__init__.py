@@ -1,4 +1,4 @@
-"""Background jobs: long work (a big import, later report files and e-mails) leaves the request.
+"""Background jobs: long work (a big import, a report file) leaves the request.
 
 A top-level package because the concern fits none of the others: it is not a view (views only
 start jobs and show them), not a model (the `Job` row lives in `models.jobs`), and it runs
@@ -11,6 +11,7 @@ One job per module:
 - `progress`: live progress and the heartbeat, kept beside the queue (see there why);
 - `running`: running one job as the user who started it (their role's field rules, their rows);
 - `import_job`: an import's check (preview) and write steps as a job;
+- `report_job`: an aging report file (CSV, XLSX, PDF) prepared as a job;
 - `files`: each job's folder of files (the upload, the error report, a result file);
 - `reaping`: failing the jobs whose worker died, so they can be retried;
 - `retention`: discarding unconfirmed uploads after a day, finished jobs' files after two weeks;
