@@ -68,9 +68,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from auth import init_auth
     from forms_config import init_forms_config
+    from jobs import init_jobs
 
     init_auth(app)
     init_forms_config(app)
+    init_jobs(app)
     if _serves_pages():
         from admin_views import init_admin  # a second of imports a report command never uses
 

@@ -14,7 +14,8 @@ from admin_views.credit_requests import CreditRequestView
 from admin_views.email_templates_page import EmailTemplatesView
 from admin_views.generic import RoleAwareModelView
 from admin_views.home import HomeView
-from admin_views.imports import ImportView
+from admin_views.imports import ImportView, allow_large_uploads
+from admin_views.jobs import JobsView
 from admin_views.my_actions import MyActionsView
 from admin_views.panel_pages import init_panel_pages
 from admin_views.reports import ReportsView
@@ -76,6 +77,8 @@ def init_admin(app: Flask) -> Admin:
     admin.add_views(*model_views)
     admin.add_view(ConfigureFormsView(model_views))
     admin.add_view(ImportView(name="Import", endpoint="bulk_import", url="import"))
+    admin.add_view(JobsView(name="My jobs", endpoint="jobs", url="jobs"))
+    allow_large_uploads(app)
     admin.add_view(
         MyActionsView(
             name="My actions", category="Activity", endpoint="my_actions", url="my-actions"

@@ -1,37 +1,30 @@
-"""The panel's Import page: upload a file, preview what it would create and update, confirm.
+"""The panel's Import page: upload a file; its check, preview and import run as a job.
 
-The uploaded file stays on the server between preview and confirm, in the instance folder under
-a random token bound to the uploader (never in the cookie session); the confirm step checks the
-file again against the database as it then is, so nothing previewed is written blindly. A file
-with bad rows shows every bad row and offers the list as a CSV download.
+The upload streams to disk in the job's folder (`jobs.files`), named by a random token, never
+by the user's file name, and goes no further than the server. A small file is checked at once,
+in the request; a bigger one by a worker, while the job page shows its progress. Either way the
+user lands on the job page: the preview with its Confirm button, or every bad row. Confirming
+checks the file again against the database as it then is, so nothing previewed is written
+blindly (`admin_views.jobs`).
 """
 
 from __future__ import annotations
 
-import json
-import re
-import secrets
-import time
-from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Flask, current_app, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
-from werkzeug.wrappers import Response
 
 from admin_views.access import LoginOrForbidden
-from bulk_io import ImportReport, importable_kinds, run_import
+from bulk_io import importable_kinds
 from bulk_io.kinds import KINDS
-from bulk_io.writing import write_csv
-from extensions import db
+from jobs import files
+from jobs.import_job import start_import
 
-UPLOAD_FOLDER = "imports"
-UPLOAD_LIFETIME_SECONDS = 24 * 3600
-ERRORS_SHOWN_ON_PAGE = 500
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+UPLOAD_ENDPOINT = "bulk_import.preview"
 
 
 class ImportView(LoginOrForbidden, BaseView):
@@ -46,9 +39,9 @@ class ImportView(LoginOrForbidden, BaseView):
         return blueprint
 
     def _too_large(self, _error: Exception) -> tuple[str, int]:
-        limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        limit = current_app.config["IMPORT_MAX_UPLOAD_BYTES"] // (1024 * 1024)
         message = (
-            f"The file is larger than {limit} MB, the most the panel accepts. Split it into "
+            f"The file is larger than {limit:,} MB, the most the panel accepts. Split it into "
             "smaller files, or import it on the server with: flask --app app import KIND FILE"
         )
         return self._upload_page(message), 413
@@ -73,88 +66,23 @@ class ImportView(LoginOrForbidden, BaseView):
             return self._upload_page("Choose what the file holds."), 400
         if upload is None or not upload.filename:
             return self._upload_page("Choose a CSV or XLSX file to import."), 400
-        token = secrets.token_urlsafe(16)
-        folder = _upload_folder()
-        _forget_stale_uploads(folder)
-        upload.save(folder / f"{token}.upload")
+        token = files.new_token()
+        upload.save(files.upload_path(token))
         file_name = secure_filename(upload.filename) or "upload"
-        meta = {"user_id": current_user.id, "kind": kind_name, "file_name": file_name}
-        (folder / f"{token}.json").write_text(json.dumps(meta))
-        report = self._run(token, meta, dry_run=True)
-        return self._preview_page(token, report)
-
-    @expose("/<token>/confirm", methods=["POST"])
-    def confirm(self, token: str) -> Any:
-        meta = self._meta(token)
-        report = self._run(token, meta, dry_run=False)
-        if not report.ok:
-            return self._preview_page(token, report)
-        _remove(token)
-        flash(report.summary(), "success")
-        return redirect(url_for(f"{KINDS[meta['kind']].model.__name__.lower()}.index_view"))
-
-    @expose("/<token>/errors.csv")
-    def errors(self, token: str) -> Response:
-        self._meta(token)
-        report_path = _upload_folder() / f"{token}.errors.csv"
-        if not report_path.exists():
-            abort(404)
-        return send_file(
-            report_path, mimetype="text/csv", as_attachment=True, download_name="import-errors.csv"
-        )
-
-    def _meta(self, token: str) -> dict[str, Any]:
-        """The upload behind `token`, which only its uploader may use."""
-        path = _upload_folder() / f"{token}.json"
-        if not _TOKEN.match(token) or not path.exists():
-            abort(404)
-        meta = json.loads(path.read_text())
-        if meta["user_id"] != current_user.id:
-            abort(404)
-        return meta
-
-    def _run(self, token: str, meta: dict[str, Any], dry_run: bool) -> ImportReport:
-        folder = _upload_folder()
-        report = run_import(
-            db.session,
-            meta["kind"],
-            folder / f"{token}.upload",
-            current_user._get_current_object(),
-            dry_run=dry_run,
-            file_name=meta["file_name"],
-            ip=request.remote_addr,
-        )
-        if not report.ok:
-            with (folder / f"{token}.errors.csv").open("w", encoding="utf-8", newline="") as out:
-                rows = ((e.row, e.column, e.value, e.reason) for e in report.errors)
-                write_csv(out, ("row", "column", "value", "reason"), rows)
-        return report
-
-    def _preview_page(self, token: str, report: ImportReport) -> tuple[str, int]:
-        page = self.render(
-            "admin/import/preview.html",
-            token=token,
-            report=report,
-            kind=KINDS[report.kind],
-            errors_shown=report.errors[:ERRORS_SHOWN_ON_PAGE],
-        )
-        return page, 200
+        job = start_import(current_user, kind_name, file_name, token, request.remote_addr)
+        return redirect(url_for("jobs.details", job_id=job.id), code=303)
 
 
-def _upload_folder() -> Path:
-    folder = Path(current_app.instance_path) / UPLOAD_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def allow_large_uploads(app: Flask) -> None:
+    """The import upload may be as large as `IMPORT_MAX_UPLOAD_BYTES` (a 2,000,000-row file);
+    every other request keeps `MAX_CONTENT_LENGTH`.
 
+    The limit must be raised before anything reads the body, and the CSRF check and the NUL
+    check read the form in `before_request` hooks: so this hook goes first.
+    """
 
-def _forget_stale_uploads(folder: Path) -> None:
-    """Previews nobody confirmed are dropped after a day."""
-    cutoff = time.time() - UPLOAD_LIFETIME_SECONDS
-    for path in folder.iterdir():
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+    def raise_limit_for_imports() -> None:
+        if request.endpoint == UPLOAD_ENDPOINT:
+            request.max_content_length = current_app.config["IMPORT_MAX_UPLOAD_BYTES"]
 
-
-def _remove(token: str) -> None:
-    for suffix in (".upload", ".json", ".errors.csv"):
-        (_upload_folder() / f"{token}{suffix}").unlink(missing_ok=True)
+    app.before_request_funcs.setdefault(None, []).insert(0, raise_limit_for_imports)

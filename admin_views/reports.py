@@ -16,17 +16,19 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from flask import Response, abort, request
+from flask import Response, abort, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from admin_views.access import LoginOrForbidden
 from extensions import db
+from jobs.report_job import start_report
 from models import AccountGroup
 from models.accounts import ACCOUNT_TYPES
 from reports.actions import actions_per_manager
 from reports.aging import TOTAL, aging_report, open_invoices_of_account
+from reports.aging_file import GROUPING_BY_PAGE, TITLES, aging_file
 from reports.aging_parameters import BASES, bucket_names
 from reports.collections import collections_per_manager
 from reports.column_labels import column_label
@@ -47,8 +49,6 @@ from reports.readable_columns import columns_worth_showing
 
 REPORT_ROLES = frozenset({"super_admin", "admin", "analyst", "manager"})
 ROWS_PER_PAGE = 200
-GROUPING_BY_PAGE = {"manager": "account-manager", "account": "account"}
-TITLES = {"manager": "Aging by account manager", "account": "Aging by account"}
 
 
 @dataclass(frozen=True)
@@ -141,28 +141,31 @@ class ReportsView(LoginOrForbidden, BaseView):
 
     @expose("/aging/<page>/download/<file_format>")
     def aging_download(self, page: str, file_format: str) -> Response:
-        grouping = self._grouping(page)
+        self._grouping(page)
         if file_format not in FORMATS:
             abort(404)
         try:
-            parameters = aging_parameters(db.session, request.args, self._viewer())
+            written = aging_file(db.session, request.args, self._viewer(), page, file_format)
         except ParameterError as problem:
             return Response(problem.message, status=400, mimetype="text/plain")
-        frame = aging_report(db.session, parameters, grouping)
-        chart = None
-        if file_format == "pdf":
-            from reports.chart import aging_chart_png  # matplotlib takes a second to import
-
-            chart = aging_chart_png(frame, frame.columns[0], bucket_names(parameters.bucket_edges))
-        written = report_file(
-            frame, file_format, title=TITLES[page], slug=f"aging-by-{grouping}-{parameters.as_of}",
-            description=parameters.description(), chart_png=chart, label_row=_label_row_asked(),
-        )  # fmt: skip
         return Response(
             written.content,
             mimetype=written.mimetype,
             headers={"Content-Disposition": f"attachment; filename={written.file_name}"},
         )
+
+    @expose("/aging/<page>/prepare/<file_format>", methods=["POST"])
+    def aging_prepare(self, page: str, file_format: str) -> Response:
+        """The same file, prepared by a worker: for a report too big to wait for."""
+        self._grouping(page)
+        if file_format not in FORMATS:
+            abort(404)
+        try:
+            aging_parameters(db.session, request.args, self._viewer())  # refuse now, not later
+        except ParameterError as problem:
+            return Response(problem.message, status=400, mimetype="text/plain")
+        job = start_report(self._viewer(), page, file_format, request.args.to_dict())
+        return redirect(url_for("jobs.details", job_id=job.id), code=303)
 
     @expose("/aging/<page>/chart.png")
     def aging_chart(self, page: str) -> Response:

@@ -35,7 +35,7 @@ def import_command(kind: str, file: Path, dry_run: bool) -> None:
     if file.stat().st_size >= PROGRESS_BAR_FROM_BYTES:
         with click.progressbar(length=1000, label=f"Importing {file.name}") as bar:
 
-            def advance(done: int, size: int) -> None:
+            def advance(done: int, size: int, _rows: int) -> None:
                 bar.update(int(1000 * done / max(size, 1)) - bar.pos)
 
             report = run_import(

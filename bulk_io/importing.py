@@ -43,8 +43,11 @@ DATABASE_REFUSED = (
     "The database refused the import (a value that must be unique is already used, or a record "
     "it refers to was removed meanwhile). Nothing was imported; try again."
 )
-Progress = Callable[[int, int], None]
-"""Called with (units read so far, units in the file) after each batch."""
+Progress = Callable[[int, int, int], None]
+"""Called with (units read so far, units in the file, data rows read) after each batch."""
+BeforeCommit = Callable[[Session, "ImportReport"], None]
+"""Called inside the import's transaction just before it commits: whatever it writes (a job's
+outcome) is committed with the import or not at all."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ def run_import(
     file_name: str | None = None,
     ip: str | None = None,
     progress: Progress | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> ImportReport:
     """Import `path` as `kind_name` for `actor`; commit only a wholly valid file, not a dry run."""
     kind = KINDS[kind_name]
@@ -147,13 +151,15 @@ def run_import(
                                 share_read = max(table.position(), 1) / max(table.size, 1)
                                 indexes.drop_if_worth_it(int(report.created / share_read))
                         if progress is not None:
-                            progress(table.position(), table.size)
+                            progress(table.position(), table.size, report.rows)
                     if report.ok and not dry_run:
                         indexes.rebuild()
                 if report.rows == 0:
                     report.fail("The file has a header row but no data rows.")
         if report.ok and not dry_run:
             _audit(session, kind, report, actor, ip)
+            if before_commit is not None:
+                before_commit(session, report)
             session.commit()
             report.written = True
     except FileProblem as problem:

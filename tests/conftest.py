@@ -25,6 +25,8 @@ from extensions import db
 from models import User
 from models.accounts import ensure_guest_account
 
+pytest_plugins = ["tests.job_helpers"]  # the job queue's fixtures: a worker thread or process
+
 PASSWORD = "correct horse battery staple"
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
@@ -39,7 +41,13 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         url = os.environ["TEST_DATABASE_URL"]
         _drop_everything(url)
     application = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret"}
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "test-secret",
+            "JOBS_SQLITE_PATH": str(tmp_path_factory.mktemp("queue") / "jobs-queue.sqlite3"),
+            "JOBS_REDIS_URL": None,  # the job tests choose their queues (tests/job_helpers.py)
+        }
     )
     with application.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))

@@ -161,11 +161,12 @@ def test_a_database_error_during_an_import_shows_a_reference_not_sql(
         "/admin/import/preview",
         {"kind": "accounts", "file": (io.BytesIO(upload), "accounts.csv")},
         content_type="multipart/form-data",
+        follow_redirects=True,
     )
-    token = re.search(r"/admin/import/([A-Za-z0-9_-]{22})/confirm", preview.get_data(as_text=True))
-    assert token, preview.get_data(as_text=True)
+    confirm = re.search(r"/admin/jobs/\d+/confirm", preview.get_data(as_text=True))
+    assert confirm, preview.get_data(as_text=True)
 
-    confirmed = panel.post(f"/admin/import/{token.group(1)}/confirm", {})
+    confirmed = panel.post(confirm.group(0), {}, follow_redirects=True)
 
     shown_reference(confirmed.get_data(as_text=True), caplog)
     assert db.session.scalar(sa.select(Account).where(Account.code == "NEW1")) is None

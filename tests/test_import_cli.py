@@ -16,12 +16,17 @@ from models import Account, AuditEvent, CreditNote, Invoice, Payment, User
 from tests.conftest import make_user
 from tests.factories import add_account, add_invoice
 
+RECORDS_OF_ATTEMPTS = {"jobs"}
+"""Tables that record an import's attempt (its job), not the records it imports."""
+
 
 def table_dump() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in key order: two equal dumps mean an untouched database."""
+    """Every row of every record table, in key order: equal dumps mean untouched records."""
     db.session.commit()
     dump = {}
     for table in db.metadata.sorted_tables:
+        if table.name in RECORDS_OF_ATTEMPTS:
+            continue
         order = list(table.primary_key.columns) or list(table.columns)
         dump[table.name] = [
             tuple(row) for row in db.session.execute(table.select().order_by(*order))

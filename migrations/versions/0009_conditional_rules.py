@@ -1,7 +1,7 @@
 """Conditional form field rules: a rule may apply only when another field holds a value.
 
 Revision ID: 0009_conditional_rules
-Revises: 0007_foreign_key_indexes
+Revises: 0008_jobs
 
 Two columns on `form_field_rules`, empty for the rules that always apply (every rule stored so
 far), and the unique constraint widened to them: a field may now have one unconditional rule
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_conditional_rules"
-down_revision = "0007_foreign_key_indexes"
+down_revision = "0008_jobs"
 branch_labels = None
 depends_on = None
 

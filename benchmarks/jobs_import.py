@@ -1,0 +1,339 @@
+"""Benchmark: a 2,000,000-row invoice import through the panel, as a job, beside the CLI import.
+
+    python benchmarks/jobs_import.py --database-url URL [--rows 2000000] [--format csv|xlsx]
+                                     [--redis-url redis://127.0.0.1:6379/2] [--workdir DIR]
+                                     [--skip-cli]
+
+Prepares the database (schema by the migrations, 10,000 accounts, an admin and two analysts)
+and the invoices file (made once per row count and format in `--workdir`), then:
+1. the CLI import (`bulk_io.run_import` as `flask import invoices FILE` calls it) in a process of
+   its own, timed from the import's start (the baseline), and its invoices deleted again;
+2. gunicorn as production runs it (2 workers x 4 threads, the default 30 s timeout) and one
+   `flask --app app worker` (the embedded SQLite queue, or Redis with `--redis-url`);
+3. the admin uploads the file through the Import page (the body streamed from disk), follows the
+   job page's JSON until the check is done, confirms, and follows it until the import is done;
+   meanwhile two analysts open invoice lists and account pages, one request after another.
+It prints: the upload's response time, when the job page first showed progress (rows counted)
+after the upload returned, the check and write times, the CLI's time, the other users'
+request latencies during the job (p50, p95, max), and the load average (1 min) before, at most
+during, and after. Traffic goes only to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.cookiejar
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+PASSWORD = "jobs-bench-password"
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+JOB_URL = re.compile(r"/admin/jobs/(\d+)/")
+ACCOUNTS = 10_000
+HEADER = ["number", "account_code", "issue_date", "due_date", "amount", "currency", "status",
+          "disputed", "description"]  # fmt: skip
+
+
+CLI_IMPORT = """
+import sys, time
+from app import create_app
+from bulk_io import SystemActor, run_import
+from extensions import db
+from pathlib import Path
+with create_app().app_context():
+    started = time.perf_counter()
+    report = run_import(db.session, "invoices", Path(sys.argv[1]), SystemActor())
+    assert report.written, report.summary()
+    print(time.perf_counter() - started)
+"""
+"""What `flask import invoices FILE` runs, timed from the import's start (process start and app
+creation left out, as the job's figures leave out the worker's)."""
+
+
+def prepare_database(url: str) -> None:
+    from flask_migrate import upgrade
+
+    from app import MIGRATIONS_DIR, create_app
+    from auth.passwords import hash_password
+    from extensions import db
+    from models import Account, User
+
+    if url.startswith("postgresql"):
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    elif url.startswith("sqlite:///"):
+        for stale in Path(url.removeprefix("sqlite:///")).parent.glob("jobs-bench.db*"):
+            stale.unlink()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        db.session.execute(
+            sa.insert(Account.__table__),
+            [{"code": f"ACC{n:06}", "name": f"Account {n}"} for n in range(ACCOUNTS)],
+        )
+        password = hash_password(PASSWORD)
+        for email, role in [("admin@bench.test", "admin"), ("a1@bench.test", "analyst"),
+                            ("a2@bench.test", "analyst")]:  # fmt: skip
+            db.session.add(User(email=email, role=role, password_hash=password))
+        db.session.commit()
+
+
+def make_file(workdir: Path, rows: int, file_format: str) -> Path:
+    target = workdir / f"invoices-{rows}.{file_format}"
+    if target.exists():
+        return target
+    rng = random.Random(2026)
+
+    def records():
+        yield HEADER
+        for n in range(rows):
+            issued = f"2025-{rng.randrange(1, 13):02}-{rng.randrange(1, 29):02}"
+            yield [f"INV{n:08}", f"ACC{rng.randrange(ACCOUNTS):06}", issued, "",
+                   f"{rng.randrange(100, 500_000) / 100:.2f}", "GBP", "issued",
+                   "false", f"Training course {n % 997}"]  # fmt: skip
+
+    if file_format == "csv":
+        with target.open("w", encoding="utf-8", newline="") as out:
+            csv.writer(out).writerows(records())
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("invoices")
+        for record in records():
+            sheet.append(record)
+        workbook.save(target)
+    return target
+
+
+def count_invoices(url: str, delete: bool = False) -> int:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        count = connection.execute(sa.text("SELECT count(*) FROM invoices")).scalar_one()
+        if delete:
+            connection.execute(sa.text("DELETE FROM invoices"))
+            connection.execute(sa.text("DELETE FROM audit_events"))
+    engine.dispose()
+    return count
+
+
+class Browser:
+    """A logged-in user: cookies, CSRF token, and the latency of each request."""
+
+    def __init__(self, base: str, email: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        page = self.fetch("/login")[1]
+        self.fetch("/login", {"email": email, "password": PASSWORD,
+                              "csrf_token": TOKEN.search(page).group(1)})  # fmt: skip
+        self.token = TOKEN.search(self.fetch("/admin/")[1]).group(1)
+
+    def fetch(self, path: str, form: dict[str, str] | None = None) -> tuple[float, str, str]:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        started = time.perf_counter()
+        with self.opener.open(self.base + path, data=data, timeout=600) as response:
+            body = response.read().decode()
+            return time.perf_counter() - started, body, response.url
+
+    def upload(self, path: Path) -> tuple[float, str]:
+        """POST the file as multipart/form-data, streamed from disk in 1 MB chunks."""
+        boundary = uuid.uuid4().hex
+        head = "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in (("csrf_token", self.token), ("kind", "invoices"))
+        )
+        head += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        )
+        tail = f"\r\n--{boundary}--\r\n".encode()
+
+        def body():
+            yield head.encode()
+            with path.open("rb") as source:
+                while chunk := source.read(1024 * 1024):
+                    yield chunk
+            yield tail
+
+        length = len(head.encode()) + path.stat().st_size + len(tail)
+        request = urllib.request.Request(
+            self.base + "/admin/import/preview", data=body(), method="POST",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
+                     "Content-Length": str(length)},
+        )  # fmt: skip
+        started = time.perf_counter()
+        with self.opener.open(request, timeout=600) as response:
+            response.read()
+            return time.perf_counter() - started, response.url
+
+    def progress(self, job_id: int) -> dict:
+        return json.loads(self.fetch(f"/admin/jobs/{job_id}/progress")[1])
+
+
+def other_users(base: str, stop: threading.Event, latencies: list[float]) -> list[threading.Thread]:
+    def browse(email: str, seed: int) -> None:
+        rng = random.Random(seed)
+        user = Browser(base, email)
+        while not stop.is_set():
+            path = rng.choice(["/admin/invoice/", "/admin/invoice/?search=INV0001",
+                               f"/admin/account/details/?id={rng.randrange(2, ACCOUNTS)}",
+                               "/admin/"])  # fmt: skip
+            latencies.append(user.fetch(path)[0])
+            time.sleep(0.2)
+
+    threads = [threading.Thread(target=browse, args=(email, n), daemon=True)
+               for n, email in enumerate(["a1@bench.test", "a2@bench.test"])]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def wait_for(browser: Browser, job_id: int, statuses: set[str], loads: list[float]) -> dict:
+    while True:
+        state = browser.progress(job_id)
+        loads.append(os.getloadavg()[0])
+        if state["status"] in statuses:
+            return state
+        time.sleep(0.2)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    parser.add_argument("--redis-url", default=None)
+    parser.add_argument("--workdir", type=Path, default=PROJECT_ROOT / "benchmarks" / "work")
+    parser.add_argument("--skip-cli", action="store_true")
+    parser.add_argument(
+        "--no-other-users", action="store_true", help="measure the job alone, as the CLI runs"
+    )
+    options = parser.parse_args()
+    options.workdir.mkdir(parents=True, exist_ok=True)
+    url = options.database_url
+
+    started = time.perf_counter()
+    source = make_file(options.workdir, options.rows, options.format)
+    print(f"file: {source.name}, {source.stat().st_size / 1e6:.0f} MB "
+          f"(ready in {time.perf_counter() - started:.0f} s)")  # fmt: skip
+    prepare_database(url)
+    environment = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "jobs-bench",
+                   "JOBS_SQLITE_PATH": str(options.workdir / "queue.db"),
+                   "JOBS_QUEUE_NAME": f"bench-{uuid.uuid4().hex[:8]}"}  # fmt: skip
+    environment.pop("REDIS_URL", None)
+    environment.pop("JOBS_REDIS_URL", None)
+    if options.redis_url:
+        environment["JOBS_REDIS_URL"] = options.redis_url
+
+    cli_seconds = None
+    if not options.skip_cli:
+        timed = subprocess.run(
+            [sys.executable, "-c", CLI_IMPORT, str(source)], cwd=PROJECT_ROOT, env=environment,
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if timed.returncode:
+            raise SystemExit(f"the CLI import failed:\n{timed.stderr[-3000:]}")
+        cli_seconds = float(timed.stdout.split()[-1])
+        assert count_invoices(url, delete=True) == options.rows
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}",
+         "app:create_app({'SESSION_COOKIE_SECURE': False})"],
+        cwd=PROJECT_ROOT, env=environment, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "worker", "--threads", "1"],
+        cwd=PROJECT_ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    stop = threading.Event()
+    latencies: list[float] = []
+    loads = [os.getloadavg()[0]]
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/login", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        admin = Browser(base, "admin@bench.test")
+        load_before = os.getloadavg()[0]
+        if not options.no_other_users:
+            other_users(base, stop, latencies)
+            time.sleep(2)
+        upload_seconds, landed = admin.upload(source)
+        job_id = int(JOB_URL.search(landed).group(1))
+        returned = time.perf_counter()
+        first_running = first_rows = None
+        while first_rows is None:
+            state = admin.progress(job_id)
+            if first_running is None and state["status"] != "queued":
+                first_running = time.perf_counter() - returned
+            if state["rows_done"] or state["status"] not in {"queued", "running"}:
+                first_rows = time.perf_counter() - returned
+            time.sleep(0.05)
+        state = wait_for(admin, job_id, {"previewed", "failed"}, loads)
+        check_seconds = time.perf_counter() - returned
+        assert state["status"] == "previewed", state
+        admin.fetch(f"/admin/jobs/{job_id}/confirm", {"csrf_token": admin.token})
+        confirmed = time.perf_counter()
+        state = wait_for(admin, job_id, {"done", "failed"}, loads)
+        write_seconds = time.perf_counter() - confirmed
+        assert state["status"] == "done", state
+        stop.set()
+    finally:
+        stop.set()
+        server.terminate()
+        worker.terminate()
+        server.wait(timeout=60)
+        worker.wait(timeout=60)
+    assert count_invoices(url) == options.rows
+    queue = "Redis" if options.redis_url else "embedded SQLite queue"
+    print(f"{options.rows:,} rows, {options.format.upper()}, {url.split(':')[0]}, {queue}")
+    print(f"upload request: {upload_seconds:.1f} s; after it returned, the job was running (phase "
+          f"shown) in {first_running:.2f} s and counting rows in {first_rows:.2f} s")  # fmt: skip
+    compared = ""
+    if cli_seconds:
+        compared = (f"; CLI import {cli_seconds:.0f} s (write step vs CLI: "
+                    f"{100 * (write_seconds / cli_seconds - 1):+.0f}%)")  # fmt: skip
+    print(f"job: check {check_seconds:.0f} s, write {write_seconds:.0f} s{compared}")
+    if latencies:
+        ordered = sorted(latencies)
+        p95 = ordered[int(0.95 * (len(ordered) - 1))]
+        print(f"other users: {len(ordered)} requests, p50 {statistics.median(ordered) * 1000:.0f}"
+              f" ms, p95 {p95 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms")  # fmt: skip
+    print(f"load average (1 min): before {load_before:.1f}, max during {max(loads):.1f}, "
+          f"after {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

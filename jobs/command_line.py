@@ -1,0 +1,63 @@
+"""`flask --app app worker`: run queued jobs and the periodic tasks (notify, dead-job checks)."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from huey.consumer import Consumer
+
+from extensions import db
+from jobs.queue import JobQueue, job_queue
+from jobs.reaping import fail_dead_jobs
+
+IDLE_POLL_SECONDS = 0.5
+"""The longest an idle worker on the SQLite queue waits before looking again (Huey: 10 s); a
+job's progress must show within a second of its upload. Redis hands jobs over at once."""
+
+
+def make_consumer(queue: JobQueue, threads: int, periodic: bool = True) -> Consumer:
+    return queue.huey.create_consumer(
+        workers=threads,
+        worker_type="thread",
+        periodic=periodic,
+        initial_delay=0.05,
+        max_delay=IDLE_POLL_SECONDS,
+        check_worker_health=True,
+    )
+
+
+@click.command("worker")
+@click.option(
+    "--threads",
+    default=None,
+    type=click.IntRange(1, 32),
+    help="Jobs run at once by this worker [default: 2; 1 on SQLite, which takes one writer at a "
+    "time]. Imports are CPU-bound: for more, start more workers.",
+)
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Also run the periodic tasks (notify every minute, dead-job checks).",
+)
+@with_appcontext
+def worker_command(threads: int | None, periodic: bool) -> None:
+    """Run background jobs: big imports, and every minute `flask notify`'s work.
+
+    Uses the queue the settings name: Redis when JOBS_REDIS_URL (or REDIS_URL) is set, else a
+    SQLite file in the instance folder. Ctrl-C lets running jobs finish, then stops; SIGTERM
+    stops at once: a job being written is rolled back, shown failed, and can be run again.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    queue = job_queue()
+    if threads is None:
+        threads = 1 if db.engine.dialect.name == "sqlite" else 2
+    stopped = fail_dead_jobs()
+    if stopped:
+        click.echo(f"{stopped} job(s) left running by a stopped worker were marked failed.")
+    click.echo(f"Worker on the {queue.backend} queue, {threads} thread(s); Ctrl-C stops it.")
+    current_app.logger.setLevel(logging.INFO)
+    make_consumer(queue, threads, periodic).run()
