@@ -147,7 +147,7 @@ def test_a_large_file_with_bad_rows_fails_with_every_bad_row_and_writes_nothing(
 
     job = wait_for_job(job_id_of(landed), "failed")
     page = panel.get(f"/admin/jobs/{job.id}/").get_data(as_text=True)
-    assert "Nothing was imported: 2 problem(s) found in 3000 data rows." in page
+    assert "Nothing was imported: 2 problems in 2 rows (of 3,000 data rows)." in page
     assert "Correct the file and upload it again." in page
     assert CONFIRM.search(page) is None and "Run it again" not in page
     report = panel.get(ERRORS.search(page).group(1))

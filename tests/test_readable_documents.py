@@ -121,6 +121,7 @@ def test_import_message_counts_problems_and_rows_apart(login_as, panel) -> None:
         "/admin/import/preview",
         {"kind": "invoices", "file": (io.BytesIO(content), "invoices.csv")},
         content_type="multipart/form-data",
+        follow_redirects=True,
     )
 
     page = re.sub(r"\s+", " ", response.get_data(as_text=True))
