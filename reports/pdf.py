@@ -46,8 +46,8 @@ def column_weights(frame: pd.DataFrame) -> list[float]:
     values need, up to `WIDEST_TEXT` times a figure's column; figures and short codes one."""
     weights = []
     for name in frame.columns:
-        texts = frame[name].head(200).map(pdf_cell).str.len()
-        longest = float(texts.quantile(0.9)) if len(texts) else 0.0
+        lengths = pd.Series([len(pdf_cell(value)) for value in frame[name].head(200)], dtype=float)
+        longest = float(lengths.quantile(0.9)) if len(lengths) else 0.0
         weights.append(min(max(longest / CHARACTERS_PER_WEIGHT, 1.0), WIDEST_TEXT))
     return weights
 

@@ -27,7 +27,7 @@ from tests.test_crud import create_payloads
 
 ENTITIES = [
     "account", "accountgroup", "user", "manageraccess", "invoice", "payment", "creditnote",
-    "note", "followupaction", "customfield", "formfieldrule", "setting",
+    "note", "followupaction", "customfield", "formfieldrule",
 ]  # fmt: skip
 ROLES = ["super_admin", "admin", "manager", "analyst"]
 FIELD_NAME = re.compile(r'name="([a-z_]+)"')
