@@ -1,4 +1,5 @@
-"""A manager lands on their dashboard: their accounts' figures and their open actions."""
+"""A manager lands on their dashboard: their accounts' figures (per currency) and their open
+actions, as the manager's dashboard showed them before dashboards were configurable."""
 
 import datetime as dt
 import re
@@ -29,7 +30,7 @@ def test_dashboard_shows_balance_overdue_open_invoices_and_limit_use(login_as, p
     html = panel.get("/admin/").get_data(as_text=True)
     row = re.search(r"MINE — MINE Ltd</a></td>(.*?)</tr>", html, re.S).group(1)
     cells = re.findall(r">([^<>]+)</td>", row)
-    assert cells == ["1,000.00", "500.00", "2", "1,000.00", "100%"]
+    assert cells == ["GBP", "1,000.00", "500.00", "2", "1,000.00", "100%"]
     assert "THEIRS" not in html
     assert "Call about I-1" in html
 
