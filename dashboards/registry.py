@@ -118,7 +118,7 @@ class WidgetKind:
         widget does not declare, or a value it does not accept, is a ParameterRefused."""
         unknown = set(submitted) - {parameter.name for parameter in self.parameters}
         if unknown:
-            raise ParameterRefused(f"{self.label} has no parameter {sorted(unknown)[0]!r}.")
+            raise ParameterRefused(f"it has no parameter {sorted(unknown)[0]!r}.")
         return {
             parameter.name: parameter.parsed(submitted.get(parameter.name, parameter.default))
             for parameter in self.parameters

@@ -15,7 +15,9 @@ def plain_text(fragment: str) -> str:
 
 def widget_texts(page: str, key: str) -> list[str]:
     """The text of each dashboard widget `key` on the page, in order."""
-    pattern = re.compile(rf'<section class="card[^"]*" data-testid="widget-{key}">(.*?)</section>', re.S)
+    pattern = re.compile(
+        rf'<section class="card[^"]*" data-testid="widget-{key}">(.*?)</section>', re.S
+    )
     return [plain_text(found) for found in pattern.findall(page)]
 
 
@@ -26,4 +28,6 @@ def widget_text(page: str, key: str) -> str:
 
 
 def flashed(page: str) -> str:
-    return " ".join(plain_text(m) for m in re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', page, re.S))
+    return " ".join(
+        plain_text(m) for m in re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', page, re.S)
+    )
