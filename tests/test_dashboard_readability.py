@@ -32,8 +32,10 @@ def manager_with_a_hidden_limit(app) -> Panel:
     super_admin = Panel(app.test_client())
     make_user("super_admin")
     super_admin.login("super_admin@example.test")
-    placed = {"version": "0", "count": "2", "w0.widget": "credit_used", "w0.threshold_percent": "50",
-              "w1.widget": "my_accounts", "w1.limit": "20"}  # fmt: skip
+    placed = {
+        "version": "0", "count": "2", "w0.widget": "credit_used", "w0.threshold_percent": "50",
+        "w1.widget": "my_accounts", "w1.limit": "20",
+    }  # fmt: skip
     assert super_admin.post(f"{EDITOR}save?role=manager", placed).status_code == 302
     db.session.add(
         FormFieldRule(entity="Account", field="credit_limit", role="manager", hidden=True)
