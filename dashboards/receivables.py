@@ -2,7 +2,8 @@
 
 Totals, overdue amounts, the aging chart and the top overdue accounts all come from
 `aging_by_key` as of today, so a dashboard agrees with the aging report to the cent. Within one
-request the same aging is computed once, whichever widgets ask for it.
+request (or one `flask dashboards warm` run) the same aging is computed once, whichever widgets
+and roles ask for it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import pandas as pd
 from flask import g, has_app_context
 
+from models.scoping import SCOPED_ROLES
 from reports.aging import DEFAULT_BUCKET_EDGES, AgingParameters, aging_by_key, bucket_names
 
 BUCKETS = bucket_names(DEFAULT_BUCKET_EDGES)
@@ -28,7 +30,8 @@ PAST_DUE_CHOICES = {
 def aging_today(session: Any, viewer: Any, grouping: str) -> pd.DataFrame:
     """`aging_by_key` as of today (cents, per key and currency) within the viewer's rows."""
     today = dt.date.today()
-    memo_key = (grouping, today, getattr(viewer, "id", None), viewer.role)
+    rows = viewer.id if viewer.role in SCOPED_ROLES else "every row"  # the same for all such roles
+    memo_key = (grouping, today, rows)
     memo = g.setdefault("dashboard_aging", {}) if has_app_context() else {}
     if memo_key not in memo:
         memo[memo_key] = aging_by_key(
