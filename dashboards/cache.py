@@ -1,8 +1,9 @@
 """The figures' cache: a widget's result kept per (widget, parameters, role, scope) for a while.
 
 Scope is the rows the figures cover: "all" for roles that see every row, the user's id for a
-manager (their accounts) and for widgets about the viewer (assigned to me). The key also holds the
-forms config stamp, so a Configure Forms change never serves figures built under the old rules.
+manager (their accounts) and for widgets about the viewer (assigned to me). The key also holds a
+fingerprint of what the role may not read, so figures built under other field rules (a credit
+limit shown before it was hidden) are never served; a rule for another role leaves them be.
 Every result carries the time it was computed, which the page shows ("as of 14:05 UTC");
 "Refresh" recomputes the viewer's widgets.
 
@@ -15,6 +16,7 @@ per-app memory cache.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -23,8 +25,8 @@ from flask import Flask
 from flask_caching import Cache
 
 from dashboards.registry import NO_CACHE, USER_SCOPE, WidgetKind
-from forms_config.readability import reading_as
-from forms_config.stamp import current_stamp
+from extensions import db
+from forms_config.readability import reading_as, unreadable_fields
 from models.base import utcnow
 from models.scoping import SCOPED_ROLES
 
@@ -49,12 +51,17 @@ def scope_of(kind: WidgetKind, viewer: Any) -> str:
     return "all"
 
 
-def cache_key(
-    session: Any, kind: WidgetKind, params: dict[str, Any], role: str, viewer: Any
-) -> str:
+def unreadable_fingerprint(role: str) -> str:
+    """A short digest of every field `role` may not read, over every entity."""
+    entities = sorted(mapper.class_.__name__ for mapper in db.Model.registry.mappers)
+    hidden = [(entity, sorted(unreadable_fields(entity, role))) for entity in entities]
+    return hashlib.sha256(json.dumps(hidden).encode()).hexdigest()[:16]
+
+
+def cache_key(kind: WidgetKind, params: dict[str, Any], role: str, viewer: Any) -> str:
     parameters = json.dumps(params, sort_keys=True, separators=(",", ":"))
-    stamp = current_stamp(session)
-    return f"dashboard:{kind.key}:{parameters}:{role}:{scope_of(kind, viewer)}:{stamp}"
+    rules = unreadable_fingerprint(role)
+    return f"dashboard:{kind.key}:{parameters}:{role}:{scope_of(kind, viewer)}:{rules}"
 
 
 def widget_figures(
@@ -64,7 +71,7 @@ def widget_figures(
     """(result, computed at, UTC): from the cache unless `refresh`, else computed as `role`."""
     if kind.scope == NO_CACHE:
         return kind.compute(session, viewer, params), utcnow()
-    key = cache_key(session, kind, params, role, viewer)
+    key = cache_key(kind, params, role, viewer)
     if not refresh:
         cached = figures_cache.get(key)
         if cached is not None:

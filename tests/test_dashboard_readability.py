@@ -114,3 +114,19 @@ def test_hiding_finance_from_managers_takes_the_receivables_widgets_away(login_a
     for key in ("total_due", "overdue", "credit_used", "my_accounts", "aging_chart"):
         assert not widget_texts(page, key), key
     assert widget_texts(page, "open_actions") and widget_texts(page, "my_open_actions")
+
+
+def test_figures_cached_before_a_field_was_hidden_are_not_served_after(login_as, panel) -> None:
+    manager = login_as("manager")
+    add_account("ACME", account_manager=manager, credit_limit=SENTINEL_LIMIT)
+    assert "7,654.31" in panel.get("/admin/").get_data(as_text=True)  # now in the cache
+
+    db.session.add(
+        FormFieldRule(entity="Account", field="credit_limit", role="manager", hidden=True)
+    )
+    db.session.commit()
+    page = panel.get("/admin/").get_data(as_text=True)
+
+    assert widget_texts(page, "my_accounts")
+    for text in SENTINEL_TEXTS:
+        assert text not in page, text
