@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask_caching import Cache
 
 from dashboards.registry import NO_CACHE, USER_SCOPE, WidgetKind
@@ -52,10 +52,13 @@ def scope_of(kind: WidgetKind, viewer: Any) -> str:
 
 
 def unreadable_fingerprint(role: str) -> str:
-    """A short digest of every field `role` may not read, over every entity."""
-    entities = sorted(mapper.class_.__name__ for mapper in db.Model.registry.mappers)
-    hidden = [(entity, sorted(unreadable_fields(entity, role))) for entity in entities]
-    return hashlib.sha256(json.dumps(hidden).encode()).hexdigest()[:16]
+    """A short digest of every field `role` may not read, over every entity (once a request)."""
+    memo = g.setdefault("dashboard_fingerprints", {}) if has_app_context() else {}
+    if role not in memo:
+        entities = sorted(mapper.class_.__name__ for mapper in db.Model.registry.mappers)
+        hidden = [(entity, sorted(unreadable_fields(entity, role))) for entity in entities]
+        memo[role] = hashlib.sha256(json.dumps(hidden).encode()).hexdigest()[:16]
+    return memo[role]
 
 
 def cache_key(kind: WidgetKind, params: dict[str, Any], role: str, viewer: Any) -> str:
