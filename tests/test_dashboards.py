@@ -133,3 +133,17 @@ def test_every_role_lands_on_a_dashboard_even_with_no_data(role, login_as, panel
     page = dashboard(panel)
     assert 'data-testid="dashboard"' in page
     assert "Nothing is owed." in widget_text(page, "total_due")
+
+
+def test_warm_command_computes_the_figures_before_anyone_looks(app, login_as, panel) -> None:
+    world = build_world()
+    result = app.test_cli_runner().invoke(args=["dashboards", "warm"])
+    assert result.exit_code == 0, result.output
+    assert "for 5 viewer(s)" in result.output  # three roles that see every row, two managers
+    add_invoice(world.north_account, "I-9", "25.00", issue_date=days(-1))
+
+    login_as("admin")
+    assert "GBP 1,350.00" in widget_text(dashboard(panel), "total_due")  # as warmed
+    manager = Panel(app.test_client())
+    manager.login(world.north.email)
+    assert "GBP 1,000.00" in widget_text(dashboard(manager), "total_due")
