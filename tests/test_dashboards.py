@@ -7,7 +7,7 @@ import pytest
 from extensions import db
 from tests.conftest import Panel
 from tests.dashboard_world import build_world, days
-from tests.factories import add_invoice
+from tests.factories import add_account, add_invoice
 from tests.page_text import widget_text, widget_texts
 
 NOT_DRAWN = "could not be drawn"
@@ -147,3 +147,13 @@ def test_warm_command_computes_the_figures_before_anyone_looks(app, login_as, pa
     manager = Panel(app.test_client())
     manager.login(world.north.email)
     assert "GBP 1,000.00" in widget_text(dashboard(manager), "total_due")
+
+
+def test_chart_labels_are_text_not_markup(login_as, panel) -> None:
+    manager = login_as("manager")
+    account = add_account("<img src=x>", account_manager=manager)
+    add_invoice(account, "I-X", "10.00", issue_date=days(-40), due_date=days(-10))
+
+    chart = dashboard(panel).split('data-testid="widget-aging_chart"')[1].split("</section>")[0]
+
+    assert "<img src=x>" not in chart and "&lt;img src=x&gt;" in chart
