@@ -67,12 +67,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         _tune_sqlite(db.engine)
 
     from auth import init_auth
+    from dashboards.cache import init_dashboard_cache
     from forms_config import init_forms_config
     from jobs import init_jobs
 
     init_auth(app)
     init_forms_config(app)
     init_jobs(app)
+    init_dashboard_cache(app)
     if _serves_pages():
         from admin_views import init_admin  # a second of imports a report command never uses
 
@@ -146,6 +148,7 @@ def _tune_sqlite(engine: sa.Engine) -> None:
 def register_commands(app: Flask) -> None:
     from auth.passwords import hash_password, password_problem
     from bulk_io.command_line import export_command, import_command
+    from dashboards.command_line import dashboards_command
     from demo.seed import DEMO_LOGINS, seed_demo_data
     from models import User
     from models.accounts import ensure_guest_account
@@ -155,6 +158,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_command)  # flask import KIND FILE [--dry-run]
     app.cli.add_command(export_command)  # flask export KIND FILE
     app.cli.add_command(report_command)  # flask report aging --as-of D [--by ...] [--output F]
+    app.cli.add_command(dashboards_command)  # flask dashboards warm
 
     @app.cli.command("init-db")
     def init_db() -> None:

@@ -9,6 +9,7 @@ from flask_admin.theme import Bootstrap4Theme
 from admin_views.accounts import AccountView
 from admin_views.audit_changes import AuditLogView
 from admin_views.billing_forms import CreditNoteView, InvoiceView
+from admin_views.configure_dashboards import ConfigureDashboardsView
 from admin_views.configure_forms import ConfigureFormsView
 from admin_views.credit_requests import CreditRequestView
 from admin_views.email_templates_page import EmailTemplatesView
@@ -76,6 +77,7 @@ def init_admin(app: Flask) -> Admin:
     ]
     admin.add_views(*model_views)
     admin.add_view(ConfigureFormsView(model_views))
+    admin.add_view(ConfigureDashboardsView())
     admin.add_view(ImportView(name="Import", endpoint="bulk_import", url="import"))
     admin.add_view(JobsView(name="My jobs", endpoint="jobs", url="jobs"))
     allow_large_uploads(app)

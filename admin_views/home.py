@@ -1,19 +1,17 @@
-"""The panel's landing page: a manager's dashboard, or for other roles what their role opens."""
+"""The panel's landing page: the dashboard of the viewer's role (Settings → Configure dashboards),
+and "Refresh", which recomputes its figures."""
 
-import datetime as dt
+from __future__ import annotations
 
-import sqlalchemy as sa
+from flask import redirect, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from admin_views.access import LoginOrForbidden
+from dashboards import charts
+from dashboards.page import dashboard_widgets
 from extensions import db
-from forms_config.readability import readable
-from models import Account
-from models.account_currency import currencies_of_accounts
-from models.ledger import account_figures, credit_use_percent
-from models.scoping import restrict_to_visible_rows
-from notifications.follow_ups import open_actions_for
 
 
 class HomeView(LoginOrForbidden, AdminIndexView):
@@ -22,18 +20,12 @@ class HomeView(LoginOrForbidden, AdminIndexView):
 
     @expose("/")
     def index(self) -> str:
-        if current_user.role != "manager":
-            return self.render("admin/home.html")
-        today = dt.date.today()
-        my_accounts = restrict_to_visible_rows(sa.select(Account), Account, current_user)
-        accounts = db.session.execute(account_figures(my_accounts, today)).all()
-        open_actions = open_actions_for(db.session, current_user)
+        widgets = dashboard_widgets(db.session, current_user, current_user.role)
         return self.render(
-            "admin/manager_dashboard.html",
-            accounts=accounts,
-            open_actions=open_actions,
-            credit_use_percent=credit_use_percent,
-            credit_limit_visible=readable("Account", "credit_limit"),
-            currencies=currencies_of_accounts(db.session, [row[0].id for row in accounts]),
-            today=today,
+            "admin/dashboard.html", widgets=widgets, charts=charts, previewed_role=None
         )
+
+    @expose("/refresh", methods=["POST"])
+    def refresh(self) -> Response:
+        dashboard_widgets(db.session, current_user, current_user.role, refresh=True)
+        return redirect(url_for(".index"))

@@ -77,6 +77,21 @@ def _register_tasks(huey: Huey, app: Flask) -> tuple[TaskWrapper, TaskWrapper]:
         with app.app_context():
             fail_dead_jobs()
 
+    @huey.periodic_task(crontab(minute="*/5"), name="warm_dashboards")
+    @huey.lock_task("warm_dashboards")
+    def warm_dashboards_task() -> None:
+        """Dashboards' figures kept fresh (they are cached 15 minutes), so that on a large ledger
+        no viewer waits for one; a run still going when the next is due makes that one skip."""
+        from dashboards.warming import warm_dashboards
+        from extensions import db
+
+        with app.app_context():
+            warmed = warm_dashboards(db.session)
+            db.session.remove()
+            app.logger.info(
+                "dashboards: %s widget(s) for %s viewer(s)", warmed.widgets, warmed.viewers
+            )
+
     @huey.periodic_task(crontab(minute="7"), name="discard_old_job_files")
     def discard_old_files_task() -> None:
         with app.app_context():

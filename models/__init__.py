@@ -6,6 +6,7 @@ from models.activity import FollowUpAction, Note
 from models.audit import AuditEvent, LoginEvent
 from models.billing import CreditNote, Invoice, Payment
 from models.config import ConfigStamp, CustomField, FormFieldRule, Setting
+from models.dashboards import DashboardLayout
 from models.jobs import Job
 from models.notifications import CreditRequest, EmailTemplate, InvoiceEmailOptOut, OutboxMessage
 from models.people import User
@@ -23,6 +24,7 @@ __all__ = [
     "CreditNote",
     "CreditRequest",
     "CustomField",
+    "DashboardLayout",
     "EmailTemplate",
     "FollowUpAction",
     "FormFieldRule",

@@ -68,6 +68,8 @@ def clean_database(app: Flask) -> Iterator[None]:
     """Each test gets empty tables (but the guest account) and leaves nothing behind."""
     with app.app_context():
         _empty_all_tables()
+        for cache in app.extensions.get("cache", {}).values():
+            cache.clear()  # figures cached from the last test's rows (dashboards)
         ensure_guest_account(db.session)
         db.session.commit()
         yield

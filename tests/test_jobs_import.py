@@ -272,6 +272,8 @@ def test_notify_runs_every_minute_in_the_worker(panel, worker):
     add_invoice(account, "INV-1", "100.00", issue_date=dt.date.today())
     periodic = {task.name for task in worker.huey.read_periodic(dt.datetime.now())}
     assert {"notify", "fail_dead_jobs"} <= periodic
+    on_the_hour = dt.datetime.combine(dt.date.today(), dt.time(12, 0))
+    assert "warm_dashboards" in {task.name for task in worker.huey.read_periodic(on_the_hour)}
 
     worker.notify()
 

@@ -1,4 +1,5 @@
-"""A manager lands on their dashboard: their accounts' figures and their open actions."""
+"""A manager lands on their dashboard: their accounts' figures (per currency) and their open
+actions, as the manager's dashboard showed them before dashboards were configurable."""
 
 import datetime as dt
 import re

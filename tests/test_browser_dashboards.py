@@ -1,0 +1,56 @@
+"""In Chromium: a super admin adds a widget to the manager's dashboard, previews it, and the
+manager then finds it on their home page. Screenshots (1366x900) go to /tmp/shots-dashboards/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import make_user
+from tests.dashboard_world import build_world
+from tests.test_browser_smoke import browser_page, live_server, log_in  # noqa: F401  (fixtures)
+
+SHOTS = Path("/tmp/shots-dashboards")
+
+
+def test_super_admin_adds_a_chart_to_the_manager_dashboard_and_the_manager_sees_it(
+    live_server,  # noqa: F811
+    browser_page,  # noqa: F811
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)  # fmt: skip
+    world = build_world()
+    super_admin = make_user("super_admin")
+
+    log_in(page, live_server, super_admin.email)
+    menu_entry = page.locator("a.dropdown-item:has-text('Configure dashboards')")
+    page.goto(live_server + menu_entry.get_attribute("href"))  # the menu's toggle is javascript:
+    page.click("a.nav-link:has-text('manager')")
+    page.select_option("#add-widget", "collections_chart")
+    page.click("button:has-text('Add widget')")
+    assert "The manager dashboard was saved." in page.content()
+    added = page.locator("tr[data-testid=placement]").last
+    assert "Collections by month" in added.inner_text()
+    added.locator("input[type=number]").fill("3")
+    page.click("button:has-text('Save')")
+    page.screenshot(path=str(SHOTS / "journey-1-editor.png"), full_page=True)
+    assert page.locator("tr[data-testid=placement]").last.locator("input").last.input_value() == "3"
+
+    page.click("[data-testid=preview]")
+    preview = page.locator("[data-testid=widget-collections_chart]")
+    assert "GBP" in preview.inner_text()
+    page.screenshot(path=str(SHOTS / "journey-2-preview.png"), full_page=True)
+    page.click("form[action='/logout'] button")
+
+    log_in(page, live_server, world.north.email)
+    chart = page.locator("[data-testid=widget-collections_chart]")
+    assert "COLLECTIONS BY MONTH" in chart.inner_text().upper()
+    assert chart.locator("svg rect title").last.text_content().endswith("GBP 100.00")
+    assert "SOUTH" not in page.content()
+    page.screenshot(path=str(SHOTS / "journey-3-manager.png"), full_page=False)
+    chart.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "journey-4-manager-chart.png"), full_page=False)
+    assert refused == [], refused
