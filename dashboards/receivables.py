@@ -16,7 +16,8 @@ import pandas as pd
 from flask import g, has_app_context
 
 from models.scoping import SCOPED_ROLES
-from reports.aging import DEFAULT_BUCKET_EDGES, AgingParameters, aging_by_key, bucket_names
+from reports.aging import AgingParameters, aging_by_key
+from reports.aging_parameters import DEFAULT_BUCKET_EDGES, bucket_names
 
 BUCKETS = bucket_names(DEFAULT_BUCKET_EDGES)
 PAST_DUE_CHOICES = {
