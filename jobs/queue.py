@@ -87,7 +87,6 @@ def _register_tasks(huey: Huey, app: Flask) -> tuple[TaskWrapper, TaskWrapper]:
 
         with app.app_context():
             warmed = warm_dashboards(db.session)
-            db.session.remove()
             app.logger.info(
                 "dashboards: %s widget(s) for %s viewer(s)", warmed.widgets, warmed.viewers
             )
