@@ -10,7 +10,6 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from dashboards.warming import warm_dashboards
 from extensions import db
 
 
@@ -26,6 +25,8 @@ def dashboards_command() -> None:
 def warm(managers: bool) -> None:
     """Compute every role's dashboard figures into the cache, so that the next viewer gets them at
     once. The worker does it every 5 minutes; run it at deploy, or from cron without a worker."""
+    from dashboards.warming import warm_dashboards  # pandas: only for this command
+
     started = time.perf_counter()
     warmed = warm_dashboards(db.session, managers)
     click.echo(f"Computed {warmed.widgets} widget(s) for {warmed.viewers} viewer(s) "

@@ -28,9 +28,10 @@ DEFAULT_QUEUE_NAME = "accounts-desk"
 
 
 def init_jobs(app: Flask) -> None:
-    """Settings (the instance's config.py wins over the environment), and the app's queue."""
+    """Settings (the instance's config.py wins over the environment) and the worker command.
+    The queue itself is built on first use (`jobs.queue.job_queue`), so a command that queues
+    nothing (a report, an import) does not load Huey and Redis."""
     from jobs.command_line import worker_command
-    from jobs.queue import build_queue
 
     redis_url = os.environ.get("JOBS_REDIS_URL") or os.environ.get("REDIS_URL")
     app.config.setdefault("JOBS_REDIS_URL", redis_url or None)
@@ -41,5 +42,4 @@ def init_jobs(app: Flask) -> None:
     app.config.setdefault("JOBS_KEEP_DAYS", 14)
     app.config.setdefault("IMPORT_IN_REQUEST_MAX_BYTES", 1024 * 1024)
     app.config.setdefault("IMPORT_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024)
-    app.extensions["job_queue"] = build_queue(app)
     app.cli.add_command(worker_command)

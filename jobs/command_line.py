@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from huey.consumer import Consumer
 
 from extensions import db
-from jobs.queue import JobQueue, job_queue
-from jobs.reaping import fail_dead_jobs
+
+if TYPE_CHECKING:
+    from huey.consumer import Consumer
+
+    from jobs.queue import JobQueue
 
 IDLE_POLL_SECONDS = 0.5
 """The longest an idle worker on the SQLite queue waits before looking again (Huey: 10 s); a
@@ -51,6 +54,9 @@ def worker_command(threads: int | None, periodic: bool) -> None:
     SQLite file in the instance folder. Ctrl-C lets running jobs finish, then stops; SIGTERM
     stops at once: a job being written is rolled back, shown failed, and can be run again.
     """
+    from jobs.queue import job_queue  # Huey loads only for the worker, not for every command
+    from jobs.reaping import fail_dead_jobs
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     queue = job_queue()
     if threads is None:

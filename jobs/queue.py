@@ -43,7 +43,11 @@ def build_queue(app: Flask, redis_url: str | None = None) -> JobQueue:
 
 
 def job_queue() -> JobQueue:
-    return current_app.extensions["job_queue"]
+    """The app's queue, built the first time it is needed."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if "job_queue" not in app.extensions:
+        app.extensions["job_queue"] = build_queue(app)
+    return app.extensions["job_queue"]
 
 
 def enqueue(job_id: int) -> None:

@@ -32,7 +32,7 @@ WAIT_SECONDS = 120
 @pytest.fixture(params=QUEUES)
 def job_queue(request: pytest.FixtureRequest, app: Flask) -> Iterator[JobQueue]:
     """The app's queue for this test: its own SQLite file, or a Redis queue of its own name."""
-    before = app.extensions["job_queue"]
+    before = app.extensions.pop("job_queue", None)
     name = f"test-{uuid.uuid4().hex[:12]}"
     redis_url = os.environ["TEST_REDIS_URL"] if request.param == "redis" else None
     saved = {key: app.config[key] for key in ("JOBS_QUEUE_NAME", "JOBS_SQLITE_PATH")}
@@ -42,7 +42,9 @@ def job_queue(request: pytest.FixtureRequest, app: Flask) -> Iterator[JobQueue]:
     app.extensions["job_queue"] = queue
     yield queue
     queue.huey.flush()
-    app.extensions["job_queue"] = before
+    app.extensions.pop("job_queue")
+    if before is not None:
+        app.extensions["job_queue"] = before
     app.config.update(saved)
 
 
