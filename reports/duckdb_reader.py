@@ -122,6 +122,9 @@ def frame_through_duckdb(engine: sa.Engine, statement: sa.Select[Any]) -> pd.Dat
         return None
     import duckdb
 
+    if engine.dialect.name == "sqlite":
+        _checkpoint(engine)
+
     cursor = connection.cursor()  # a cursor starts in DuckDB's own catalogue: point it at ours
     schema = "public" if engine.dialect.name == "postgresql" else "main"
     try:
@@ -132,6 +135,17 @@ def frame_through_duckdb(engine: sa.Engine, statement: sa.Select[Any]) -> pd.Dat
         return None
     finally:
         cursor.close()
+
+
+def _checkpoint(engine: sa.Engine) -> None:
+    """Copy what is committed into the SQLite file before DuckDB reads it.
+
+    DuckDB attaches the file read-only, and a read-only connection cannot recover a write-ahead
+    log left by a writer that died mid-transaction (a killed worker): it would read the file
+    without the log's committed pages. The app's own connection recovers the log and checkpoints
+    it; a passive checkpoint waits for nobody."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def forget_connections() -> None:
