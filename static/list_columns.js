@@ -9,7 +9,7 @@ document.addEventListener("DOMContentLoaded", function () {
         return;
       }
       event.preventDefault();
-      var row = button.closest("[data-column]");
+      var row = button.closest("[data-list-column]");
       if (button.dataset.move === "up" && row.previousElementSibling) {
         row.parentNode.insertBefore(row, row.previousElementSibling);
       } else if (button.dataset.move === "down" && row.nextElementSibling) {
@@ -22,9 +22,9 @@ document.addEventListener("DOMContentLoaded", function () {
     form.addEventListener("submit", function () {
       var chooser = document.getElementById(form.dataset.columnsFrom);
       var names = [];
-      chooser.querySelectorAll("[data-column]").forEach(function (row) {
+      chooser.querySelectorAll("[data-list-column]").forEach(function (row) {
         if (row.querySelector("input[type=checkbox]").checked) {
-          names.push(row.dataset.column);
+          names.push(row.dataset.listColumn);
         }
       });
       form.querySelector("input[name=cols]").value = names.join(",");

@@ -152,7 +152,7 @@ def test_a_hidden_or_unknown_choice_is_refused_and_nothing_is_saved(
     hide("billing_email")
     login_as("super_admin")
     page = editor(panel)
-    assert 'data-column="billing_email"' not in page and "Billing e-mail" not in page
+    assert 'data-list-column="billing_email"' not in page and "Billing e-mail" not in page
 
     landed = configure(panel, **fields)
 
