@@ -312,3 +312,19 @@ def test_exports_follow_the_view_and_keep_import_columns_by_default(
                         ["Delta", "C1"], ["Foxtrot", "C6"], ["Golf", "C7"]]  # fmt: skip
     taken_off = csv_rows(north.get(f"{ACCOUNTS}export/csv/?explicit=1"))
     assert len(taken_off) == 8 and "Southern" not in str(taken_off)  # still only north's rows
+
+
+def test_a_view_shared_with_a_role_is_checked_against_what_that_role_may_read(
+    manager_world, login_as, panel
+) -> None:
+    hide("billing_email")
+    login_as("super_admin")
+
+    refused = save_view(panel, name="Billing", cols="name,billing_email", share_role="manager")
+    landed = panel.get(refused.headers["Location"]).get_data(as_text=True)
+
+    assert "'billing_email' is not a column this list may show." in flashed(landed)
+    assert "The view was not saved." in flashed(landed)
+    assert db.session.scalar(sa.select(ListView)) is None
+    assert save_view(panel, name="Mine", cols="name,billing_email").status_code == 302
+    assert db.session.scalar(sa.select(ListView.columns)) == ["name", "billing_email"]
