@@ -24,8 +24,9 @@ from admin_views.generic import (
 from bulk_io.kinds import ACCOUNT_MANAGER_ROLES
 from error_references import logged_error_message
 from extensions import db
-from models import User
+from models import Account, User
 from models.audit import changed_values
+from models.labels import field_label
 
 ASSIGN_ACTION = "assign_account_manager"
 
@@ -65,7 +66,7 @@ class AccountView(AccountStatementMixin, AccountPageMixin, RoleAwareModelView):
                 continue
             refusals = self.bulk_change_refusals(account, {"account_manager": manager})
             for field, reason in refusals.items():
-                flash(f"{account}: {field.replace('_', ' ')}: {reason} Not changed.", "danger")
+                flash(f"{account}: {field_label(Account, field)}: {reason} Not changed.", "danger")
             if not refusals:
                 changed.append(account)
         for account in changed:

@@ -33,6 +33,7 @@ from dashboards.layouts import (
 from dashboards.page import dashboard_widgets
 from dashboards.registry import REGISTRY, ParameterRefused, may_show, offered_kinds, offered_options
 from extensions import db
+from models.labels import role_label
 from models.people import PANEL_ROLES, User
 
 
@@ -157,7 +158,7 @@ class ConfigureDashboardsView(LoginOrForbidden, BaseView):
             flash(SAVED_MEANWHILE, "danger")
         else:
             if layout is not None:
-                flash(f"The {role.replace('_', ' ')} dashboard was saved.", "success")
+                flash(f"The {role_label(role).lower()} dashboard was saved.", "success")
         return redirect(url_for(".index", role=role))
 
     @expose("/reset", methods=["POST"])
@@ -165,7 +166,7 @@ class ConfigureDashboardsView(LoginOrForbidden, BaseView):
         role = self._role()
         reset_layout(db.session, role, audit_actor())
         db.session.commit()
-        flash(f"The {role.replace('_', ' ')} dashboard is back to its default.", "success")
+        flash(f"The {role_label(role).lower()} dashboard is back to its default.", "success")
         return redirect(url_for(".index", role=role))
 
     @expose("/preview")
