@@ -70,9 +70,7 @@ class AccountView(AccountStatementMixin, AccountPageMixin, RoleAwareModelView):
             if not refusals:
                 changed.append(account)
         for account in changed:
-            before = {"account_manager": account.account_manager}
-            account.account_manager = manager
-            self._audit("update", account, changed_values(before, {"account_manager": manager}))
+            self.set_manager(account, manager)
         try:
             db.session.commit()
         except StaleDataError:
@@ -88,6 +86,13 @@ class AccountView(AccountStatementMixin, AccountPageMixin, RoleAwareModelView):
         who = manager.email if manager else "no account manager"
         flash(f"{len(changed)} account(s) now have {who}.", "success")
         return redirect(url_for(".index_view"))
+
+    def set_manager(self, account: Account, manager: User | None) -> None:
+        """Give `account` to `manager` (or to nobody), audited; the caller checks and commits.
+        The bulk action and the account page both come here."""
+        before = {"account_manager": account.account_manager}
+        account.account_manager = manager
+        self._audit("update", account, changed_values(before, {"account_manager": manager}))
 
     def _visible_accounts(self, ids: list[str]) -> list[Any]:
         """Only accounts the user may change: a crafted id outside them changes nothing."""
