@@ -40,7 +40,6 @@ from extensions import db
 from forms_config import may_read
 from models import Account, CreditNote, CreditRequest, FollowUpAction, Invoice, Note, User
 from models.account_currency import currency_of_account
-from models.audit import changed_values
 from models.base import CENT
 from models.ledger import account_figures, credit_use_percent, receivables_per_account
 from reports.table_pdf import table_pdf
@@ -349,9 +348,7 @@ class AccountPageMixin:
             for reason in refusals.values():
                 flash(reason, "danger")
             return redirect(self.page_url(account))
-        before = {"account_manager": account.account_manager}
-        account.account_manager = manager
-        view._audit("update", account, changed_values(before, {"account_manager": manager}))
+        view.set_manager(account, manager)
         try:
             db.session.commit()
         except StaleDataError:

@@ -24,8 +24,9 @@ from admin_views.generic import (
 from bulk_io.kinds import ACCOUNT_MANAGER_ROLES
 from error_references import logged_error_message
 from extensions import db
-from models import User
+from models import Account, User
 from models.audit import changed_values
+from models.labels import field_label
 
 ASSIGN_ACTION = "assign_account_manager"
 
@@ -65,13 +66,11 @@ class AccountView(AccountStatementMixin, AccountPageMixin, RoleAwareModelView):
                 continue
             refusals = self.bulk_change_refusals(account, {"account_manager": manager})
             for field, reason in refusals.items():
-                flash(f"{account}: {field.replace('_', ' ')}: {reason} Not changed.", "danger")
+                flash(f"{account}: {field_label(Account, field)}: {reason} Not changed.", "danger")
             if not refusals:
                 changed.append(account)
         for account in changed:
-            before = {"account_manager": account.account_manager}
-            account.account_manager = manager
-            self._audit("update", account, changed_values(before, {"account_manager": manager}))
+            self.set_manager(account, manager)
         try:
             db.session.commit()
         except StaleDataError:
@@ -87,6 +86,13 @@ class AccountView(AccountStatementMixin, AccountPageMixin, RoleAwareModelView):
         who = manager.email if manager else "no account manager"
         flash(f"{len(changed)} account(s) now have {who}.", "success")
         return redirect(url_for(".index_view"))
+
+    def set_manager(self, account: Account, manager: User | None) -> None:
+        """Give `account` to `manager` (or to nobody), audited; the caller checks and commits.
+        The bulk action and the account page both come here."""
+        before = {"account_manager": account.account_manager}
+        account.account_manager = manager
+        self._audit("update", account, changed_values(before, {"account_manager": manager}))
 
     def _visible_accounts(self, ids: list[str]) -> list[Any]:
         """Only accounts the user may change: a crafted id outside them changes nothing."""

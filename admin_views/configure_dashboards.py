@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from admin_views.access import LoginOrForbidden
+from admin_views.committing import commit_or_flash_refusal
 from auth.impersonation import audit_actor
 from dashboards import charts
 from dashboards.layouts import (
@@ -32,7 +33,7 @@ from dashboards.layouts import (
 from dashboards.page import dashboard_widgets
 from dashboards.registry import REGISTRY, ParameterRefused, may_show, offered_kinds, offered_options
 from extensions import db
-from models.base import RecordRefused
+from models.labels import role_label
 from models.people import PANEL_ROLES, User
 
 
@@ -149,18 +150,15 @@ class ConfigureDashboardsView(LoginOrForbidden, BaseView):
         except ValueError:
             abort(400)
         try:
-            save_layout(db.session, role, placements, audit_actor(), version)
-            db.session.commit()
-        except RecordRefused as refused:
-            db.session.rollback()
-            for _field, message in refused.reasons:
-                flash(message, "danger")
-            flash("Nothing was saved.", "danger")
+            layout = commit_or_flash_refusal(
+                lambda: save_layout(db.session, role, placements, audit_actor(), version)
+            )
         except (StaleDataError, IntegrityError):
             db.session.rollback()
             flash(SAVED_MEANWHILE, "danger")
         else:
-            flash(f"The {role.replace('_', ' ')} dashboard was saved.", "success")
+            if layout is not None:
+                flash(f"The {role_label(role).lower()} dashboard was saved.", "success")
         return redirect(url_for(".index", role=role))
 
     @expose("/reset", methods=["POST"])
@@ -168,7 +166,7 @@ class ConfigureDashboardsView(LoginOrForbidden, BaseView):
         role = self._role()
         reset_layout(db.session, role, audit_actor())
         db.session.commit()
-        flash(f"The {role.replace('_', ' ')} dashboard is back to its default.", "success")
+        flash(f"The {role_label(role).lower()} dashboard is back to its default.", "success")
         return redirect(url_for(".index", role=role))
 
     @expose("/preview")

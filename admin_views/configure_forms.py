@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from admin_views.access import LoginOrForbidden
+from admin_views.committing import commit_or_flash_refusal
 from admin_views.generic import RoleAwareModelView
 from auth.impersonation import audit_actor
 from extensions import db
@@ -26,7 +27,6 @@ from forms_config.conditional_grid import (
 from forms_config.grid import SWITCHES, fill_missing, grid_rows, records_missing, save_grid
 from forms_config.rule_checks import configurable_models, invalid_rules
 from models.audit import AuditEvent
-from models.base import RecordRefused
 from models.config import FormFieldRule
 from models.people import PANEL_ROLES
 
@@ -106,15 +106,10 @@ class ConfigureFormsView(LoginOrForbidden, BaseView):
             for row in rows
             for role in PANEL_ROLES
         }
-        try:
-            changed = save_grid(db.session, model, submitted, audit_actor())
-            db.session.commit()
-        except RecordRefused as refused:
-            db.session.rollback()
-            for _column, message in refused.reasons:
-                flash(message, "danger")
-            flash("Nothing was saved.", "danger")
-        else:
+        changed = commit_or_flash_refusal(
+            lambda: save_grid(db.session, model, submitted, audit_actor())
+        )
+        if changed is not None:
             flash(
                 f"Saved: {changed} rule(s) changed. They apply from the next page load.", "success"
             )
@@ -127,15 +122,11 @@ class ConfigureFormsView(LoginOrForbidden, BaseView):
         model = view.model
         condition_field = request.form.get("condition_field", "")
         custom = next((d for d in view.custom_fields() if d.key == condition_field), None)
-        try:
-            rule = add_conditional_rule(db.session, model, request.form, custom, audit_actor())
-            db.session.commit()
-        except RecordRefused as refused:
-            db.session.rollback()
-            for _column, message in refused.reasons:
-                flash(message, "danger")
-            flash("The conditional rule was not saved.", "danger")
-        else:
+        rule = commit_or_flash_refusal(
+            lambda: add_conditional_rule(db.session, model, request.form, custom, audit_actor()),
+            "The conditional rule was not saved.",
+        )
+        if rule is not None:
             flash(f"Saved the rule: {rule}. It applies from the next page load.", "success")
         return redirect(url_for(".index", entity=model.__name__))
 

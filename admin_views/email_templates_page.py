@@ -21,6 +21,7 @@ from admin_views.access import LoginOrForbidden
 from auth.impersonation import audit_actor
 from extensions import db
 from models.audit import AuditEvent, changed_values
+from models.labels import humanize
 from models.notifications import EmailTemplate
 from notifications.email_templates import (
     DEFAULT_TEMPLATES,
@@ -48,10 +49,6 @@ PARTS = ("subject", "body_text", "body_html")
 MAX_SUBJECT = 255
 
 
-def event_title(event: str) -> str:
-    return event.replace("_", " ").capitalize()
-
-
 class EmailTemplatesView(LoginOrForbidden, BaseView):
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and current_user.role == "super_admin"
@@ -62,7 +59,7 @@ class EmailTemplatesView(LoginOrForbidden, BaseView):
         events = [
             (
                 event,
-                event_title(event),
+                humanize(event),
                 EVENT_DESCRIPTIONS.get(event, ""),
                 event in overrides,
                 overrides.get(event, built_in).subject,
@@ -113,7 +110,7 @@ class EmailTemplatesView(LoginOrForbidden, BaseView):
             db.session.rollback()
             flash(CONFLICT_MESSAGE, "danger")
             return redirect(url_for(".edit", event=event))
-        flash(f"{event_title(event)} is back to the built-in wording.", "success")
+        flash(f"{humanize(event)} is back to the built-in wording.", "success")
         return redirect(url_for(".edit", event=event))
 
     def _save(self, event: str, row: EmailTemplate | None, typed: EmailWording) -> Any:
@@ -129,7 +126,7 @@ class EmailTemplatesView(LoginOrForbidden, BaseView):
             db.session.rollback()
             flash(CONFLICT_MESSAGE, "danger")
             return redirect(url_for(".edit", event=event))
-        flash(f"Saved: {event_title(event)} e-mails now use your wording.", "success")
+        flash(f"Saved: {humanize(event)} e-mails now use your wording.", "success")
         return redirect(url_for(".edit", event=event))
 
     def _page(
@@ -143,7 +140,7 @@ class EmailTemplatesView(LoginOrForbidden, BaseView):
         return self.render(
             "admin/email_templates/edit.html",
             event=event,
-            title=event_title(event),
+            title=humanize(event),
             description=EVENT_DESCRIPTIONS.get(event, ""),
             built_in=DEFAULT_TEMPLATES[event],
             overridden=row is not None,

@@ -59,7 +59,7 @@ from models.audit import AuditEvent, changed_values
 from models.base import PanelModel, RecordRefused, Versioned
 from models.config import HIDE_FINANCE_FROM_MANAGERS, Setting
 from models.introspection import derived_column_properties, entity_label, read_model_fields
-from models.labels import record_name, with_article
+from models.labels import record_name, role_label, with_article
 from models.people import PANEL_ROLES
 from models.scoping import account_ids_read_once, is_visible, restrict_to_visible_rows
 from reports.cell_safety import neutralise_formula
@@ -286,7 +286,7 @@ class RoleAwareModelView(
         for field in form:  # drawn as the role sees it (pickers too), but nothing can be typed
             field.render_kw = {**(field.render_kw or {}), "disabled": True}
             if field.name in readonly:
-                field.description = escape(f"Read-only for {role.replace('_', ' ')}.")
+                field.description = escape(f"Read-only for {role_label(role).lower()}.")
         entity = self.model.__name__
         return self.render(
             "admin/configure_forms_preview.html",

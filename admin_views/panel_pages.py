@@ -19,7 +19,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from models.labels import value_label
+from models.labels import role_label, value_label
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,8 @@ def init_panel_pages(app: Flask, admin: Admin) -> None:
     @app.template_filter("choice_label")
     def choice_label(value: Any, record: Any, field: str) -> Any:
         return value_label(type(record), field, value)
+
+    app.add_template_filter(role_label)
 
     @app.route("/favicon.ico")
     def favicon() -> Response:

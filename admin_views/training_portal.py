@@ -223,7 +223,7 @@ class PlaceholdersView(PortalPage):
         rows = db.session.execute(
             sa.select(Booking.id, Booking.account_id).where(Booking.id.in_(booking_ids))
         )
-        return dict(rows.tuples().all())
+        return dict(rows.all())
 
     @expose("/<int:booking_id>/name/", methods=["POST"])
     def name_delegate(self, booking_id: int) -> Response:

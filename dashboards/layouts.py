@@ -17,6 +17,7 @@ from models.audit import AuditEvent, changed_values
 from models.base import RecordRefused
 from models.config import HIDE_FINANCE_FROM_MANAGERS, Setting
 from models.dashboards import DashboardLayout
+from models.labels import role_label
 from models.people import PANEL_ROLES
 
 Placement = dict[str, Any]
@@ -89,7 +90,7 @@ def checked_layout(session: Any, role: str, placements: Sequence[Any]) -> list[P
             problems.append(("widgets", f"Widget {position} ({kind.label}): {refused}"))
             continue
         if not may_show(kind, params, role, finance_hidden):
-            who = role.replace("_", " ")
+            who = role_label(role).lower()
             problems.append(("widgets", f"Widget {position} ({kind.label}) reads fields or "
                              f"records the {who} role may not read."))  # fmt: skip
             continue

@@ -21,6 +21,7 @@ from forms_config.custom_fields import CustomFieldDefinition
 from models.audit import AuditEvent
 from models.base import PanelModel
 from models.config import FormFieldRule
+from models.labels import field_label
 
 CONDITION_SWITCHES = ("hidden", "required", "readonly")
 MAX_OFFERED = 200
@@ -47,7 +48,7 @@ def condition_choices(
     mapper = sa.inspect(model)
     choices = []
     for name in form_fields:
-        label = name.replace("_", " ").capitalize()
+        label = field_label(model, name)
         options: tuple[tuple[str, str], ...] = ()
         if name in mapper.relationships:
             target = mapper.relationships[name].mapper.class_

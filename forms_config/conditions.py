@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from forms_config.custom_fields import CustomFieldDefinition
+from models.labels import field_label
 
 UNMASKED_VALUES = "unmasked_values"
 """Key in an instance's state `info`: stored column values blanked for its reader."""
@@ -141,7 +142,7 @@ def canonical_condition_value(
     if field in mapper.relationships:
         return (text, None) if text.isdigit() else ("", "Choose the related record from the list.")
     column_type = mapper.columns[field].type
-    label = field.replace("_", " ").capitalize()
+    label = field_label(model, field)
     if isinstance(column_type, sa.Enum):
         if text.lower() in column_type.enums:
             return text.lower(), None

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from extensions import db
 from forms_config.conditions import ConditionalRule, ValueOf
 from forms_config.rules import FieldRules
+from models.labels import field_label
 
 
 def condition_text(model: type, rule: ConditionalRule) -> str:
@@ -25,7 +26,7 @@ def condition_text(model: type, rule: ConditionalRule) -> str:
     if rule.condition_value.isdigit() and rule.condition_field in relations:
         target = relations[rule.condition_field].mapper.class_
         value = str(db.session.get(target, int(rule.condition_value)) or value)
-    return f"when {rule.condition_field.replace('_', ' ')} is {value}"
+    return f"when {field_label(model, rule.condition_field).lower()} is {value}"
 
 
 def conditional_refusals(

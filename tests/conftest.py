@@ -25,7 +25,10 @@ from extensions import db
 from models import User
 from models.accounts import ensure_guest_account
 
-pytest_plugins = ["tests.job_helpers"]  # the job queue's fixtures: a worker thread or process
+pytest_plugins = [
+    "tests.job_helpers",  # the job queue's fixtures: a worker thread or process
+    "tests.browser",  # a served app and a Chromium page
+]
 
 PASSWORD = "correct horse battery staple"
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.browser import log_in, needs_chromium
 from tests.conftest import make_user
 from tests.dashboard_world import build_world
-from tests.test_browser_smoke import browser_page, live_server, log_in  # noqa: F401  (fixtures)
+
+pytestmark = needs_chromium
 
 SHOTS = Path("/tmp/shots-dashboards")
 
 
 def test_super_admin_adds_a_chart_to_the_manager_dashboard_and_the_manager_sees_it(
-    live_server,  # noqa: F811
-    browser_page,  # noqa: F811
+    live_server,
+    browser_page,
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser_page
-    page.set_viewport_size({"width": 1366, "height": 900})
     refused = []
     page.on("console", lambda message: refused.append(message.text)
             if "Content Security Policy" in message.text else None)  # fmt: skip

@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from extensions import db
 from models import Invoice, Setting
 from models.setting_catalogue import HIDE_FINANCE_FROM_MANAGERS
+from tests.browser import log_in, needs_chromium
 from tests.conftest import make_user
 from tests.factories import add_account
-from tests.test_browser_smoke import browser_page, live_server, log_in  # noqa: F401  (fixtures)
+
+pytestmark = needs_chromium
 
 
 def csp_refusals(page) -> list[str]:
@@ -41,8 +43,8 @@ def pick_account(page, code: str) -> None:
 
 
 def test_the_due_date_follows_the_chosen_accounts_terms_until_the_user_types_one(
-    live_server: str,  # noqa: F811
-    browser_page,  # noqa: F811
+    live_server: str,
+    browser_page,
 ) -> None:
     page = browser_page
     refused = csp_refusals(page)
@@ -75,8 +77,8 @@ def test_the_due_date_follows_the_chosen_accounts_terms_until_the_user_types_one
 
 
 def test_a_super_admin_previews_a_form_and_switches_a_setting(
-    live_server: str,  # noqa: F811
-    browser_page,  # noqa: F811
+    live_server: str,
+    browser_page,
 ) -> None:
     page = browser_page
     refused = csp_refusals(page)

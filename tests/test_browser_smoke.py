@@ -3,59 +3,15 @@ and edits an account. Skipped where Chromium or Playwright is missing."""
 
 from __future__ import annotations
 
-import shutil
-import threading
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
-from flask import Flask
-from werkzeug.serving import make_server
 
 from extensions import db
 from models import Account
-from tests.conftest import PASSWORD, make_user
+from tests.browser import log_in, needs_chromium
+from tests.conftest import make_user
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(
-    shutil.which("chromium") is None, reason="Debian's chromium is not installed"
-)
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the browser smoke test runs once, on SQLite")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def browser_page(live_server: str) -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
-        )
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-
-
-def log_in(page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/admin/")
+pytestmark = needs_chromium
 
 
 @pytest.mark.parametrize("role", ["super_admin", "admin", "manager", "analyst"])

@@ -11,7 +11,9 @@ import pytest
 
 from demo.seed import DEMO_LOGINS, seed_demo_data
 from extensions import db
-from tests.test_browser_smoke import browser_page, live_server  # noqa: F401  (fixtures)
+from tests.browser import needs_chromium
+
+pytestmark = needs_chromium
 
 READ_TEXT = """() => Array.from(document.querySelectorAll(
   'th, label, legend, h1, h2, h3, h4, h5, dt, caption, .card-header, .nav-tabs a, .dropdown-item,'
@@ -28,13 +30,12 @@ def test_every_menu_page_reads_in_words_without_csp_refusals(
     role: str,
     email: str,
     password: str,
-    live_server: str,  # noqa: F811
-    browser_page,  # noqa: F811
+    live_server: str,
+    browser_page,
 ) -> None:
     seed_demo_data(3)
     db.session.commit()
     page = browser_page
-    page.set_viewport_size({"width": 1366, "height": 900})
     console: list[str] = []
     page.on("console", lambda message: console.append(f"{page.url}: {message.text}"))
     page.goto(f"{live_server}/login")

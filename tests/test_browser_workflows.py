@@ -9,15 +9,17 @@ import sqlalchemy as sa
 
 from extensions import db
 from models import Booking, CreditRequest
+from tests.browser import log_in, needs_chromium
 from tests.conftest import make_user
 from tests.factories import add_account
-from tests.test_browser_smoke import browser_page, live_server, log_in, pytestmark  # noqa: F401
 from tests.test_training_bookings import add_booking, add_course_date, add_employee
+
+pytestmark = needs_chromium
 
 
 def test_a_manager_asks_for_credit_and_names_a_delegate_in_the_browser(
-    live_server: str,  # noqa: F811
-    browser_page,  # noqa: F811
+    live_server: str,
+    browser_page,
 ) -> None:
     page = browser_page
     manager = make_user("manager", "kim@example.test")

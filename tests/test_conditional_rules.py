@@ -416,7 +416,7 @@ def test_the_grid_adds_a_conditional_rule_lists_it_audits_it_and_deletes_it(
         ("status", "paused", "Status is one of enabled, disabled."),
         ("billing_phone", "x", "A rule on billing_phone cannot depend on billing_phone itself."),
         ("group", "999999", "No AccountGroup has the id 999999."),
-        ("payment_terms_days", "soon", "Payment terms days must be a whole number."),
+        ("payment_terms_days", "soon", "Payment terms (days) must be a whole number."),
     ],
 )
 def test_the_grid_refuses_a_condition_it_cannot_check(

@@ -4,47 +4,19 @@ and the save still goes by the server's rules. Screenshots go to /tmp/shots-cond
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from flask import Flask
-from werkzeug.serving import make_server
 
 from extensions import db
 from models import Account, CustomField, FormFieldRule
+from tests.browser import log_in, needs_chromium
 from tests.conftest import make_user
 from tests.factories import add_account
-from tests.test_browser_smoke import CHROMIUM, CHROMIUM_FLAGS, log_in, playwright_api, pytestmark
 
-__all__ = ["pytestmark"]
+pytestmark = needs_chromium
 SHOTS = Path("/tmp/shots-condrules")
-
-
-@pytest.fixture
-def served(app: Flask) -> Iterator[str]:
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the browser test runs once, on SQLite")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def page(served: str) -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
-        )
-        tab = browser.new_page(viewport={"width": 1366, "height": 900})
-        tab.set_default_timeout(15_000)
-        yield tab
-        browser.close()
 
 
 def choose(page, name: str, value: str) -> None:
@@ -60,7 +32,10 @@ def group_hidden(page, name: str) -> bool:
     return page.evaluate(f"document.getElementById('{name}').closest('.form-group').hidden")
 
 
-def test_the_account_form_follows_conditional_rules_as_the_admin_types(served, page) -> None:
+def test_the_account_form_follows_conditional_rules_as_the_admin_types(
+    live_server, browser_page
+) -> None:
+    page = browser_page
     db.session.add(CustomField(entity="Account", key="reason", label="Reason", type="text"))
     db.session.add_all(
         [
@@ -77,10 +52,10 @@ def test_the_account_form_follows_conditional_rules_as_the_admin_types(served, p
     refused: list[str] = []
     page.on("console", lambda message: refused.append(message.text)
             if "Content Security Policy" in message.text else None)  # fmt: skip
-    log_in(page, served, make_user("admin").email)
+    log_in(page, live_server, make_user("admin").email)
     SHOTS.mkdir(exist_ok=True)
 
-    page.goto(f"{served}/admin/account/edit/?id={acme.id}")
+    page.goto(f"{live_server}/admin/account/edit/?id={acme.id}")
     page.screenshot(path=str(SHOTS / "form-enabled-customer.png"), full_page=True)
     reason = page.locator("input[name=custom__reason]")
     assert not reason.evaluate("input => input.required")
@@ -106,7 +81,7 @@ def test_the_account_form_follows_conditional_rules_as_the_admin_types(served, p
 
     reason.fill("Ceased trading")
     page.click("input[type=submit][value=Save]")
-    page.wait_for_url(f"{served}/admin/account/**")
+    page.wait_for_url(f"{live_server}/admin/account/**")
     assert "Record was successfully saved." in page.content()
     db.session.expire_all()
     saved = db.session.scalar(sa.select(Account).where(Account.code == "ACME"))
@@ -117,16 +92,19 @@ def test_the_account_form_follows_conditional_rules_as_the_admin_types(served, p
     assert refused == [], refused
 
 
-def test_a_super_admin_adds_a_conditional_rule_on_the_configure_page(served, page) -> None:
+def test_a_super_admin_adds_a_conditional_rule_on_the_configure_page(
+    live_server, browser_page
+) -> None:
+    page = browser_page
     db.session.add(CustomField(entity="Account", key="reason", label="Reason", type="text"))
     db.session.commit()
     refused: list[str] = []
     page.on("console", lambda message: refused.append(message.text)
             if "Content Security Policy" in message.text else None)  # fmt: skip
-    log_in(page, served, make_user("super_admin").email)
+    log_in(page, live_server, make_user("super_admin").email)
     SHOTS.mkdir(exist_ok=True)
 
-    page.goto(f"{served}/admin/configure_forms/?entity=Account")
+    page.goto(f"{live_server}/admin/configure_forms/?entity=Account")
     form = page.locator("[data-testid=add-conditional-rule]")
     form.locator("select[name=field]").select_option("reason")
     form.locator("select[name=role]").select_option("admin")
@@ -135,7 +113,7 @@ def test_a_super_admin_adds_a_conditional_rule_on_the_configure_page(served, pag
     assert form.locator("input[name=condition_value]").get_attribute("list") == "cr-values-status"
     form.locator("input[name=condition_value]").fill("disabled")
     form.locator("button[type=submit]").click()
-    page.wait_for_url(f"{served}/admin/configure_forms/**")
+    page.wait_for_url(f"{live_server}/admin/configure_forms/**")
     page.locator("#conditional-rules").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "configure-added.png"))
 

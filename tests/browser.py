@@ -1,0 +1,65 @@
+"""The browser tests' fixtures: the app served on a free port and a page of Debian's Chromium at
+the panel's reference size (1366x900), driven by Playwright. Registered from conftest.py, so a
+browser test only asks for `live_server` and `browser_page` and marks itself `needs_chromium`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from importlib.util import find_spec
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from extensions import db
+from tests.conftest import PASSWORD
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+VIEWPORT = {"width": 1366, "height": 900}
+
+needs_chromium = pytest.mark.skipif(
+    shutil.which("chromium") is None or find_spec("playwright") is None,
+    reason="Debian's chromium or Playwright is not installed",
+)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app on a free port; the browser tests run once, on SQLite."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the browser tests run once, on SQLite")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser_page(live_server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        page = browser.new_page(viewport=VIEWPORT)
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+
+
+def log_in(page, base_url: str, email: str) -> None:
+    """Sign in through the login page, as a user does, and wait for the home page."""
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/admin/")
