@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from admin_views.access import LoginOrForbidden
+from admin_views.committing import commit_or_flash_refusal
 from admin_views.list_settings import (
     LEAST_PAGE_SIZE,
     MOST_FILTERS,
@@ -35,7 +36,7 @@ from admin_views.saved_list_views import (
 from auth.impersonation import audit_actor
 from auth.permissions import VIEW, allowed_operations
 from extensions import db
-from models.base import RecordRefused
+from models.labels import role_label
 from models.people import PANEL_ROLES
 
 FILTER_ROWS = 3
@@ -130,21 +131,20 @@ class ConfigureListsView(LoginOrForbidden, BaseView):
             version = int(form.get("version", ""))
         except ValueError:
             abort(400)
-        try:
+
+        def write() -> Any:
             settings = checked_settings(view.list_choices(), submitted)
-            save_role_settings(db.session, entity, role, settings, audit_actor(), version)
-            db.session.commit()
-        except RecordRefused as refused:
-            db.session.rollback()
-            for _field, message in refused.reasons:
-                flash(message, "danger")
-            flash("Nothing was saved.", "danger")
+            return save_role_settings(db.session, entity, role, settings, audit_actor(), version)
+
+        try:
+            saved = commit_or_flash_refusal(write)
         except (StaleDataError, IntegrityError):
             db.session.rollback()
             flash(SAVED_MEANWHILE, "danger")
         else:
-            who = role.replace("_", " ")
-            flash(f"The {view.name} list of the {who} role was saved.", "success")
+            if saved is not None:
+                who = role_label(role).lower()
+                flash(f"The {view.name} list of the {who} role was saved.", "success")
         return redirect(url_for(".index", role=role, entity=entity))
 
     @expose("/reset", methods=["POST"])
@@ -153,6 +153,6 @@ class ConfigureListsView(LoginOrForbidden, BaseView):
         view = self._view(role)
         reset_role_settings(db.session, view.model.__name__, role, audit_actor())
         db.session.commit()
-        flash(f"The {view.name} list of the {role.replace('_', ' ')} role is back to its "
-              "defaults.", "success")  # fmt: skip
+        who = role_label(role).lower()
+        flash(f"The {view.name} list of the {who} role is back to its defaults.", "success")
         return redirect(url_for(".index", role=role, entity=view.model.__name__))

@@ -23,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
+from admin_views.committing import commit_or_flash_refusal
 from admin_views.list_settings import (
     FilterChoice,
     ListChoices,
@@ -39,7 +40,7 @@ from admin_views.saved_list_views import (
 )
 from auth.impersonation import audit_actor
 from extensions import db
-from models.base import RecordRefused
+from models.labels import role_label
 from models.list_views import ListView
 from models.people import PANEL_ROLES
 
@@ -234,25 +235,24 @@ class ListArrangementMixin:
         if share_role is not None:
             g.preview_role = share_role  # checked against what the audience may read
         back = url_for(".index_view", **request.args)
-        try:
+
+        def write() -> ListView:
             checked = checked_settings(view.list_choices(), submitted)
-            saved = save_named_view(
+            return save_named_view(
                 db.session, view.model.__name__, request.form.get("name", ""), checked,
                 audit_actor(), owner_id=None if share_role else current_user.id,
                 shared_role=share_role,
             )  # fmt: skip
-            db.session.commit()
-        except RecordRefused as refused:
-            db.session.rollback()
-            for _field, message in refused.reasons:
-                flash(message, "danger")
-            flash("The view was not saved.", "danger")
-            return redirect(back)
+
+        try:
+            saved = commit_or_flash_refusal(write, "The view was not saved.")
         except IntegrityError:
             db.session.rollback()
             flash("A view of that name was saved meanwhile; nothing was saved.", "danger")
             return redirect(back)
-        audience = f"shared with every {share_role.replace('_', ' ')}" if share_role else "yours"
+        if saved is None:
+            return redirect(back)
+        audience = f"shared with every {role_label(share_role).lower()}" if share_role else "yours"
         flash(f"The view “{saved.name}” was saved ({audience}).", "success")
         return redirect(url_for(".index_view", **{VIEW_ARG: saved.id}))
 

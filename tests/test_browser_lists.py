@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.browser import log_in, needs_chromium
 from tests.conftest import make_user
 from tests.factories import add_account
-from tests.test_browser_smoke import browser_page, live_server, log_in  # noqa: F401  (fixtures)
+
+pytestmark = needs_chromium
 
 SHOTS = Path("/tmp/shots-lists")
 HIDDEN_COLUMNS = ("type", "group", "account_manager", "billing_email", "billing_phone",
@@ -28,12 +30,11 @@ def column_cells(page, column: str) -> list[str]:
 
 
 def test_super_admin_sets_the_managers_account_list_and_a_manager_saves_a_view(
-    live_server,  # noqa: F811
-    browser_page,  # noqa: F811
+    live_server,
+    browser_page,
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser_page
-    page.set_viewport_size({"width": 1366, "height": 900})
     refused = []
     page.on("console", lambda message: refused.append(message.text)
             if "Content Security Policy" in message.text else None)  # fmt: skip
