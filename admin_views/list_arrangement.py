@@ -197,7 +197,13 @@ class ListArrangementMixin:
         others = [name for name in choices.columns if name not in shown]
         entity = view.model.__name__
         views = views_for(db.session, current_user, entity)
-        kept_args = {name: value for name, value in request.args.items() if name != COLUMNS_ARG}
+        # a sort is a position among the columns, which the chooser changes: it is left to the
+        # view's sort, and the list starts again at its first page
+        kept_args = {
+            name: value
+            for name, value in request.args.items()
+            if name not in {COLUMNS_ARG, "sort", "desc", "page"}
+        }
         return {
             "columns": [(name, choices.columns[name], name in shown) for name in shown + others],
             "views": views,

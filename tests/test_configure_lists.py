@@ -224,6 +224,10 @@ def test_a_manager_saves_their_own_view_and_opens_it_by_its_address(
     assert cells(page, "name") == ["Golf", "Foxtrot", "Echo", "Delta", "Charlie", "Bravo", "Alpha"]
     assert "View: By name" in page and "Exports of this view carry its columns" in page
 
+    sorted_page = panel.get(f"{ACCOUNTS}?view={view.id}&sort=1&page=1").get_data(as_text=True)
+    chooser = re.search(r'<form method="get"[^>]*data-columns-from.*?</form>', sorted_page, re.S)
+    assert f'name="view" value="{view.id}"' in chooser.group(0)
+    assert 'name="sort"' not in chooser.group(0)  # a position among the old columns
     adjusted = panel.get(f"{ACCOUNTS}?view={view.id}&cols=status,code,nonsense,billing_email")
     assert headers(adjusted.get_data(as_text=True)) == ["status", "code", "billing_email"]
 
