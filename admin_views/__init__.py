@@ -11,6 +11,7 @@ from admin_views.audit_changes import AuditLogView
 from admin_views.billing_forms import CreditNoteView, InvoiceView
 from admin_views.configure_dashboards import ConfigureDashboardsView
 from admin_views.configure_forms import ConfigureFormsView
+from admin_views.configure_lists import ConfigureListsView
 from admin_views.credit_requests import CreditRequestView
 from admin_views.email_templates_page import EmailTemplatesView
 from admin_views.generic import RoleAwareModelView
@@ -78,6 +79,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_views(*model_views)
     admin.add_view(ConfigureFormsView(model_views))
     admin.add_view(ConfigureDashboardsView())
+    admin.add_view(ConfigureListsView(model_views))
     admin.add_view(ImportView(name="Import", endpoint="bulk_import", url="import"))
     admin.add_view(JobsView(name="My jobs", endpoint="jobs", url="jobs"))
     allow_large_uploads(app)

@@ -5,7 +5,8 @@ text. This mixin keeps Flask-Admin's export URL and permission check and replace
 the list's own query (`get_list`, hence `get_query`'s row scoping) is streamed a batch at a time,
 only the columns of `export_columns_for_request()` are written, formula-like text is neutralised
 and numbers stay numbers. Lists of an importable kind export in that kind's import columns, so a
-downloaded list can be edited and imported back.
+downloaded list can be edited and imported back; a list showing a view's own columns (a saved
+view, the role's Configure lists settings, the column chooser) exports those columns instead.
 """
 
 from __future__ import annotations
@@ -66,8 +67,10 @@ class StreamingExportMixin:
             execute=False,
             page_size=0,
         )
-        visible = view.export_columns_for_request()
-        kind = KIND_BY_MODEL.get(view.model)
+        if view.exports_view_columns():  # a chosen view: its columns, as the page shows them
+            visible, kind = list(view._list_columns), None
+        else:
+            visible, kind = view.export_columns_for_request(), KIND_BY_MODEL.get(view.model)
         if kind is not None:
             names = {name for name, _label in visible}
             # the key too only when readable: hidden means hidden, even at the cost of re-import

@@ -157,10 +157,22 @@ class FieldRulesMixin:
     # --- lists, details, exports, search and filters ---------------------------------------
 
     def _list_columns_for_request(self, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return self.arranged_list_columns(self.readable_list_columns(columns))
+
+    def readable_list_columns(
+        self, columns: list[tuple[str, str]] | None = None
+    ) -> list[tuple[str, str]]:
+        """The list's columns the acting role may read (all of the view's, when `columns` is
+        None), then its visible custom fields shown in lists: the list when nothing is arranged."""
         hidden = self.field_rules().hidden
-        listed = [(name, label) for name, label in columns if name not in hidden]
+        full = self._full_list_columns if columns is None else columns
+        listed = [(name, label) for name, label in full if name not in hidden]
         custom = self._visible_custom_fields()
         return listed + [(d.form_name, d.label) for d in custom if d.show_in_list]
+
+    def arranged_list_columns(self, readable: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The readable columns as the page shows them (see `list_arrangement`)."""
+        return readable
 
     def _details_columns_for_request(self, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
         hidden = self.field_rules().hidden

@@ -35,6 +35,7 @@ from admin_views.counting import CappedCountQuery
 from admin_views.exporting import StreamingExportMixin
 from admin_views.field_labels import choices_of, field_labels_of, timestamps_readable
 from admin_views.field_rules import FieldRulesMixin
+from admin_views.list_arrangement import ListArrangementMixin
 from admin_views.number_ranges import MAX_INTEGER, range_validators
 from admin_views.row_actions import rendered_once_per_page
 from admin_views.search import matching_any
@@ -158,7 +159,9 @@ def page_within_reach(page: int | None) -> int:
     return min(max(page or 0, 0), LAST_PAGE)
 
 
-class RoleAwareModelView(LoginOrForbidden, StreamingExportMixin, FieldRulesMixin, ModelView):
+class RoleAwareModelView(
+    LoginOrForbidden, StreamingExportMixin, ListArrangementMixin, FieldRulesMixin, ModelView
+):
     """CRUD for one model, narrowed to what the current user's role may see and do."""
 
     form_base_class = BaseForm

@@ -8,6 +8,7 @@ from models.billing import CreditNote, Invoice, Payment
 from models.config import ConfigStamp, CustomField, FormFieldRule, Setting
 from models.dashboards import DashboardLayout
 from models.jobs import Job
+from models.list_views import ListView
 from models.notifications import CreditRequest, EmailTemplate, InvoiceEmailOptOut, OutboxMessage
 from models.people import User
 from models.training import Award, Booking, Course, CourseDate
@@ -31,6 +32,7 @@ __all__ = [
     "Invoice",
     "InvoiceEmailOptOut",
     "Job",
+    "ListView",
     "LoginEvent",
     "ManagerAccess",
     "Note",

@@ -37,6 +37,8 @@ class CrawlReport:
     downloads: Counter = field(default_factory=Counter)
     lookups: int = 0
     searches: int = 0
+    list_views: int = 0
+    """Lists read through a saved view (`?view=<id>`)."""
     leaks: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -83,6 +85,7 @@ def crawl(panel, marker: str, max_pages: int = 400) -> CrawlReport:
         per_path[path] += 1
         response = panel.get(url)
         report.pages += 1
+        report.list_views += "view=" in urlsplit(url).query
         if response.status_code >= 500:
             report.errors.append(f"{response.status_code} {url}")
             continue

@@ -11,13 +11,17 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from admin_views.generic import RoleAwareModelView
+from admin_views.list_arrangement import filter_identity
 from demo.seed import DEMO_LOGINS, seed_demo_data
 from extensions import db
+from forms_config.custom_fields import form_name
 from forms_config.rule_checks import configurable_models, custom_field_keys, rule_errors
 from models import Account, User
 from models.base import PanelModel
 from models.config import CustomField, FormFieldRule
 from models.introspection import read_model_fields
+from models.list_views import ListView
 from models.scoping import account_condition, managed_account_ids
 from tests.sentinel_crawler import crawl
 
@@ -103,9 +107,42 @@ def _hide_everything_for(role: str) -> None:
     db.session.commit()
 
 
+def _list_views_naming_hidden_fields(app, role: str) -> None:
+    """On every list, the role's list settings and a view of its demo user, as if saved before
+    the fields were hidden: every column, the custom field, a sort and a filter on hidden
+    fields (filtering for the marker, so a hidden filter applied would show it)."""
+    owner_id = db.session.scalar(sa.select(User.id).where(User.email == EMAILS[role]))
+    hidden = db.session.execute(
+        sa.select(FormFieldRule.entity, FormFieldRule.field).where(FormFieldRule.role == role)
+    ).all()
+    for view in app.extensions["admin"][0]._views:
+        if not isinstance(view, RoleAwareModelView):
+            continue
+        entity, table = view.model.__name__, view.model.__table__
+        hidden_here = {field for hidden_entity, field in hidden if hidden_entity == entity}
+        filters = [
+            {"filter": filter_identity(arg, flt), "value": HIDDEN_MARK}
+            for arg, (_index, flt) in view._filter_args.items()
+            if type(flt).__name__ == "FilterLike"
+            and getattr(flt.column, "table", None) is table
+            and flt.column.key in hidden_here
+        ][:1]
+        settings = {
+            "entity": entity,
+            "columns": [name for name, _label in view._list_columns] + [form_name(CUSTOM_KEY)],
+            "sort_column": min(hidden_here & view.model_fields.sorted_by_index, default=None),
+            "filters": filters,
+            "page_size": 20,
+        }
+        db.session.add(ListView(role=role, name="", **settings))
+        db.session.add(ListView(owner_id=owner_id, name=f"Everything {entity}", **settings))
+    db.session.commit()
+
+
 @pytest.mark.parametrize("role", ["manager", "analyst"])
-def test_no_page_download_or_look_up_shows_a_hidden_field(demo_world, panel, role) -> None:
+def test_no_page_download_or_look_up_shows_a_hidden_field(app, demo_world, panel, role) -> None:
     _hide_everything_for(role)
+    _list_views_naming_hidden_fields(app, role)
     assert panel.login(EMAILS[role], PASSWORDS[role]).status_code == 302
 
     report = crawl(panel, HIDDEN_MARK)
@@ -119,6 +156,7 @@ def test_no_page_download_or_look_up_shows_a_hidden_field(demo_world, panel, rol
     assert min(report.downloads["csv"], report.downloads["xlsx"]) > 50
     assert report.downloads["pdf"] > 10
     assert report.lookups >= (3 if role == "manager" else 0)
+    assert report.list_views > 10  # the saved views, opened from the lists' view pickers
 
 
 def test_no_page_shows_a_manager_the_records_of_accounts_they_do_not_manage(
