@@ -24,8 +24,9 @@ from extensions import csrf, db, migrate
 PROJECT_ROOT = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
-PAGE_COMMANDS = frozenset({"run", "shell", "routes"})
-"""Flask's own commands that need the pages; the app's commands load it without them."""
+PAGE_COMMANDS = frozenset({"run", "shell", "routes", "worker"})
+"""The commands that need the pages: Flask's own, and the worker, which replays a big list
+export through its list view (`jobs.export_job`); the app's other commands load without them."""
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -6,6 +6,11 @@ the list's own query (`get_list`, hence `get_query`'s row scoping) is streamed a
 only the columns of `export_columns_for_request()` are written, formula-like text is neutralised
 and numbers stay numbers. Lists of an importable kind export in that kind's import columns, so a
 downloaded list can be edited and imported back.
+
+A list of more rows than the "Export lists in the background above (rows)" setting is written by
+a worker instead (`jobs.export_job`): the user lands on the job's page. The worker replays this
+same request as the same user and calls the same `export_table`, so the file is the one the
+stream would have given.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from flask import Response, flash, redirect, stream_with_context
+from flask import Response, flash, redirect, request, stream_with_context, url_for
+from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from bulk_io import export_rows_of
@@ -24,13 +30,16 @@ from extensions import db
 from forms_config.custom_fields import key_of
 from forms_config.readability import reader_role
 from forms_config.row_blanking import row_blanking
+from jobs.export_job import exports_in_background, start_list_export
 
 
 class StreamingExportMixin:
     """Mix into a `ModelView` that defines `export_columns_for_request()`."""
 
     def _export_csv(self, return_url: str) -> Response:
-        header, rows = self._export_header_and_rows()
+        count, header, rows = self.export_table()
+        if exports_in_background(count):
+            return self._export_as_job("csv", count)
         return Response(
             stream_with_context(csv_chunks(header, rows)),
             mimetype="text/csv",
@@ -41,7 +50,9 @@ class StreamingExportMixin:
         if export_type != "xlsx":
             flash(f"Export as {export_type} is not available.", "danger")
             return redirect(return_url)
-        header, rows = self._export_header_and_rows()
+        count, header, rows = self.export_table()
+        if exports_in_background(count):
+            return self._export_as_job("xlsx", count)
         spooled = xlsx_file(header, rows, self.name)  # type: ignore[attr-defined]
         return Response(
             file_chunks(spooled),
@@ -49,15 +60,33 @@ class StreamingExportMixin:
             headers={"Content-Disposition": self._attachment("xlsx")},
         )
 
-    def _attachment(self, export_type: str) -> str:
-        name = secure_filename(self.get_export_name(export_type))  # type: ignore[attr-defined]
-        return f"attachment;filename={name}"
+    def _export_as_job(self, export_type: str, count: int) -> Response:
+        view: Any = self
+        job = start_list_export(
+            current_user._get_current_object(),
+            list_endpoint=view.endpoint,
+            list_name=view.name,
+            export_type=export_type,
+            path=request.path,
+            query_string=request.query_string.decode(),
+            rows=count,
+            file_name=self._file_name(export_type),
+        )
+        return redirect(url_for("jobs.details", job_id=job.id))
 
-    def _export_header_and_rows(self) -> tuple[Sequence[str], Iterable[Sequence[Any]]]:
+    def _attachment(self, export_type: str) -> str:
+        return f"attachment;filename={self._file_name(export_type)}"
+
+    def _file_name(self, export_type: str) -> str:
+        return secure_filename(self.get_export_name(export_type))  # type: ignore[attr-defined]
+
+    def export_table(self) -> tuple[int | None, Sequence[str], Iterable[Sequence[Any]]]:
+        """(rows the list holds, header, rows) of this request's list export, the rows read
+        lazily: the stream and the background job both write these."""
         view: Any = self
         view_args = view._get_list_extra_args()
         sort = view._get_column_by_idx(view_args.sort)
-        _count, query = view.get_list(
+        count, query = view.get_list(
             0,
             sort[0] if sort else None,
             view_args.sort_desc,
@@ -74,7 +103,7 @@ class StreamingExportMixin:
             columns = [c for c in kind.columns if c.rule_field in names]
             custom_keys = [key for name, _label in visible if (key := key_of(name))]
             if not columns and not custom_keys:
-                return [], iter(())
+                return count, [], iter(())
             expressions = export_expressions(kind, columns, custom_keys)
             header = [column.name for column in columns] + custom_keys
             # a field hidden on a condition is emptied in the rows the condition picks
@@ -83,13 +112,13 @@ class StreamingExportMixin:
             if blanking is not None:
                 selected = query.with_entities(*blanking.condition_expressions(), *expressions)
                 spread = _spreading_custom_values(custom_keys)
-                return header, blanking.apply(export_rows_of(db.session, selected), spread)
+                return count, header, blanking.apply(export_rows_of(db.session, selected), spread)
             selected = query.with_entities(*expressions)
             rows = with_custom_values(export_rows_of(db.session, selected), custom_keys)
-            return header, rows
+            return count, header, rows
         records = export_rows_of(db.session, query)
         rows = ([view.get_export_value(record, name) for name, _ in visible] for record in records)
-        return [label for _name, label in visible], rows
+        return count, [label for _name, label in visible], rows
 
 
 def _spreading_custom_values(custom_keys: list[str]) -> Any:

@@ -33,6 +33,7 @@ PHASES = {
     "checking": "Checking rows",
     "writing": "Checking and writing rows",
     "finishing": "Finishing (indexes, commit)",
+    "exporting": "Writing rows to the file",
     "finished": "Finished",
 }
 

@@ -70,9 +70,9 @@ def mark_done_within(
     session.execute(sa.update(Job).where(Job.id == job_id).values(values))
 
 
-def mark_done(job_id: int, message: str, result_file: str | None = None) -> bool:
+def mark_done(job_id: int, message: str, result_file: str | None = None, rows: int = 0) -> bool:
     """running -> done, for work that writes nothing to the database (a report file)."""
-    values = _finished("done", message, {}, 0)
+    values = _finished("done", message, {}, rows)
     values["result_file"] = result_file
     return _move(job_id, ["running"], values)
 
