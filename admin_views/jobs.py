@@ -34,6 +34,7 @@ PHASES = {
     "writing": "Checking and writing rows",
     "finishing": "Finishing (indexes, commit)",
     "exporting": "Writing rows to the file",
+    "sending": "Writing statements to the e-mail outbox",
     "finished": "Finished",
 }
 

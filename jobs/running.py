@@ -30,8 +30,14 @@ def _handlers() -> dict[str, JobHandler]:
     from jobs.export_job import run_export_job
     from jobs.import_job import run_import_job
     from jobs.report_job import run_report_job
+    from jobs.statement_job import run_statement_job
 
-    return {"import": run_import_job, "aging_report": run_report_job, "list_export": run_export_job}
+    return {
+        "import": run_import_job,
+        "aging_report": run_report_job,
+        "list_export": run_export_job,
+        "statement_email": run_statement_job,
+    }
 
 
 def dispatch(job_id: int, in_request: bool) -> None:

@@ -8,7 +8,13 @@ from models.billing import CreditNote, Invoice, Payment
 from models.config import ConfigStamp, CustomField, FormFieldRule, Setting
 from models.dashboards import DashboardLayout
 from models.jobs import Job
-from models.notifications import CreditRequest, EmailTemplate, InvoiceEmailOptOut, OutboxMessage
+from models.notifications import (
+    CreditRequest,
+    EmailTemplate,
+    InvoiceEmailOptOut,
+    OutboxAttachment,
+    OutboxMessage,
+)
 from models.people import User
 from models.training import Award, Booking, Course, CourseDate
 
@@ -34,6 +40,7 @@ __all__ = [
     "LoginEvent",
     "ManagerAccess",
     "Note",
+    "OutboxAttachment",
     "OutboxMessage",
     "Payment",
     "Setting",
