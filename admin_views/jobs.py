@@ -157,6 +157,7 @@ def _progress_of(job: Job) -> dict[str, Any]:
         "phase_text": PHASES.get(phase, phase),
         "rows_done": rows_done,
         "rows_total": rows_total,
+        "total_is_exact": job.kind != "import",  # an import's CSV total is estimated from bytes
         "percent": round(100 * fraction),
     }
 

@@ -9,7 +9,7 @@ equals what the stream would have sent, and one function writes both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -29,9 +29,11 @@ NOT_ALLOWED = "Your role may no longer export this list; no file was written."
 LIST_GONE = "This list is no longer in the panel; no file was written."
 
 
-def exports_in_background(rows: int | None) -> bool:
-    """Whether a list export of `rows` rows goes to a worker (the setting's threshold)."""
-    return rows is not None and rows > Setting.value_of(db.session, EXPORT_IN_BACKGROUND_ABOVE_ROWS)
+def exports_in_background(row_count: Callable[[int], int]) -> bool:
+    """Whether a list export goes to a worker: more rows than the setting's threshold, counted
+    by `row_count(up_to)` no further than needed to tell."""
+    threshold = Setting.value_of(db.session, EXPORT_IN_BACKGROUND_ABOVE_ROWS)
+    return row_count(threshold) > threshold
 
 
 def start_list_export(
@@ -42,14 +44,13 @@ def start_list_export(
     export_type: str,
     path: str,
     query_string: str,
-    rows: int,
     file_name: str,
 ) -> Job:
     """Record the export the request at `path?query_string` asked for, and queue it."""
     job = Job(
         user_id=user.id,
         kind="list_export",
-        title=f"Export {list_name} ({export_type.upper()}, {rows:,} rows)",
+        title=f"Export {list_name} ({export_type.upper()})",
         parameters={
             "endpoint": list_endpoint,
             "export_type": export_type,
@@ -60,7 +61,6 @@ def start_list_export(
         token=files.new_token(),
         status="queued",
         step="write",
-        rows_total=rows,
     )
     db.session.add(job)
     db.session.commit()
@@ -82,10 +82,10 @@ def run_export_job(job: Job) -> None:
             if not view.can_export:
                 states.mark_failed(job.id, NOT_ALLOWED, can_retry=False)
                 return
-            count, header, rows = view.export_table()
+            table = view.export_table()
             tracker = ProgressWriter(job.id, "exporting")
-            written = _Counted(rows, count or 0, tracker)
-            _write(parameters["export_type"], header, written, view.name, job.token)
+            written = _Counted(table.rows, table.row_count(), tracker)
+            _write(parameters["export_type"], table.header, written, view.name, job.token)
     finally:
         db.session.rollback()  # an export only reads
     states.mark_done(

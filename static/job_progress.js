@@ -29,7 +29,8 @@
     phase.textContent = state.phase_text;
     if (state.rows_done) {
       rows.textContent = number.format(state.rows_done) + " rows" +
-        (state.rows_total ? " of about " + number.format(state.rows_total) : "");
+        (state.rows_total ? (state.total_is_exact ? " of " : " of about ") +
+          number.format(state.rows_total) : "");
     }
     return true;
   }
