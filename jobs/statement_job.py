@@ -30,6 +30,9 @@ from reports.statement_email import (
     statement_email_values,
 )
 
+ACCOUNTS_LISTED = 500
+"""Accounts the job page lists (code, name, where the statement went)."""
+
 
 def start_statement_emails(
     user: User, accounts: list[Account], start: dt.date | None, as_of: dt.date, ip: str | None
@@ -73,17 +76,19 @@ def run_statement_job(job: Job) -> None:
     )
     tracker = ProgressWriter(job.id, "sending")
     tracker.write(0, len(accounts), 0, force=True)
-    queued, skipped = 0, []
+    queued, skipped, listed = 0, [], []
     for done, account in enumerate(accounts, start=1):
         if account.billing_email:
             queued += 1
             _queue_statement(job, account, start or as_of.replace(day=1), as_of)
         else:
             skipped.append(account.code)
+        if done <= ACCOUNTS_LISTED:
+            listed.append([account.id, account.code, account.name, account.billing_email or ""])
         db.session.commit()  # account by account: a run again goes on where this one stopped
         tracker(done, len(accounts), done)
-    states.mark_done(job.id, _summary(queued, skipped, len(parameters["account_ids"])),
-                     rows=len(accounts))  # fmt: skip
+    summary = _summary(queued, skipped, len(parameters["account_ids"]))
+    states.mark_done(job.id, summary, rows=len(accounts), outcome={"statements": listed})
 
 
 def _queue_statement(job: Job, account: Account, start: dt.date, as_of: dt.date) -> None:

@@ -62,6 +62,9 @@ def test_an_admin_emails_the_ticked_accounts_statements_and_hears_of_those_witho
     assert all(m.subject.startswith("Statement of account ") for m in messages)
     assert [len(m.attachments) for m in messages] == [1, 1]
     assert messages[0].attachments[0].content.startswith(b"%PDF")
+    page = panel.get(f"/admin/jobs/{job.id}/").get_data(as_text=True)
+    assert "to billing@acme.test" in page and "none: no billing e-mail" in page
+    assert "DOVE" not in page
 
 
 def test_a_manager_emails_only_statements_of_accounts_they_manage(
