@@ -5,6 +5,7 @@ their columns; only the job's user (or a super admin) downloads it. Below it, th
 from __future__ import annotations
 
 import io
+import signal
 
 import openpyxl
 import pytest
@@ -15,7 +16,7 @@ from models import FormFieldRule, Job, Setting
 from models.setting_catalogue import EXPORT_IN_BACKGROUND_ABOVE_ROWS
 from tests.conftest import Panel, make_user
 from tests.factories import add_account, add_invoice
-from tests.job_helpers import wait_for_job
+from tests.job_helpers import start_worker_process, wait_for_job
 from tests.test_jobs_import import job_id_of
 
 LIST_EXPORT = "/admin/invoice/export/{}/?search=TRN&sort=0"
@@ -121,3 +122,22 @@ def test_the_export_threshold_is_a_setting_with_a_sensible_default(panel, login_
     page = panel.get("/admin/settings/").get_data(as_text=True)
     assert "Export lists in the background above (rows)" in page
     assert 'data-testid="current-export_in_background_above_rows">50,000 rows<' in page
+
+
+def test_flask_worker_as_an_operator_runs_it_writes_the_export(app, panel, login_as, job_queue):
+    """The worker command loads the panel's list views, which the export replays."""
+    login_as("admin")
+    add_invoice(add_account("ACME"), "TRN-1", "10.00")
+    add_invoice(add_account("BIRCH"), "TRN-2", "20.00")
+    set_threshold(1)
+    job_id = job_id_of(panel.get(LIST_EXPORT.format("csv"), follow_redirects=True))
+    process = start_worker_process(app, job_queue)
+    try:
+        job = wait_for_job(job_id, "done", "failed")
+    finally:
+        process.send_signal(signal.SIGINT)  # Ctrl-C: finish, then stop
+        output = process.communicate(timeout=60)[0].decode()
+    assert job.status == "done", output
+    assert (job.status, job.message) == ("done", "Exported 2 rows. The file is ready to download.")
+    text = panel.get(f"/admin/jobs/{job_id}/result").get_data(as_text=True)
+    assert "TRN-1" in text and "TRN-2" in text
