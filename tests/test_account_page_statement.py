@@ -11,10 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from extensions import db
-from models import Account, AuditEvent, FormFieldRule, Note, User
-from reports.statement import account_statement
-from models import Job, OutboxMessage
+from models import Account, AuditEvent, FormFieldRule, Job, Note, OutboxMessage, User
 from notifications.sending import MailSettings, send_due_messages
+from reports.statement import account_statement
 from tests.factories import add_account, add_credit_note, add_invoice, add_payment
 from tests.job_helpers import wait_for_job
 from tests.notification_helpers import mail_server_for
