@@ -69,10 +69,11 @@ class AccountStatementMixin:
     @expose("/details/statement/pdf/")
     def statement_pdf_view(self) -> Response:
         account, statement = self._statement_for_request()
+        disposition = f"attachment;filename={statement_file_name(statement)}"
         return Response(
             statement_pdf(statement),
             mimetype="application/pdf",
-            headers={"Content-Disposition": f"attachment;filename={self._pdf_name(statement)}"},
+            headers={"Content-Disposition": disposition},
         )
 
     @expose("/details/statement/email/", methods=["POST"])
@@ -96,10 +97,6 @@ class AccountStatementMixin:
         )
         flash(job_started_message(job, "The statement is being prepared and e-mailed"), "info")
         return redirect(back)
-
-    @staticmethod
-    def _pdf_name(statement: AccountStatement) -> str:
-        return statement_file_name(statement)
 
 
 def job_started_message(job: Job, what: str) -> Markup:
