@@ -25,7 +25,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 PAGE_COMMANDS = frozenset({"run", "shell", "routes"})
-"""Flask's own commands that need the pages; the app's commands load it without them."""
+"""Flask's own commands that need the pages; the app's commands load it without them (the
+worker loads them itself: `load_pages`)."""
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -76,9 +77,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_jobs(app)
     init_dashboard_cache(app)
     if _serves_pages():
-        from admin_views import init_admin  # a second of imports a report command never uses
-
-        init_admin(app)
+        load_pages(app)
 
     @app.route("/")
     def root() -> Any:
@@ -88,6 +87,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def load_pages(app: Flask) -> None:
+    """The admin views, once. The worker command asks for them too: a big list export is
+    replayed through its list view (`jobs.export_job`)."""
+    if "admin" in app.extensions:
+        return
+    from admin_views import init_admin  # a second of imports a report command never uses
+
+    init_admin(app)
 
 
 def _require_secret_key(app: Flask) -> None:

@@ -1,5 +1,5 @@
 """The statement of account from the account page: shown in the page, as a PDF, or e-mailed to
-the account's billing e-mail.
+the account's billing e-mail (by a background job, through the outbox: `jobs.statement_job`).
 
 Who may see it: whoever may see the account's invoices (so "hide finance from managers" hides it
 too). Who may e-mail it: whoever may also do collections work on the account (create follow-up
@@ -9,23 +9,20 @@ actions). The account comes through the scoped `get_one`: outside a manager's ac
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import smtplib
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
-from werkzeug.utils import secure_filename
+from flask_login import current_user
+from markupsafe import Markup
 
 from extensions import db
-from models import Account, FollowUpAction, Invoice
-from models.readable_values import money_text
+from jobs.statement_job import start_statement_emails
+from models import Account, FollowUpAction, Invoice, Job
 from reports.parameters import date_parameter
 from reports.statement import AccountStatement, account_statement
-from reports.statement_email import MailNotConfigured, mail_configured, send_pdf
+from reports.statement_email import mail_configured, statement_file_name
 from reports.statement_pdf import statement_pdf
-
-log = logging.getLogger(__name__)
 
 MAIL_NOT_CONFIGURED_MESSAGE = (
     "E-mail is not configured on this server (MAIL_SERVER is not set), so the statement was not "
@@ -72,10 +69,11 @@ class AccountStatementMixin:
     @expose("/details/statement/pdf/")
     def statement_pdf_view(self) -> Response:
         account, statement = self._statement_for_request()
+        disposition = f"attachment;filename={statement_file_name(statement)}"
         return Response(
             statement_pdf(statement),
             mimetype="application/pdf",
-            headers={"Content-Disposition": f"attachment;filename={self._pdf_name(statement)}"},
+            headers={"Content-Disposition": disposition},
         )
 
     @expose("/details/statement/email/", methods=["POST"])
@@ -87,38 +85,23 @@ class AccountStatementMixin:
         if not account.billing_email:
             flash("This account has no billing e-mail to send the statement to.", "danger")
             return redirect(back)
-        try:
-            send_pdf(
-                current_app.config,
-                to=account.billing_email,
-                subject=f"Statement of account {account.code} as of {statement.as_of.isoformat()}",
-                body=(
-                    f"Dear {account.name},\n\nPlease find attached your statement of account "
-                    f"for {statement.period_start.isoformat()} to {statement.as_of.isoformat()}."
-                    f"\nBalance carried forward: "
-                    f"{money_text(statement.carried_forward, statement.currency)}.\n"
-                ),
-                filename=self._pdf_name(statement),
-                pdf=statement_pdf(statement),
-            )
-        except MailNotConfigured:
+        if not mail_configured(current_app.config):
             flash(MAIL_NOT_CONFIGURED_MESSAGE, "warning")
             return redirect(back)
-        except (smtplib.SMTPException, OSError):
-            log.exception("sending the statement of %s failed", account.code)
-            flash("The statement could not be sent: the mail server refused it.", "danger")
-            return redirect(back)
-        page: Any = self
-        page._audit(
-            "statement_emailed",
-            account,
-            {"as_of": statement.as_of.isoformat(), "start": statement.period_start.isoformat()},
+        job = start_statement_emails(
+            current_user._get_current_object(),
+            [account],
+            statement.period_start,
+            statement.as_of,
+            request.remote_addr,
         )
-        db.session.commit()
-        flash("The statement was sent to the billing e-mail.", "success")
+        flash(job_started_message(job, "The statement is being prepared and e-mailed"), "info")
         return redirect(back)
 
-    @staticmethod
-    def _pdf_name(statement: AccountStatement) -> str:
-        name = f"statement_{statement.account_code}_{statement.as_of.isoformat()}.pdf"
-        return secure_filename(name)
+
+def job_started_message(job: Job, what: str) -> Markup:
+    """ "... in the background: follow it under My jobs" with a link to the job's page."""
+    link = url_for("jobs.details", job_id=job.id)
+    return Markup('{} in the background; <a href="{}">follow it on its job page</a>.').format(
+        what, link
+    )

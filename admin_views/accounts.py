@@ -1,20 +1,27 @@
 """The accounts view: the account page (`AccountPageMixin`, `AccountStatementMixin`), and on the
-list a bulk action that gives many accounts the same account manager at once."""
+list bulk actions: give many accounts the same account manager at once, and e-mail the ticked
+accounts' statements (a background job)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from admin_views.account_page import AccountPageMixin
-from admin_views.account_statement import AccountStatementMixin
+from admin_views.account_statement import (
+    MAIL_NOT_CONFIGURED_MESSAGE,
+    AccountStatementMixin,
+    job_started_message,
+)
 from admin_views.generic import (
     STALE_EDIT_MESSAGE,
     UNEXPECTED_MESSAGE,
@@ -24,18 +31,45 @@ from admin_views.generic import (
 from bulk_io.kinds import ACCOUNT_MANAGER_ROLES
 from error_references import logged_error_message
 from extensions import db
-from models import Account, User
+from jobs.statement_job import start_statement_emails
+from models import Account, Invoice, User
 from models.audit import changed_values
 from models.labels import field_label
+from reports.statement_email import mail_configured
 
 ASSIGN_ACTION = "assign_account_manager"
+STATEMENTS_ACTION = "email_statements"
 
 
 class AccountView(AccountStatementMixin, AccountPageMixin, RoleAwareModelView):
     def is_action_allowed(self, name: str) -> bool:
         if name == ASSIGN_ACTION:  # the same right, and the same field rule, as the edit form
             return self.can_edit and "account_manager" not in self.not_writable_names(False)
+        if name == STATEMENTS_ACTION:  # the same rights as the account page's e-mail button
+            invoices = self.view_for(Invoice)
+            return invoices is not None and invoices.is_accessible() and self.may_email_statement()
         return super().is_action_allowed(name)
+
+    @action(
+        STATEMENTS_ACTION,
+        "E-mail statements",
+        "E-mail this month's statement of account to each ticked account's billing e-mail?",
+    )
+    def action_email_statements(self, ids: list[str]) -> Response:
+        """This month's statement, to date, for each ticked account the user may see."""
+        if not mail_configured(current_app.config):
+            flash(MAIL_NOT_CONFIGURED_MESSAGE, "warning")
+            return redirect(url_for(".index_view"))
+        accounts = self._visible_accounts(ids)
+        if not accounts:
+            flash("Tick the accounts whose statements to e-mail.", "warning")
+            return redirect(url_for(".index_view"))
+        job = start_statement_emails(
+            current_user._get_current_object(), accounts, None, dt.date.today(),
+            request.remote_addr,
+        )  # fmt: skip
+        flash(job_started_message(job, "The statements are being prepared and e-mailed"), "info")
+        return redirect(url_for(".index_view"))
 
     @action(ASSIGN_ACTION, "Assign account manager")
     def action_assign_account_manager(self, ids: list[str]) -> str:

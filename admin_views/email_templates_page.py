@@ -40,6 +40,8 @@ EVENT_DESCRIPTIONS = {
     "credit_request_submitted": "To the approvers when someone asks for a credit limit.",
     "credit_request_accepted": "To the requester when their credit request is accepted.",
     "credit_request_rejected": "To the requester when their credit request is rejected.",
+    "statement": "To the account's billing e-mail when someone e-mails its statement of "
+    "account (the PDF is attached).",
 }
 CONFLICT_MESSAGE = (
     "Someone else changed this template after you opened it, so your wording was not saved. "

@@ -7,14 +7,22 @@ only the columns of `export_columns_for_request()` are written, formula-like tex
 and numbers stay numbers. Lists of an importable kind export in that kind's import columns, so a
 downloaded list can be edited and imported back; a list showing a view's own columns (a saved
 view, the role's Configure lists settings, the column chooser) exports those columns instead.
+
+A list of more rows than the "Export lists in the background above (rows)" setting is written by
+a worker instead (`jobs.export_job`): the user lands on the job's page. The worker replays this
+same request as the same user and calls the same `export_table`, so the file is the one the
+stream would have given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, flash, redirect, stream_with_context
+import sqlalchemy as sa
+from flask import Response, flash, redirect, request, stream_with_context, url_for
+from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from bulk_io import export_rows_of
@@ -25,15 +33,36 @@ from extensions import db
 from forms_config.custom_fields import key_of
 from forms_config.readability import reader_role
 from forms_config.row_blanking import row_blanking
+from jobs.export_job import exports_in_background, start_list_export
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """A list export: its header, its rows (read as they are iterated) and the list's query."""
+
+    header: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+    listed: Any
+    """The list's query: its filters, search and the reader's row scope."""
+
+    def row_count(self, up_to: int | None = None) -> int:
+        """How many rows the export holds; with `up_to`, counted no further than `up_to` + 1
+        (the list's own count stops at `LIST_COUNT_CAP`, far below an export's threshold)."""
+        counted = self.listed.with_entities(sa.literal(1)).order_by(None)
+        if up_to is not None:
+            counted = counted.limit(up_to + 1)
+        return db.session.scalar(sa.select(sa.func.count()).select_from(counted.subquery()))
 
 
 class StreamingExportMixin:
     """Mix into a `ModelView` that defines `export_columns_for_request()`."""
 
     def _export_csv(self, return_url: str) -> Response:
-        header, rows = self._export_header_and_rows()
+        table = self.export_table()
+        if exports_in_background(table.row_count):
+            return self._export_as_job("csv")
         return Response(
-            stream_with_context(csv_chunks(header, rows)),
+            stream_with_context(csv_chunks(table.header, table.rows)),
             mimetype="text/csv",
             headers={"Content-Disposition": self._attachment("csv")},
         )
@@ -42,23 +71,42 @@ class StreamingExportMixin:
         if export_type != "xlsx":
             flash(f"Export as {export_type} is not available.", "danger")
             return redirect(return_url)
-        header, rows = self._export_header_and_rows()
-        spooled = xlsx_file(header, rows, self.name)  # type: ignore[attr-defined]
+        table = self.export_table()
+        if exports_in_background(table.row_count):
+            return self._export_as_job("xlsx")
+        spooled = xlsx_file(table.header, table.rows, self.name)  # type: ignore[attr-defined]
         return Response(
             file_chunks(spooled),
             mimetype=XLSX_MIMETYPE,
             headers={"Content-Disposition": self._attachment("xlsx")},
         )
 
-    def _attachment(self, export_type: str) -> str:
-        name = secure_filename(self.get_export_name(export_type))  # type: ignore[attr-defined]
-        return f"attachment;filename={name}"
+    def _export_as_job(self, export_type: str) -> Response:
+        view: Any = self
+        job = start_list_export(
+            current_user._get_current_object(),
+            list_endpoint=view.endpoint,
+            list_name=view.name,
+            export_type=export_type,
+            path=request.path,
+            query_string=request.query_string.decode(),
+            file_name=self._file_name(export_type),
+        )
+        return redirect(url_for("jobs.details", job_id=job.id))
 
-    def _export_header_and_rows(self) -> tuple[Sequence[str], Iterable[Sequence[Any]]]:
+    def _attachment(self, export_type: str) -> str:
+        return f"attachment;filename={self._file_name(export_type)}"
+
+    def _file_name(self, export_type: str) -> str:
+        return secure_filename(self.get_export_name(export_type))  # type: ignore[attr-defined]
+
+    def export_table(self) -> ExportTable:
+        """This request's list export, its rows read lazily: the stream and the background job
+        both write these."""
         view: Any = self
         view_args = view._get_list_extra_args()
         sort = view._get_column_by_idx(view_args.sort)
-        _count, query = view.get_list(
+        _capped_count, query = view.get_list(
             0,
             sort[0] if sort else None,
             view_args.sort_desc,
@@ -77,7 +125,7 @@ class StreamingExportMixin:
             columns = [c for c in kind.columns if c.rule_field in names]
             custom_keys = [key for name, _label in visible if (key := key_of(name))]
             if not columns and not custom_keys:
-                return [], iter(())
+                return ExportTable([], iter(()), query)
             expressions = export_expressions(kind, columns, custom_keys)
             header = [column.name for column in columns] + custom_keys
             # a field hidden on a condition is emptied in the rows the condition picks
@@ -86,13 +134,14 @@ class StreamingExportMixin:
             if blanking is not None:
                 selected = query.with_entities(*blanking.condition_expressions(), *expressions)
                 spread = _spreading_custom_values(custom_keys)
-                return header, blanking.apply(export_rows_of(db.session, selected), spread)
+                rows = blanking.apply(export_rows_of(db.session, selected), spread)
+                return ExportTable(header, rows, query)
             selected = query.with_entities(*expressions)
             rows = with_custom_values(export_rows_of(db.session, selected), custom_keys)
-            return header, rows
+            return ExportTable(header, rows, query)
         records = export_rows_of(db.session, query)
         rows = ([view.get_export_value(record, name) for name, _ in visible] for record in records)
-        return [label for _name, label in visible], rows
+        return ExportTable([label for _name, label in visible], rows, query)
 
 
 def _spreading_custom_values(custom_keys: list[str]) -> Any:

@@ -33,6 +33,8 @@ PHASES = {
     "checking": "Checking rows",
     "writing": "Checking and writing rows",
     "finishing": "Finishing (indexes, commit)",
+    "exporting": "Writing rows to the file",
+    "sending": "Writing statements to the e-mail outbox",
     "finished": "Finished",
 }
 
@@ -155,6 +157,7 @@ def _progress_of(job: Job) -> dict[str, Any]:
         "phase_text": PHASES.get(phase, phase),
         "rows_done": rows_done,
         "rows_total": rows_total,
+        "total_is_exact": job.kind != "import",  # an import's CSV total is estimated from bytes
         "percent": round(100 * fraction),
     }
 

@@ -3,11 +3,15 @@
 The super admin's own session token is kept aside in the session while they act as the target,
 and they are checked afresh on every request (`load_impersonator`): once they are logged out,
 deactivated, no longer a super admin or have changed their password, the whole session ends.
-Every audit entry written meanwhile names both people (`_name_the_impersonator`).
+Every audit entry written meanwhile names both people (`_name_the_impersonator`), and so does
+every entry of a job started meanwhile: the job keeps the impersonator (`Job.impersonator_id`,
+stamped by the same hook) and its run says so (`acting_for_job`), outside any request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +20,7 @@ from flask import (
     abort,
     flash,
     g,
+    has_app_context,
     has_request_context,
     redirect,
     request,
@@ -27,7 +32,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from extensions import db
-from models import AuditEvent, User
+from models import AuditEvent, Job, User
 
 impersonation_blueprint = Blueprint("impersonation", __name__, url_prefix="/view-as")
 IMPERSONATOR_KEY = "impersonator_token"
@@ -67,12 +72,34 @@ def audit_actor() -> dict[str, Any]:
 
 @sa.event.listens_for(Session, "before_flush")
 def _name_the_impersonator(db_session: Session, _context: Any, _instances: Any) -> None:
-    """Below every writer of the audit trail: an entry made while viewing as names both people."""
-    entries = [entry for entry in db_session.new if isinstance(entry, AuditEvent)]
-    if entries and has_request_context() and (impersonator := current_impersonator()) is not None:
-        for entry in entries:
-            entry.impersonator_id = impersonator.id
+    """Below every writer of the audit trail: an entry made while viewing as names both people,
+    and a job started while viewing as keeps who did, for the entries its run will write."""
+    entries = [entry for entry in db_session.new if isinstance(entry, AuditEvent | Job)]
+    impersonator = _acting_impersonator() if entries else None
+    if impersonator is None:
+        return
+    for entry in entries:
+        entry.impersonator_id = impersonator.id
+        if isinstance(entry, AuditEvent):
             entry.impersonator_email = impersonator.email
+
+
+def _acting_impersonator() -> User | None:
+    """The request's impersonator; in a job's run, the one who started the job."""
+    if has_request_context() and (impersonator := current_impersonator()) is not None:
+        return impersonator
+    return g.get("job_impersonator") if has_app_context() else None
+
+
+@contextmanager
+def acting_for_job(impersonator: User | None) -> Iterator[None]:
+    """Inside the block (a job's run), audit entries name `impersonator` beside the job's user."""
+    previous = g.get("job_impersonator")
+    g.job_impersonator = impersonator
+    try:
+        yield
+    finally:
+        g.job_impersonator = previous
 
 
 def _audit_impersonation(action: str, target: User) -> None:

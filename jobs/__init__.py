@@ -13,7 +13,8 @@ One job per module:
 - `import_job`: an import's check (preview) and write steps as a job;
 - `report_job`: an aging report file (CSV, XLSX, PDF) prepared as a job;
 - `files`: each job's folder of files (the upload, the error report, a result file);
-- `reaping`: failing the jobs whose worker died, so they can be retried;
+- `reaping`: failing the jobs whose worker died, so they can be retried, and queueing again
+  the waiting jobs whose queue message was lost;
 - `retention`: discarding unconfirmed uploads after a day, finished jobs' files after two weeks;
 - `command_line`: the `flask worker` command.
 """
@@ -39,6 +40,7 @@ def init_jobs(app: Flask) -> None:
     app.config.setdefault("JOBS_SQLITE_PATH", sqlite_path or f"{app.instance_path}/jobs-queue.db")
     app.config.setdefault("JOBS_QUEUE_NAME", os.environ.get("JOBS_QUEUE_NAME", DEFAULT_QUEUE_NAME))
     app.config.setdefault("JOBS_STALE_SECONDS", 600)
+    app.config.setdefault("JOBS_LOST_GRACE_SECONDS", 120)
     app.config.setdefault("JOBS_KEEP_DAYS", 14)
     app.config.setdefault("IMPORT_IN_REQUEST_MAX_BYTES", 1024 * 1024)
     app.config.setdefault("IMPORT_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024)

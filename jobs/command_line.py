@@ -54,10 +54,12 @@ def worker_command(threads: int | None, periodic: bool) -> None:
     SQLite file in the instance folder. Ctrl-C lets running jobs finish, then stops; SIGTERM
     stops at once: a job being written is rolled back, shown failed, and can be run again.
     """
+    from app import load_pages
     from jobs.queue import job_queue  # Huey loads only for the worker, not for every command
     from jobs.reaping import fail_dead_jobs
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    load_pages(current_app._get_current_object())  # big list exports replay their list view
     queue = job_queue()
     if threads is None:
         threads = 1 if db.engine.dialect.name == "sqlite" else 2

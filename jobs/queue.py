@@ -55,7 +55,7 @@ def enqueue(job_id: int) -> None:
 
 
 def _register_tasks(huey: Huey, app: Flask) -> tuple[TaskWrapper, TaskWrapper]:
-    from jobs.reaping import fail_dead_jobs
+    from jobs.reaping import fail_dead_jobs, requeue_lost_jobs
     from jobs.retention import discard_old_files
     from jobs.running import run_job
     from notifications.runner import run_notify
@@ -77,9 +77,11 @@ def _register_tasks(huey: Huey, app: Flask) -> tuple[TaskWrapper, TaskWrapper]:
 
     @huey.periodic_task(crontab(minute="*"), name="fail_dead_jobs")
     def fail_dead_jobs_task() -> None:
-        """A worker on another machine may have died: its jobs go stale and are failed here."""
+        """A worker on another machine may have died: its jobs go stale and are failed here;
+        a queue that restarted empty lost its waiting jobs' messages: they are queued again."""
         with app.app_context():
             fail_dead_jobs()
+            requeue_lost_jobs()
 
     @huey.periodic_task(crontab(minute="*/5"), name="warm_dashboards")
     @huey.lock_task("warm_dashboards")

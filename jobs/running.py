@@ -3,13 +3,16 @@
 A job reads and writes with its user's eyes: `reading_as(role)` blanks the fields that role may
 not read, and the work itself is handed the user, so row scoping (`models.scoping`) and the
 permission table apply as they would in the user's own request. A user deactivated, or whose
-role lost the right, between starting a job and its run gets a failed job, not the work.
+role lost the right, between starting a job and its run gets a failed job, not the work. A job
+a super admin started while viewing as its user writes audit entries naming them too, as that
+request would have.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from auth.impersonation import acting_for_job
 from error_references import logged_error_message
 from extensions import db
 from forms_config.readability import reading_as
@@ -24,10 +27,17 @@ UNQUEUED = "The job queue did not answer, so the job could not start. You can tr
 
 
 def _handlers() -> dict[str, JobHandler]:
+    from jobs.export_job import run_export_job
     from jobs.import_job import run_import_job
     from jobs.report_job import run_report_job
+    from jobs.statement_job import run_statement_job
 
-    return {"import": run_import_job, "aging_report": run_report_job}
+    return {
+        "import": run_import_job,
+        "aging_report": run_report_job,
+        "list_export": run_export_job,
+        "statement_email": run_statement_job,
+    }
 
 
 def dispatch(job_id: int, in_request: bool) -> None:
@@ -52,7 +62,7 @@ def run_job(job_id: int) -> None:
         if not job.user.active:
             states.mark_failed(job_id, DEACTIVATED, can_retry=False)
             return
-        with reading_as(job.user.role):
+        with reading_as(job.user.role), acting_for_job(job.impersonator):
             _handlers()[job.kind](job)
     except Exception:
         db.session.rollback()

@@ -70,9 +70,15 @@ def mark_done_within(
     session.execute(sa.update(Job).where(Job.id == job_id).values(values))
 
 
-def mark_done(job_id: int, message: str, result_file: str | None = None) -> bool:
-    """running -> done, for work that writes nothing to the database (a report file)."""
-    values = _finished("done", message, {}, 0)
+def mark_done(
+    job_id: int,
+    message: str,
+    result_file: str | None = None,
+    rows: int = 0,
+    outcome: dict[str, Any] | None = None,
+) -> bool:
+    """running -> done, for work whose outcome is kept apart from it (a file, e-mails)."""
+    values = _finished("done", message, outcome or {}, rows)
     values["result_file"] = result_file
     return _move(job_id, ["running"], values)
 

@@ -9,7 +9,13 @@ from models.config import ConfigStamp, CustomField, FormFieldRule, Setting
 from models.dashboards import DashboardLayout
 from models.jobs import Job
 from models.list_views import ListView
-from models.notifications import CreditRequest, EmailTemplate, InvoiceEmailOptOut, OutboxMessage
+from models.notifications import (
+    CreditRequest,
+    EmailTemplate,
+    InvoiceEmailOptOut,
+    OutboxAttachment,
+    OutboxMessage,
+)
 from models.people import User
 from models.training import Award, Booking, Course, CourseDate
 
@@ -36,6 +42,7 @@ __all__ = [
     "LoginEvent",
     "ManagerAccess",
     "Note",
+    "OutboxAttachment",
     "OutboxMessage",
     "Payment",
     "Setting",

@@ -64,8 +64,14 @@ class Job(db.Model):
     error_file: Mapped[str | None] = mapped_column(sa.String(200))
     """The per-row error report in the job's folder, when there is one."""
     can_retry: Mapped[bool] = mapped_column(default=False)
+    impersonator_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL", name="fk_jobs_impersonator"), index=True
+    )
+    """The super admin who started the job while viewing as its user: the job's audit entries
+    name them too (`auth.impersonation`), as the request's would have."""
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    impersonator: Mapped[User | None] = relationship(foreign_keys=[impersonator_id])
 
     @property
     def finished(self) -> bool:

@@ -37,6 +37,7 @@ EMAIL_EVENTS = (
     "credit_request_submitted",
     "credit_request_accepted",
     "credit_request_rejected",
+    "statement",
 )
 """The kinds of e-mail the workflows send; each has a built-in wording an `EmailTemplate` may
 replace (`notifications.email_templates`)."""
@@ -85,11 +86,31 @@ class OutboxMessage(PanelModel, db.Model):
     sent_at: Mapped[dt.datetime | None]
 
     account: Mapped[Account | None] = relationship()
+    attachments: Mapped[list[OutboxAttachment]] = relationship(
+        order_by="OutboxAttachment.id", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
 
     def __str__(self) -> str:
         return f"{self.event}: {self.subject}"
+
+
+class OutboxAttachment(db.Model):
+    """A file sent with an outbox e-mail (a statement's PDF), kept with it until it is sent.
+
+    Not a panel model: the outbox list names the message; the file is the customer's document.
+    """
+
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True
+    )
+    file_name: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
 
 class EmailTemplate(Versioned, db.Model):

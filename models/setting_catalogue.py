@@ -16,12 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-SWITCH, DAYS, EMAILS = "switch", "days", "emails"
+SWITCH, DAYS, EMAILS, ROWS = "switch", "days", "emails", "rows"
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
 EMAIL_ADDRESS = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 MAX_DAYS = 3650
 """Ten years: more is a typing slip, not a setting."""
+MAX_ROWS = 100_000_000
 
 
 class UndeclaredSetting(KeyError):
@@ -53,6 +54,13 @@ class SettingSpec:
             if not text.isdigit() or int(text) > MAX_DAYS:
                 return None, f"Enter a whole number of days from 0 to {MAX_DAYS}, or leave it empty"
             return int(text), None
+        if self.type == ROWS:
+            if not text:
+                return self.default, None
+            digits = text.replace(",", "").replace("_", "")
+            if not digits.isdigit() or not 1 <= int(digits) <= MAX_ROWS:
+                return None, f"Enter a whole number of rows from 1 to {MAX_ROWS:,}"
+            return int(digits), None
         addresses = [word.lower() for word in text.replace(",", " ").replace(";", " ").split()]
         wrong = [address for address in addresses if not _is_email(address)]
         if wrong:
@@ -63,7 +71,7 @@ class SettingSpec:
         """The text a typed value is stored as (and shown as on the page)."""
         if self.type == SWITCH:
             return "yes" if value else "no"
-        if self.type == DAYS:
+        if self.type in (DAYS, ROWS):
             return "" if value is None else str(value)
         return ", ".join(value or ())
 
@@ -73,6 +81,8 @@ class SettingSpec:
             return "on" if value else "off"
         if self.type == DAYS:
             return "empty (never)" if value is None else f"{value} days"
+        if self.type == ROWS:
+            return f"{value:,} rows"
         return ", ".join(value) if value else "empty (every active admin and super admin)"
 
     def value_from_stored(self, text: str | None) -> Any:
@@ -97,6 +107,7 @@ CREDIT_REQUEST_APPROVERS = "credit_request_approvers"
 FOLLOW_UP_DAYS_OVERDUE = "follow_up_after_days_overdue"
 HIDE_FINANCE_FROM_MANAGERS = "hide_finance_from_managers"
 MANAGERS_MAY_CANCEL_BOOKINGS = "managers_may_cancel_bookings"
+EXPORT_IN_BACKGROUND_ABOVE_ROWS = "export_in_background_above_rows"
 
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
@@ -183,6 +194,16 @@ SETTINGS: tuple[SettingSpec, ...] = (
         SWITCH,
         False,
         "Managers",
+    ),
+    SettingSpec(
+        EXPORT_IN_BACKGROUND_ABOVE_ROWS,
+        "Export lists in the background above (rows)",
+        "A list export (CSV or XLSX) of more rows than this is written by the background worker: "
+        "the user gets a job page with its progress and downloads the file from My jobs. "
+        "Smaller exports download at once.",
+        ROWS,
+        50_000,
+        "Exports",
     ),
 )
 

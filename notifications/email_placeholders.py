@@ -67,6 +67,12 @@ PLACEHOLDERS: dict[str, tuple[Placeholder, ...]] = {
     ),
     "credit_request_accepted": _DECISION,
     "credit_request_rejected": _DECISION,
+    "statement": (
+        *_ACCOUNT,
+        Placeholder("period_start", "the first day of the statement's period", "2026-03-01"),
+        Placeholder("as_of", "the statement's date", "2026-03-31"),
+        Placeholder("balance", "the balance carried forward, with its currency", "1,250.00 GBP"),
+    ),
 }
 """Event -> the values its workflow passes to the template: what the template may name."""
 

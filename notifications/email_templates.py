@@ -109,6 +109,13 @@ DEFAULT_TEMPLATES: dict[str, EmailWording] = {
             "{{ account.name }} was rejected by {{ decided_by }}.\n\nReason: {{ reason }}"
         ),
     ),
+    "statement": EmailWording(
+        subject="Statement of account {{ account.code }} as of {{ as_of }}",
+        body_text=(
+            "Dear {{ account.name }},\n\nPlease find attached your statement of account for "
+            "{{ period_start }} to {{ as_of }}.\nBalance carried forward: {{ balance }}.\n"
+        ),
+    ),
 }
 
 

@@ -8,14 +8,14 @@ harmless, and the caller's transaction (a credit decision, say) is never broken 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from forms_config.readability import HIDDEN, FieldRef, may_read_ref
-from models.notifications import OutboxMessage
+from models.notifications import OutboxAttachment, OutboxMessage
 from models.people import User
 from notifications.email_templates import render_email
 
@@ -37,6 +37,13 @@ def insert_unless_exists(
     """Insert one row unless a row with the same `unique_columns` exists (or is being inserted
     by a concurrent transaction, which this one then waits for); True when this call inserted it.
     """
+    return _inserted_id(session, model, values, unique_columns) is not None
+
+
+def _inserted_id(
+    session: Any, model: type, values: dict[str, Any], unique_columns: list[str]
+) -> Any:
+    """`insert_unless_exists`, answering the new row's id (None when it existed)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__
@@ -46,11 +53,18 @@ def insert_unless_exists(
         .on_conflict_do_nothing(index_elements=unique_columns)
         .returning(*table.primary_key.columns)
     )
-    return session.execute(statement).first() is not None
+    inserted = session.execute(statement).first()
+    return inserted[0] if inserted is not None else None
 
 
-def _insert_once(session: Any, values: dict[str, Any]) -> bool:
-    return insert_unless_exists(session, OutboxMessage, values, ["dedupe_key"])
+def _insert_once(
+    session: Any, values: dict[str, Any], attachments: Sequence[tuple[str, str, bytes]] = ()
+) -> bool:
+    message_id = _inserted_id(session, OutboxMessage, values, ["dedupe_key"])
+    for file_name, content_type, content in attachments if message_id is not None else ():
+        session.add(OutboxAttachment(message_id=message_id, file_name=file_name,
+                                     content_type=content_type, content=content))  # fmt: skip
+    return message_id is not None
 
 
 def _addresses(emails: Iterable[str | None]) -> list[str]:
@@ -67,8 +81,10 @@ def enqueue_email(
     to: Iterable[str | None],
     cc: Iterable[str | None] = (),
     account_id: int | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> bool:
-    """Render `event`'s template with `values` and queue it for `to` (and `cc`), once per key.
+    """Render `event`'s template with `values` and queue it for `to` (and `cc`), once per key;
+    each copy carries `attachments` ((file name, content type, bytes): a statement's PDF).
 
     Recipients who may read different values (Configure Forms) get different messages: those who
     may read the most get the message under `dedupe_key`, each stricter group its own copy with
@@ -99,6 +115,7 @@ def enqueue_email(
                 "body_text": wording.body_text,
                 "body_html": wording.body_html,
             },
+            attachments,
         )
     return inserted
 

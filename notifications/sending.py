@@ -122,6 +122,10 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        email.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
+                             filename=attachment.file_name)  # fmt: skip
     return email
 
 

@@ -1,45 +1,46 @@
-"""E-mails a statement of account as a PDF attachment, over SMTP when `MAIL_SERVER` is set.
+"""What a statement-of-account e-mail says and carries: its template's values and the PDF.
 
-The notifications outbox (`notifications/`) queues text e-mails without attachments, so a
-statement is sent at once, with the outbox's own mail settings (`MailSettings`: `MAIL_SERVER`,
-`MAIL_PORT`, `MAIL_USE_TLS`, `MAIL_USERNAME`, `MAIL_PASSWORD`, `MAIL_FROM`, from the app config or
-the environment). Without a server nothing is sent and the caller says so.
+The e-mail goes through the notifications outbox (`notifications.outbox.enqueue_email`, the one
+place that decides recipients and hides from each what their role may not read), written by a
+background job (`jobs.statement_job`), which builds the PDF; the outbox sends it with retries.
+Mail settings are the outbox's (`MailSettings`: `MAIL_SERVER` ... from the config or the
+environment): without a server the page says so and starts nothing.
 """
 
 from __future__ import annotations
 
-import smtplib
 from collections.abc import Mapping
-from email.message import EmailMessage
 from typing import Any
 
-from notifications.sending import SMTP_TIMEOUT_SECONDS, MailSettings
+from werkzeug.utils import secure_filename
 
+from models.readable_values import money_text
+from notifications.sending import MailSettings
+from reports.statement import AccountStatement
+from reports.statement_pdf import statement_pdf
 
-class MailNotConfigured(RuntimeError):
-    """No way to send e-mail is configured."""
+STATEMENT_EVENT = "statement"
 
 
 def mail_configured(config: Mapping[str, Any]) -> bool:
     return MailSettings.from_config(config).server is not None
 
 
-def send_pdf(
-    config: Mapping[str, Any], to: str, subject: str, body: str, filename: str, pdf: bytes
-) -> None:
-    """Send one message with one PDF attached; raises `MailNotConfigured` or an SMTP error."""
-    settings = MailSettings.from_config(config)
-    if settings.server is None:
-        raise MailNotConfigured("E-mail is not configured (MAIL_SERVER is not set).")
-    message = EmailMessage()
-    message["From"] = settings.sender
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
-    with smtplib.SMTP(settings.server, settings.port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-        if settings.use_tls:
-            smtp.starttls()
-        if settings.username:
-            smtp.login(settings.username, settings.password or "")
-        smtp.send_message(message)
+def statement_file_name(statement: AccountStatement) -> str:
+    name = f"statement_{statement.account_code}_{statement.as_of.isoformat()}.pdf"
+    return secure_filename(name)
+
+
+def statement_email_values(statement: AccountStatement) -> dict[str, Any]:
+    """The values the "statement" template may show (`notifications.email_placeholders`)."""
+    return {
+        "account": {"code": statement.account_code, "name": statement.account_name},
+        "period_start": statement.period_start.isoformat(),
+        "as_of": statement.as_of.isoformat(),
+        "balance": money_text(statement.carried_forward, statement.currency),
+    }
+
+
+def statement_attachment(statement: AccountStatement) -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of the statement's PDF, for the outbox."""
+    return statement_file_name(statement), "application/pdf", statement_pdf(statement)

@@ -28,8 +28,9 @@
     bar.textContent = state.percent + "%";
     phase.textContent = state.phase_text;
     if (state.rows_done) {
-      rows.textContent = number.format(state.rows_done) + " rows" +
-        (state.rows_total ? " of about " + number.format(state.rows_total) : "");
+      rows.textContent = number.format(state.rows_done) + (state.rows_done === 1 ? " row" : " rows") +
+        (state.rows_total ? (state.total_is_exact ? " of " : " of about ") +
+          number.format(state.rows_total) : "");
     }
     return true;
   }

@@ -11,10 +11,11 @@ import pytest
 from pypdf import PdfReader
 
 from extensions import db
-from models import Account, AuditEvent, FormFieldRule, Note, User
+from models import Account, AuditEvent, FormFieldRule, Job, Note, OutboxMessage, User
+from notifications.sending import MailSettings, send_due_messages
 from reports.statement import account_statement
-from reports.statement_email import MailNotConfigured, send_pdf
 from tests.factories import add_account, add_credit_note, add_invoice, add_payment
+from tests.job_helpers import wait_for_job
 from tests.notification_helpers import mail_server_for
 from tests.smtp_server import free_port
 
@@ -143,14 +144,31 @@ def test_emailing_without_a_mail_server_says_so_and_sends_nothing(
     assert db.session.query(AuditEvent).filter_by(action="statement_emailed").count() == 0
 
 
+def email_in_the_background(app, panel, account: Account) -> Job:
+    """Post the page's e-mail button: the page comes back at once with a link to the job."""
+    response = panel.post(email_url(account), {})
+    assert response.status_code == 302
+    page = page_after(panel, response)
+    assert "The statement is being prepared and e-mailed in the background" in page
+    job_id = int(re.search(r'href="/admin/jobs/(\d+)/">follow it on its job page', page).group(1))
+    return wait_for_job(job_id, "done", "failed")
+
+
+def send_the_outbox(app) -> None:
+    send_due_messages(db.session, MailSettings.from_config(app.config))
+
+
 def test_emailing_with_a_mail_server_sends_the_pdf_to_the_billing_email(
-    acme, app, login_as, panel, monkeypatch
+    acme, app, login_as, panel, monkeypatch, worker
 ) -> None:
     login_as("admin")
     with mail_server_for(app, monkeypatch) as server:
-        response = panel.post(email_url(acme), {})
-    assert response.status_code == 302
-    assert "The statement was sent to the billing e-mail." in page_after(panel, response)
+        job = email_in_the_background(app, panel, acme)
+        assert (job.status, job.message) == (
+            "done", "1 statement queued in the e-mail outbox (sent within a minute)."
+        )  # fmt: skip
+        assert job.title == "E-mail the statement of ACME as of 2026-02-28"
+        send_the_outbox(app)
     (received,) = server.inbox.received
     assert received.envelope_to == ["billing@acme.test"]
     assert received.message["To"] == "billing@acme.test"
@@ -166,16 +184,18 @@ def test_emailing_with_a_mail_server_sends_the_pdf_to_the_billing_email(
     assert db.session.query(AuditEvent).filter_by(action="statement_emailed").count() == 1
 
 
-def test_a_mail_server_that_does_not_answer_is_reported_and_nothing_is_recorded(
-    acme, app, login_as, panel, monkeypatch
+def test_a_mail_server_that_does_not_answer_leaves_the_statement_in_the_outbox_to_retry(
+    acme, app, login_as, panel, monkeypatch, worker
 ) -> None:
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nobody listens there
     login_as("admin")
-    response = panel.post(email_url(acme), {})
-    assert response.status_code == 302
-    assert "The statement could not be sent" in page_after(panel, response)
-    assert db.session.query(AuditEvent).filter_by(action="statement_emailed").count() == 0
+    assert email_in_the_background(app, panel, acme).status == "done"
+    send_the_outbox(app)
+    (message,) = db.session.query(OutboxMessage).all()
+    assert (message.status, message.attempts) == ("queued", 1)  # tried again later
+    assert "cannot reach the mail server" in message.last_error
+    assert [a.file_name for a in message.attachments] == ["statement_ACME_2026-02-28.pdf"]
 
 
 def test_analysts_may_read_but_not_email_a_statement(
@@ -192,12 +212,6 @@ def test_analysts_may_read_but_not_email_a_statement(
 
 def page_after(panel, redirect) -> str:
     return panel.get(redirect.location).get_data(as_text=True)
-
-
-def test_send_pdf_refuses_without_a_server(monkeypatch) -> None:
-    monkeypatch.delenv("MAIL_SERVER", raising=False)
-    with pytest.raises(MailNotConfigured):
-        send_pdf({}, "a@example.test", "subject", "body", "s.pdf", b"%PDF")
 
 
 def search(panel, account: Account, text: str) -> str:

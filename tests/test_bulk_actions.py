@@ -20,9 +20,10 @@ from tests.test_crud import EDITS, create_payloads
 ledger = test_crud.ledger
 """The records every create form refers to (an account, its invoice, a manager)."""
 
-TESTED_BULK_ACTIONS = {"delete", "assign_account_manager"}
+TESTED_BULK_ACTIONS = {"delete", "assign_account_manager", "email_statements"}
 """Every bulk action the panel offers: `delete` is tested here, `assign_account_manager` in
-test_import_bulk_assign_manager.py. A new action fails the first test until it has its own."""
+test_import_bulk_assign_manager.py, `email_statements` in test_jobs_statement_emails.py. A new
+action fails the first test until it has its own."""
 
 
 def test_every_bulk_action_the_panel_offers_has_a_test(app: Flask) -> None:
