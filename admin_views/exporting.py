@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, flash, redirect, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
+from flask_admin import expose
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
@@ -34,6 +35,8 @@ from forms_config.custom_fields import key_of
 from forms_config.readability import reader_role
 from forms_config.row_blanking import row_blanking
 from jobs.export_job import exports_in_background, start_list_export
+from models.config import Setting
+from models.setting_catalogue import EXPORT_IN_BACKGROUND_ABOVE_ROWS
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class StreamingExportMixin:
     def _export_csv(self, return_url: str) -> Response:
         table = self.export_table()
         if exports_in_background(table.row_count):
-            return self._export_as_job("csv")
+            return self._offer_background_export("csv", return_url)
         return Response(
             stream_with_context(csv_chunks(table.header, table.rows)),
             mimetype="text/csv",
@@ -73,7 +76,7 @@ class StreamingExportMixin:
             return redirect(return_url)
         table = self.export_table()
         if exports_in_background(table.row_count):
-            return self._export_as_job("xlsx")
+            return self._offer_background_export("xlsx", return_url)
         spooled = xlsx_file(table.header, table.rows, self.name)  # type: ignore[attr-defined]
         return Response(
             file_chunks(spooled),
@@ -81,15 +84,33 @@ class StreamingExportMixin:
             headers={"Content-Disposition": self._attachment("xlsx")},
         )
 
-    def _export_as_job(self, export_type: str) -> Response:
+    def _offer_background_export(self, export_type: str, return_url: str) -> str:
+        """A page that offers to write the file in the background. Following the Export link
+        (a GET) starts nothing: the job starts from this page's form, with its CSRF token."""
         view: Any = self
+        threshold = Setting.value_of(db.session, EXPORT_IN_BACKGROUND_ABOVE_ROWS)
+        return view.render(
+            "admin/model/export_in_background.html",
+            export_type=export_type,
+            threshold=threshold,
+            query_string=request.query_string.decode(),
+            return_url=return_url,
+        )
+
+    @expose("/export-in-background/<export_type>/", methods=["POST"])
+    def export_in_background(self, export_type: str) -> Response:
+        """Queue the export the list's Export link asked for (its filters, search and sort are
+        in `query_string`) and show its job; the worker replays that link as this user."""
+        view: Any = self
+        if not view.can_export or export_type not in view.export_types:
+            abort(403)
         job = start_list_export(
             current_user._get_current_object(),
             list_endpoint=view.endpoint,
             list_name=view.name,
             export_type=export_type,
-            path=request.path,
-            query_string=request.query_string.decode(),
+            path=url_for(".export", export_type=export_type),
+            query_string=request.form.get("query_string", ""),
             file_name=self._file_name(export_type),
         )
         return redirect(url_for("jobs.details", job_id=job.id))

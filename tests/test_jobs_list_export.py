@@ -4,7 +4,9 @@ their columns; only the job's user (or a super admin) downloads it. Below it, th
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import signal
 
 import openpyxl
@@ -26,6 +28,21 @@ def set_threshold(rows: int) -> None:
     db.session.execute(sa.delete(Setting).where(Setting.key == EXPORT_IN_BACKGROUND_ABOVE_ROWS))
     db.session.add(Setting(key=EXPORT_IN_BACKGROUND_ABOVE_ROWS, value=str(rows)))
     db.session.commit()
+
+
+def export_in_background(panel: Panel, export_type: str):
+    """Follow the list's Export link as a user does: a long list offers the background file,
+    and the offer's button starts the job (the link alone starts nothing)."""
+    offer = panel.get(LIST_EXPORT.format(export_type))
+    page = offer.get_data(as_text=True)
+    assert "This list is too long to download at once" in page
+    action = re.search(
+        r'action="([^"]+)" class="d-inline" data-testid="prepare-export"', page
+    ).group(1)
+    query_string = re.search(r'name="query_string" value="([^"]*)"', page).group(1)
+    return panel.post(
+        html.unescape(action), {"query_string": html.unescape(query_string)}, follow_redirects=True
+    )
 
 
 def a_managers_invoices() -> None:
@@ -51,7 +68,7 @@ def test_a_big_list_export_is_written_by_a_worker_and_equals_the_streamed_file(
     set_threshold(10)
     monkeypatch.setitem(app.config, "LIST_COUNT_CAP", 5)  # the list says "5+": not the measure
 
-    landed = panel.get(LIST_EXPORT.format(export_type), follow_redirects=True)
+    landed = export_in_background(panel, export_type)
 
     job_id = job_id_of(landed)
     page = landed.get_data(as_text=True)
@@ -93,7 +110,7 @@ def test_only_the_jobs_user_downloads_the_export_and_a_super_admin_reads_it(
     add_invoice(add_account("ACME"), "TRN-1", "10.00")
     add_invoice(add_account("BIRCH"), "TRN-2", "20.00")
     set_threshold(1)
-    job_id = job_id_of(panel.get(LIST_EXPORT.format("csv"), follow_redirects=True))
+    job_id = job_id_of(export_in_background(panel, "csv"))
     wait_for_job(job_id, "done")
 
     for role, email, expected in [
@@ -130,7 +147,7 @@ def test_flask_worker_as_an_operator_runs_it_writes_the_export(app, panel, login
     add_invoice(add_account("ACME"), "TRN-1", "10.00")
     add_invoice(add_account("BIRCH"), "TRN-2", "20.00")
     set_threshold(1)
-    job_id = job_id_of(panel.get(LIST_EXPORT.format("csv"), follow_redirects=True))
+    job_id = job_id_of(export_in_background(panel, "csv"))
     process = start_worker_process(app, job_queue)
     try:
         job = wait_for_job(job_id, "done", "failed")
@@ -141,3 +158,28 @@ def test_flask_worker_as_an_operator_runs_it_writes_the_export(app, panel, login
     assert (job.status, job.message) == ("done", "Exported 2 rows. The file is ready to download.")
     text = panel.get(f"/admin/jobs/{job_id}/result").get_data(as_text=True)
     assert "TRN-1" in text and "TRN-2" in text
+
+
+def test_the_export_link_alone_starts_no_job_and_the_offer_needs_its_csrf_token(
+    panel, login_as, job_queue
+):
+    login_as("admin")
+    a_managers_invoices()
+    set_threshold(10)
+
+    offer = panel.get(LIST_EXPORT.format("csv"))
+
+    assert offer.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
+    forged = panel.post_without_csrf(
+        "/admin/invoice/export-in-background/csv/", {"query_string": "search=TRN"}
+    )
+    assert forged.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
+
+
+def test_a_role_that_may_not_export_cannot_start_a_background_export(panel, login_as, job_queue):
+    login_as("admin")  # admins read the audit log but may not export it
+    refused = panel.post("/admin/auditevent/export-in-background/csv/", {"query_string": ""})
+    assert refused.status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
