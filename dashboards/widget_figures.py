@@ -31,8 +31,9 @@ from dashboards.registry import (
 )
 from dashboards.results import FigureLine, FigureResult
 from models import Account, Award, FollowUpAction
-from models.ledger import account_figures
+from models.ledger import balances_per_account, cents
 from models.scoping import restrict_to_visible_rows
+from reports.aging import rows_of
 from reports.collections import collections_per_manager
 from reports.period import PeriodParameters
 from reports.readable_columns import TOTAL
@@ -69,7 +70,9 @@ def days_sales_outstanding(session: Any, user: Any, params: Mapping[str, Any]) -
     period = PeriodParameters(
         today - dt.timedelta(days=int(params["period_days"]) - 1), today, user
     )
-    figures = collections_per_manager(session, period)
+    figures = collections_per_manager(
+        session, period, aging_today(session, user, "account-manager")
+    )
     totals = figures[figures["account_manager"] == TOTAL]
     lines = tuple(
         FigureLine(dso, unit="days", note=currency)
@@ -81,21 +84,28 @@ def days_sales_outstanding(session: Any, user: Any, params: Mapping[str, Any]) -
 
 
 def credit_used(session: Any, user: Any, params: Mapping[str, Any]) -> FigureResult:
+    """Counted over every visible account with a credit limit, each balance in one grouped pass
+    (`balances_per_account`); an account with no invoice or payment owes 0, which reaches no
+    positive limit, so only accounts with both are counted."""
     threshold = params["threshold_percent"]
     accounts = restrict_to_visible_rows(sa.select(Account), Account, user)
-    figures = account_figures(accounts, dt.date.today()).subquery()
-    has_limit = figures.c.credit_limit > 0
-    counts = session.execute(
+    balances = balances_per_account(accounts).subquery()
+    limits = (
+        restrict_to_visible_rows(sa.select(Account.id, Account.credit_limit), Account, user)
+        .where(Account.credit_limit > 0)
+        .subquery()
+    )
+    limit_cents, balance_cents = cents(limits.c.credit_limit), balances.c.balance_cents
+    counts = rows_of(
+        session,
         sa.select(
-            sa.func.count(
-                sa.case(
-                    (has_limit & (figures.c.balance * 100 >= figures.c.credit_limit * threshold), 1)
-                )
+            sa.func.count(sa.case((balance_cents * 100 >= limit_cents * threshold, 1))).label(
+                "at_threshold"
             ),
-            sa.func.count(sa.case((has_limit & (figures.c.balance > figures.c.credit_limit), 1))),
-        )
-    ).one()
-    at_threshold, over_limit = int(counts[0] or 0), int(counts[1] or 0)
+            sa.func.count(sa.case((balance_cents > limit_cents, 1))).label("over_limit"),
+        ).select_from(limits.join(balances, balances.c.account_id == limits.c.id)),
+    ).iloc[0]
+    at_threshold, over_limit = int(counts["at_threshold"]), int(counts["over_limit"])
     line = FigureLine(
         at_threshold,
         unit="accounts" if at_threshold != 1 else "account",
