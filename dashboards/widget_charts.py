@@ -69,15 +69,16 @@ def month_ends(today: dt.date, months: int) -> list[dt.date]:
 
 
 def overdue_trend(session: Any, user: Any, params: Mapping[str, Any]) -> ChartResult:
-    """The overdue amount at each month end and today: the aging on all those dates in one pass
-    over the ledger (`aging_by_key_on_dates`), not one aging per date."""
+    """The overdue amount at each month end and today: the month ends' agings in one pass over
+    the ledger (`aging_by_key_on_dates`), today's the one the other widgets share."""
     today = dt.date.today()
-    dates = month_ends(today, params["months"])
+    *ends, _today = month_ends(today, params["months"])
     aging = aging_by_key_on_dates(
-        session, AgingParameters(as_of=today, viewer=user), "account-manager", dates
+        session, AgingParameters(as_of=today, viewer=user), "account-manager", ends
     )
     amounts_by_date = {
-        as_of: per_currency(aging[aging["as_of"] == as_of], buckets_past(0)) for as_of in dates
+        **{end: per_currency(aging[aging["as_of"] == end], buckets_past(0)) for end in ends},
+        today: per_currency(aging_today(session, user, "account-manager"), buckets_past(0)),
     }
     currencies = sorted(
         {c for amounts in amounts_by_date.values() for c, a in amounts.items() if a}
