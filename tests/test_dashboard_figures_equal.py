@@ -97,7 +97,9 @@ def former_overdue_trend(viewer: Any, months: int) -> ChartResult:
         frame = aging_by_key(db.session, AgingParameters(as_of=as_of, viewer=viewer),
                              "account-manager")  # fmt: skip
         amounts_by_date[as_of] = per_currency(frame, buckets_past(0))
-    currencies = sorted({c for amounts in amounts_by_date.values() for c, a in amounts.items() if a})
+    currencies = sorted(
+        {c for amounts in amounts_by_date.values() for c, a in amounts.items() if a}
+    )
     labels = tuple(d.strftime("%b %Y") if d != TODAY else "today" for d in amounts_by_date)
     panels = tuple(
         ChartPanel(currency, labels, tuple(
@@ -196,8 +198,10 @@ def test_aging_on_several_dates_equals_one_aging_per_date(
     build(monkeypatch, drawn, [None] * 5)
     dates = [LEDGER_START + dt.timedelta(days=day) for day in days]
     for viewer in viewers():
-        parameters = AgingParameters(as_of=TODAY, viewer=viewer, basis=drawn["basis"],
-                                     bucket_edges=drawn["edges"], disputed_only=disputed_only)  # fmt: skip
+        parameters = AgingParameters(
+            as_of=TODAY, viewer=viewer, basis=drawn["basis"], bucket_edges=drawn["edges"],
+            disputed_only=disputed_only,
+        )  # fmt: skip
         for grouping in ("account-manager", "account"):
             on_dates = aging_by_key_on_dates(db.session, parameters, grouping, dates)
             assert set(on_dates["as_of"]) <= set(dates)
