@@ -332,7 +332,7 @@ def _aging_frame(
 ) -> pd.DataFrame:
     """The aging figures in cents per (key, currency), or per (as_of, key, currency)."""
     names = bucket_names(parameters.bucket_edges)
-    index = [*(["as_of"] if aged.table is not None else []), "key", "currency"]
+    index = [*(column.name for column in aged.columns), "key", "currency"]
     amounts = _with_dates(rows_of(session, _amounts_by_key(parameters, grouping, aged)))
     figures = amounts.set_index(index)
     if not parameters.disputed_only:
