@@ -32,10 +32,11 @@ from dashboards.registry import (
 from dashboards.results import FigureLine, FigureResult
 from models import Account, Award, FollowUpAction
 from models.ledger import balances_per_account, cents
-from models.scoping import restrict_to_visible_rows
+from models.scoping import SCOPED_ROLES, restrict_to_visible_rows
 from reports.aging import rows_of
 from reports.collections import collections_per_manager
 from reports.period import PeriodParameters
+from reports.queries import frame_of
 from reports.readable_columns import TOTAL
 
 RECEIVABLES_READ = (
@@ -86,7 +87,9 @@ def days_sales_outstanding(session: Any, user: Any, params: Mapping[str, Any]) -
 def credit_used(session: Any, user: Any, params: Mapping[str, Any]) -> FigureResult:
     """Counted over every visible account with a credit limit, each balance in one grouped pass
     (`balances_per_account`); an account with no invoice or payment owes 0, which reaches no
-    positive limit, so only accounts with both are counted."""
+    positive limit, so only accounts with both are counted. Over every row the sums run where
+    the aging runs (DuckDB by default); a manager's few thousand accounts are read faster by the
+    database itself, through its indexes on `account_id`, than by a scan of every row."""
     threshold = params["threshold_percent"]
     accounts = restrict_to_visible_rows(sa.select(Account), Account, user)
     balances = balances_per_account(accounts).subquery()
@@ -96,7 +99,8 @@ def credit_used(session: Any, user: Any, params: Mapping[str, Any]) -> FigureRes
         .subquery()
     )
     limit_cents, balance_cents = cents(limits.c.credit_limit), balances.c.balance_cents
-    counts = rows_of(
+    rows_for = frame_of if user.role in SCOPED_ROLES else rows_of
+    counts = rows_for(
         session,
         sa.select(
             sa.func.count(sa.case((balance_cents * 100 >= limit_cents * threshold, 1))).label(
