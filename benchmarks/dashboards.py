@@ -1,7 +1,8 @@
 """Dashboard speed: each role's default dashboard, cold (every figure computed) and warm (the
 figures from the cache), on a benchmark database (`generate.py`, 1,000,000 invoices).
 
-    python benchmarks/dashboards.py --database-url sqlite:////tmp/bench.db [--runs 7]
+    python benchmarks/dashboards.py --database-url sqlite:////tmp/bench.db [--runs 7] \
+        [--figures-out /tmp/figures.json]
 
 Pages are requested in-process through the Flask test client (server time: routing, the layout,
 the cache, the queries of whatever is not cached, rendering), logged in through the login page
@@ -10,13 +11,17 @@ the manager with the most accounts and the manager with the fewest. The cache is
 file cache, as in production, in a fresh temporary folder. For each viewer: one cold request
 after emptying the cache, then the median of `--runs` warm requests. Then the time each widget
 takes to compute for every row (what `flask dashboards warm` pays per widget), and the whole
-`flask dashboards warm` run. The load average is printed before and after: on a shared machine
-it says how much of a core the measurement had.
+`flask dashboards warm` run. Every time is wall-clock and this process's CPU (DuckDB's threads
+included; PostgreSQL's server process is not). The load average (1 minute) is printed on every
+line: on a shared machine it says how much of a core the measurement had. `--figures-out` writes
+each widget's figures (their repr, Decimal to the cent) to a JSON file, so that two runs of
+different code on the same database can be compared figure by figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -50,6 +55,11 @@ STAFF = {"super_admin": "bench-super@example.test", "admin": "bench-admin@exampl
 
 def load() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def cpu() -> float:
+    """CPU seconds of this process, every thread (DuckDB's included), to the microsecond."""
+    return time.process_time()
 
 
 def viewers(app: Flask) -> list[tuple[str, str]]:
@@ -90,18 +100,20 @@ def logged_in_client(app: Flask, email: str) -> Any:
     return client
 
 
-def timed_ms(client: Any) -> float:
-    started = time.perf_counter()
+def timed_ms(client: Any) -> tuple[float, float]:
+    """(wall ms, CPU ms) of one dashboard request."""
+    started, started_cpu = time.perf_counter(), cpu()
     response = client.get("/admin/")
     elapsed = (time.perf_counter() - started) * 1000
     assert response.status_code == 200 and b"could not be drawn" not in response.data
-    return elapsed
+    return elapsed, (cpu() - started_cpu) * 1000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--figures-out", help="write each widget's figures to this JSON file")
     options = parser.parse_args()
     cache_dir = tempfile.mkdtemp(prefix="dashboard-cache-")
     app = create_app({
@@ -113,16 +125,22 @@ def main() -> None:
         invoices = db.session.scalar(sa.select(sa.func.count()).select_from(Invoice))
     print(f"{options.database_url.split(':')[0]}, "
           f"{invoices:,} invoices; load average at start {load()}")  # fmt: skip
-    print(f"{'viewer':<28} {'cold ms':>9} {'warm ms (median of ' + str(options.runs) + ')':>24}")
+    warm_heading = f"warm wall/CPU ms (median of {options.runs})"
+    print(f"{'viewer':<28} {'cold wall/CPU s':>16} {warm_heading:>36}  load")
     for label, email in people:
         client = logged_in_client(app, email)
         with app.app_context():
             figures_cache.clear()
-        cold = timed_ms(client)
-        warm = statistics.median(timed_ms(client) for _ in range(options.runs))
-        print(f"{label:<28} {cold:9.0f} {warm:24.1f}")
+        at_load = load().split()[0]
+        cold_wall, cold_cpu = timed_ms(client)
+        warm = [timed_ms(client) for _ in range(options.runs)]
+        warm_wall = statistics.median(wall for wall, _ in warm)
+        warm_cpu = statistics.median(used for _, used in warm)
+        print(f"{label:<28} {cold_wall / 1000:8.2f}/{cold_cpu / 1000:<7.2f} "
+              f"{warm_wall:27.1f}/{warm_cpu:<8.1f} {at_load}")  # fmt: skip
 
-    print("each widget computed for every row (admin), ms:")
+    print("each widget computed for every row (admin): wall ms / CPU ms, load")
+    figures = {}
     with app.test_request_context():
         seen = set()
         for role in STAFF:
@@ -132,17 +150,25 @@ def main() -> None:
                 if kind.scope != ROW_SCOPE or key in seen:
                     continue
                 seen.add(key)
-                started = time.perf_counter()
-                widget_figures(db.session, kind, kind.parsed_parameters(placement["params"]),
-                               "admin", RoleViewer("admin"), refresh=True)  # fmt: skip
+                at_load = load().split()[0]
+                started, started_cpu = time.perf_counter(), cpu()
+                result, _at = widget_figures(
+                    db.session, kind, kind.parsed_parameters(placement["params"]), "admin",
+                    RoleViewer("admin"), refresh=True,
+                )  # fmt: skip
+                wall, used = time.perf_counter() - started, cpu() - started_cpu
                 label = f"{kind.key} {placement['params'] or ''}"
-                print(f"  {label:<50} {(time.perf_counter() - started) * 1000:9.0f}")
-    started = time.perf_counter()
+                figures[label] = repr(result)
+                print(f"  {label:<50} {wall * 1000:9.0f} / {used * 1000:7.0f}  {at_load}")
+    if options.figures_out:
+        Path(options.figures_out).write_text(json.dumps(figures, indent=1, sort_keys=True))
+    at_load = load().split()[0]
+    started, started_cpu = time.perf_counter(), cpu()
     result = CliRunner().invoke(
         dashboards_command, ["warm", "--no-managers"], obj=_script_info(app)
     )
-    print(f"flask dashboards warm --no-managers: {time.perf_counter() - started:.1f} s "
-          f"({result.output.strip()})")  # fmt: skip
+    print(f"flask dashboards warm --no-managers: {time.perf_counter() - started:.1f} s wall, "
+          f"{cpu() - started_cpu:.1f} s CPU, load {at_load} ({result.output.strip()})")  # fmt: skip
     print(f"load average at the end {load()}")
 
 

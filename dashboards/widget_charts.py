@@ -19,8 +19,8 @@ from dashboards.widget_figures import RECEIVABLES_READ
 from models import Account, Invoice, Payment, User
 from models.billing import DEFAULT_CURRENCY
 from models.scoping import restrict_to_visible_rows
-from reports.aging import UNASSIGNED, AgingParameters, aging_by_key
-from reports.queries import cents, frame_of
+from reports.aging import UNASSIGNED, AgingParameters, aging_by_key_on_dates, rows_of
+from reports.queries import cents
 
 BY_OPTIONS = {"account-manager": "account manager", "account": "account"}
 LABEL_READS = {
@@ -69,16 +69,17 @@ def month_ends(today: dt.date, months: int) -> list[dt.date]:
 
 
 def overdue_trend(session: Any, user: Any, params: Mapping[str, Any]) -> ChartResult:
+    """The overdue amount at each month end and today: the month ends' agings in one pass over
+    the ledger (`aging_by_key_on_dates`), today's the one the other widgets share."""
     today = dt.date.today()
-    amounts_by_date = {}
-    for as_of in month_ends(today, params["months"]):
-        if as_of == today:
-            frame = aging_today(session, user, "account-manager")
-        else:
-            frame = aging_by_key(
-                session, AgingParameters(as_of=as_of, viewer=user), "account-manager"
-            )
-        amounts_by_date[as_of] = per_currency(frame, buckets_past(0))
+    *ends, _today = month_ends(today, params["months"])
+    aging = aging_by_key_on_dates(
+        session, AgingParameters(as_of=today, viewer=user), "account-manager", ends
+    )
+    amounts_by_date = {
+        **{end: per_currency(aging[aging["as_of"] == end], buckets_past(0)) for end in ends},
+        today: per_currency(aging_today(session, user, "account-manager"), buckets_past(0)),
+    }
     currencies = sorted(
         {c for amounts in amounts_by_date.values() for c, a in amounts.items() if a}
     )
@@ -107,7 +108,7 @@ def collections_by_month(session: Any, user: Any, params: Mapping[str, Any]) -> 
         .where(Payment.payment_date.between(start, today))
         .group_by(Payment.payment_date, currency)
     )
-    received = frame_of(session, restrict_to_visible_rows(statement, Payment, user))
+    received = rows_of(session, restrict_to_visible_rows(statement, Payment, user))
     months = pd.period_range(start, today, freq="M")
     labels = tuple(month.strftime("%b %Y") for month in months)
     if received.empty:

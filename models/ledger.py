@@ -18,6 +18,11 @@ from models.base import Money
 from models.billing import CreditNote, Invoice, Payment
 
 
+def cents(amount: Any) -> sa.ColumnElement[int]:
+    """An amount in whole cents: exact even where SQLite stores Numeric as REAL."""
+    return sa.cast(sa.func.round(amount * 100), sa.Integer)
+
+
 def applied_per_invoice(account_ids: sa.Select[Any] | None = None) -> sa.Subquery:
     """invoice_id -> the sum of payments and credit notes applied to it; given `account_ids`,
     for those accounts' invoices only (read through the indexed `account_id`)."""
@@ -72,6 +77,30 @@ def account_figures(accounts: sa.Select[Any], today: dt.date) -> sa.Select[Any]:
         .outerjoin(per_account, per_account.c.account_id == account.id)
         .order_by(account.code)
     )
+
+
+def balances_per_account(accounts: sa.Select[Any]) -> sa.Select[Any]:
+    """`Account.balance` for every account of `accounts` (a SELECT of Account rows) at once, in
+    whole cents: one row per account with any invoice, payment or credit note (the others owe 0).
+
+    The same sums as the column property (issued invoices less every payment and credit note,
+    applied or not), taken in one grouped pass over the three tables instead of three correlated
+    subqueries per account; what the dashboards count over 100,000 accounts. Cents, because
+    SQLite stores Numeric as REAL: whole numbers add up exactly in any order.
+    """
+    account_ids = sa.select(accounts.subquery().c.id)
+    movements = sa.union_all(
+        sa.select(Invoice.account_id.label("account_id"), cents(Invoice.amount).label("cents"))
+        .where(Invoice.status == "issued", Invoice.account_id.in_(account_ids)),
+        sa.select(Payment.account_id, -cents(Payment.amount))
+        .where(Payment.account_id.in_(account_ids)),
+        sa.select(CreditNote.account_id, -cents(CreditNote.amount))
+        .where(CreditNote.account_id.in_(account_ids)),
+    ).subquery()  # fmt: skip
+    return sa.select(
+        movements.c.account_id,
+        sa.cast(sa.func.sum(movements.c.cents), sa.BigInteger).label("balance_cents"),
+    ).group_by(movements.c.account_id)
 
 
 def credit_use_percent(balance: Any, credit_limit: Any) -> int | None:

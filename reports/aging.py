@@ -10,6 +10,11 @@ The statements are built here once, with row scoping and filters, and run either
 the live database (`reports/duckdb_reader.py`, the default and several times faster on a million
 invoices) or by the session itself (`AGING_ENGINE = "sql"`, or where DuckDB cannot run).
 
+The same statements age the ledger on several dates in one pass (`aging_by_key_on_dates`, the
+dashboards' month-end trend): the dates are rows of a small table every invoice, payment and
+credit note is joined with, and each figure is grouped by date as well. One definition either
+way: the conditions below are written once, against "the as-of date", a value or that column.
+
 Where §7 is silent: payments and credit notes record no currency, so unapplied ones count as
 account credit in the default currency (GBP); an overpayment's excess keeps its invoice's
 currency. Money applied to an invoice that does not count (draft, void, or issued after D) is
@@ -19,6 +24,7 @@ in neither the buckets nor the unapplied credit, as §7 defines unapplied credit
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -40,26 +46,77 @@ from reports.aging_parameters import (
     money_columns,
 )
 from reports.duckdb_reader import frame_through_duckdb
-from reports.queries import cents, days_from, frame_of, mostly_true
+from reports.queries import cents, date_value, days_from, frame_of, mostly_true
 from reports.readable_columns import TOTAL, may_read_column, readable_report
 
 UNASSIGNED = "(unassigned)"
 COUNTED_OUT_STATUSES = ("draft", "void")
 
 
-def _applied_cents_as_of(as_of: dt.date) -> sa.Subquery:
+class AgedOn:
+    """The date or dates the statements age the ledger on.
+
+    One date (a report) is written into the statements as a value, as it always was. Several (a
+    trend) become the rows of a small table, `aging_dates`, that the ledger's rows are joined
+    with on "dated on or before it": every figure then carries its `as_of` date and is grouped
+    by it, so one scan of the ledger answers every date.
+    """
+
+    def __init__(self, dates: dt.date | Sequence[dt.date]) -> None:
+        if isinstance(dates, dt.date):
+            self.dates: tuple[dt.date, ...] = (dates,)
+            self.table: sa.Subquery | None = None
+        else:
+            self.dates = tuple(sorted(set(dates)))
+            if not self.dates:
+                raise ValueError("Aging on several dates needs at least one date.")
+            rows = [
+                sa.select(date_value(sa.literal(day, sa.Date)).label("as_of")) for day in self.dates
+            ]
+            self.table = sa.union_all(*rows).subquery("aging_dates")
+
+    @property
+    def value(self) -> Any:
+        """The as-of date in a condition: the date itself, or the `aging_dates` column."""
+        return self.dates[0] if self.table is None else self.table.c.as_of
+
+    @property
+    def date_expression(self) -> Any:
+        """The as-of date as a SQL date, for the days past due."""
+        return sa.literal(self.dates[0], sa.Date) if self.table is None else self.table.c.as_of
+
+    @property
+    def columns(self) -> tuple[Any, ...]:
+        """What each row of the ledger is selected and grouped with: nothing, or its `as_of`."""
+        return () if self.table is None else (self.table.c.as_of,)
+
+    def of(self, subquery: sa.Subquery) -> tuple[Any, ...]:
+        """`subquery`'s `as_of` column, where it has one."""
+        return () if self.table is None else (subquery.c.as_of,)
+
+    def joined_to(self, table: Any) -> Any:
+        """`table`, or `table` with every as-of date (the conditions then say which apply)."""
+        return table if self.table is None else sa.join(table, self.table, sa.true())
+
+
+def _applied_cents_as_of(aged: AgedOn) -> sa.Subquery:
     """invoice_id -> cents of payments and credit notes applied to it, dated on or before D."""
     applied = sa.union_all(
         sa.select(
-            Payment.invoice_id.label("invoice_id"), cents(Payment.amount).label("cents")
-        ).where(Payment.invoice_id.is_not(None), Payment.payment_date <= as_of),
-        sa.select(CreditNote.invoice_id, cents(CreditNote.amount)).where(
-            CreditNote.invoice_id.is_not(None), CreditNote.issue_date <= as_of
-        ),
+            *aged.columns,
+            Payment.invoice_id.label("invoice_id"),
+            cents(Payment.amount).label("cents"),
+        )
+        .select_from(aged.joined_to(Payment.__table__))
+        .where(Payment.invoice_id.is_not(None), Payment.payment_date <= aged.value),
+        sa.select(*aged.columns, CreditNote.invoice_id, cents(CreditNote.amount))
+        .select_from(aged.joined_to(CreditNote.__table__))
+        .where(CreditNote.invoice_id.is_not(None), CreditNote.issue_date <= aged.value),
     ).subquery()
+    keys = (*aged.of(applied), applied.c.invoice_id)
     return (
-        sa.select(applied.c.invoice_id, sa.func.sum(applied.c.cents).label("applied_cents"))
-        .group_by(applied.c.invoice_id)
+        sa.select(*keys, sa.func.sum(applied.c.cents).label("applied_cents"))
+        .group_by(*keys)
         .subquery()
     )
 
@@ -111,18 +168,24 @@ def bucket_number(days_past: Any, edges: tuple[int, ...]) -> sa.ColumnElement[in
     return sa.case(*upper_ends, else_=len(edges) + 1)
 
 
-def open_amounts_as_of(parameters: AgingParameters) -> sa.Select[Any]:
-    """One row per counted invoice: its open amount as of D in cents (may be 0 or negative),
-    days past due (or since issue) and bucket number.
+def open_amounts_as_of(parameters: AgingParameters, aged: AgedOn | None = None) -> sa.Select[Any]:
+    """One row per counted invoice (and as-of date, aged on several): its open amount as of D in
+    cents (may be 0 or negative), days past due (or since issue) and bucket number.
 
     Counted: issued on or before D, neither draft nor void, within the viewer's accounts and the
     filters. A negative open amount is an overpayment: account credit, not a receivable.
     """
-    applied = _applied_cents_as_of(parameters.as_of)
+    aged = aged or AgedOn(parameters.as_of)
+    applied = _applied_cents_as_of(aged)
     age_from = Invoice.due_date if parameters.basis == "due" else Invoice.issue_date
-    days_past = days_from(age_from, sa.literal(parameters.as_of, sa.Date))
+    days_past = days_from(age_from, aged.date_expression)
+    applied_to_it = sa.and_(
+        applied.c.invoice_id == Invoice.id,
+        *(mine == its for mine, its in zip(aged.columns, aged.of(applied), strict=True)),
+    )
     statement = (
         sa.select(
+            *aged.columns,
             Invoice.id.label("invoice_id"),
             Invoice.account_id,
             Invoice.currency,
@@ -133,9 +196,9 @@ def open_amounts_as_of(parameters: AgingParameters) -> sa.Select[Any]:
                 "open_cents"
             ),
         )
-        .outerjoin(applied, applied.c.invoice_id == Invoice.id)
+        .select_from(aged.joined_to(Invoice.__table__).outerjoin(applied, applied_to_it))
         .where(
-            mostly_true(Invoice.issue_date <= parameters.as_of),
+            mostly_true(Invoice.issue_date <= aged.value),
             Invoice.status.not_in(COUNTED_OUT_STATUSES),
         )
     )
@@ -147,27 +210,32 @@ def open_amounts_as_of(parameters: AgingParameters) -> sa.Select[Any]:
     return restrict_to_visible_rows(statement, Invoice, parameters.viewer)
 
 
-def _unapplied_cents_as_of(parameters: AgingParameters) -> sa.Select[Any]:
+def _unapplied_cents_as_of(parameters: AgingParameters, aged: AgedOn) -> sa.Select[Any]:
     """account_id -> cents of payments and credit notes on no invoice, dated on or before D."""
-    as_of, viewer = parameters.as_of, parameters.viewer
+    viewer = parameters.viewer
     payments = restrict_to_visible_rows(
         sa.select(
-            Payment.account_id.label("account_id"), cents(Payment.amount).label("cents")
-        ).where(Payment.invoice_id.is_(None), Payment.payment_date <= as_of),
+            *aged.columns,
+            Payment.account_id.label("account_id"),
+            cents(Payment.amount).label("cents"),
+        )
+        .select_from(aged.joined_to(Payment.__table__))
+        .where(Payment.invoice_id.is_(None), Payment.payment_date <= aged.value),
         Payment,
         viewer,
     )
     credit_notes = restrict_to_visible_rows(
-        sa.select(CreditNote.account_id, cents(CreditNote.amount)).where(
-            CreditNote.invoice_id.is_(None), CreditNote.issue_date <= as_of
-        ),
+        sa.select(*aged.columns, CreditNote.account_id, cents(CreditNote.amount))
+        .select_from(aged.joined_to(CreditNote.__table__))
+        .where(CreditNote.invoice_id.is_(None), CreditNote.issue_date <= aged.value),
         CreditNote,
         viewer,
     )
     credits = sa.union_all(payments, credit_notes).subquery()
+    keys = (*aged.of(credits), credits.c.account_id)
     statement = sa.select(
-        credits.c.account_id, sa.cast(sa.func.sum(credits.c.cents), sa.BigInteger).label("cents")
-    ).group_by(credits.c.account_id)
+        *keys, sa.cast(sa.func.sum(credits.c.cents), sa.BigInteger).label("cents")
+    ).group_by(*keys)
     chosen = accounts_chosen(parameters)
     if chosen is not None:
         statement = statement.where(credits.c.account_id.in_(chosen))
@@ -178,13 +246,13 @@ def _summed(expression: Any) -> Any:
     return sa.cast(sa.func.sum(expression), sa.BigInteger)
 
 
-def _amounts_by_key(parameters: AgingParameters, grouping: str) -> sa.Select[Any]:
+def _amounts_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) -> sa.Select[Any]:
     """Open cents per bucket (columns named as `bucket_names`), disputed and excess cents and
-    open invoice count, one row per (key, currency).
+    open invoice count, one row per (key, currency) (per as-of date, key and currency).
 
     Bucketed and pivoted in the database: one row per account and currency by account, where
     grouping by due date would bring nearly every invoice into pandas."""
-    invoices = open_amounts_as_of(parameters).subquery()
+    invoices = open_amounts_as_of(parameters, aged).subquery()
     open_cents = invoices.c.open_cents
     is_open = open_cents > 0
     if grouping == "account-manager":
@@ -194,6 +262,7 @@ def _amounts_by_key(parameters: AgingParameters, grouping: str) -> sa.Select[Any
         key, source = invoices.c.account_id, invoices
     return (
         sa.select(
+            *aged.of(invoices),
             key.label("key"),
             invoices.c.currency,
             *(
@@ -210,19 +279,25 @@ def _amounts_by_key(parameters: AgingParameters, grouping: str) -> sa.Select[Any
         )
         .select_from(source)
         .where(open_cents != 0)
-        .group_by(key, invoices.c.currency)
+        .group_by(*aged.of(invoices), key, invoices.c.currency)
     )
 
 
-def _unapplied_by_key(parameters: AgingParameters, grouping: str) -> sa.Select[Any]:
-    credits = _unapplied_cents_as_of(parameters).subquery()
+def _unapplied_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) -> sa.Select[Any]:
+    credits = _unapplied_cents_as_of(parameters, aged).subquery()
     if grouping == "account":
-        return sa.select(credits.c.account_id.label("key"), credits.c.cents.label("credit_cents"))
+        return sa.select(
+            *aged.of(credits),
+            credits.c.account_id.label("key"),
+            credits.c.cents.label("credit_cents"),
+        )
     key = sa.func.coalesce(Account.account_manager_id, 0)
     return (
-        sa.select(key.label("key"), _summed(credits.c.cents).label("credit_cents"))
+        sa.select(
+            *aged.of(credits), key.label("key"), _summed(credits.c.cents).label("credit_cents")
+        )
         .join(Account, Account.id == credits.c.account_id)
-        .group_by(key)
+        .group_by(*aged.of(credits), key)
     )
 
 
@@ -235,8 +310,9 @@ def aging_engine() -> str:
     return current_app.config.get("AGING_ENGINE") or "duckdb"
 
 
-def _rows_of(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:
-    """The rows of one of the report's statements, from DuckDB where it can run them.
+def rows_of(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:
+    """The rows of a ledger-wide statement (the aging's, or any sum over the ledger that pages
+    wait for), from DuckDB where it can run them.
 
     Otherwise the session runs them; on PostgreSQL without JIT (it compiles the plan for longer
     than the plan runs) and with room to hash every invoice's payments in memory.
@@ -251,18 +327,18 @@ def _rows_of(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:
     return frame_of(session, statement)
 
 
-def aging_by_key(session: Session, parameters: AgingParameters, grouping: str) -> pd.DataFrame:
-    """The aging figures in cents per (key, currency).
-
-    The key is a manager's user id (0 for accounts without one) or an account id.
-    """
+def _aging_frame(
+    session: Session, parameters: AgingParameters, grouping: str, aged: AgedOn
+) -> pd.DataFrame:
+    """The aging figures in cents per (key, currency), or per (as_of, key, currency)."""
     names = bucket_names(parameters.bucket_edges)
-    amounts = _rows_of(session, _amounts_by_key(parameters, grouping))
-    figures = amounts.set_index(["key", "currency"])
+    index = [*(column.name for column in aged.columns), "key", "currency"]
+    amounts = _with_dates(rows_of(session, _amounts_by_key(parameters, grouping, aged)))
+    figures = amounts.set_index(index)
     if not parameters.disputed_only:
-        credit = _rows_of(session, _unapplied_by_key(parameters, grouping))
+        credit = _with_dates(rows_of(session, _unapplied_by_key(parameters, grouping, aged)))
         credit["currency"] = DEFAULT_CURRENCY
-        figures = figures.join(credit.set_index(["key", "currency"]), how="outer")
+        figures = figures.join(credit.set_index(index), how="outer")
     else:
         figures["credit_cents"] = 0
     figures = figures.fillna(0).astype("int64")
@@ -270,7 +346,30 @@ def aging_by_key(session: Session, parameters: AgingParameters, grouping: str) -
     figures["unapplied_credit"] = figures["credit_cents"] + figures["excess_cents"]
     figures["net_total"] = figures["total"] - figures["unapplied_credit"]
     figures = figures.rename(columns={"disputed_cents": "disputed"})
-    return figures.reset_index()[["key", "currency", *names, *SUMMARY_COLUMNS, "open_invoices"]]
+    return figures.reset_index()[[*index, *names, *SUMMARY_COLUMNS, "open_invoices"]]
+
+
+def _with_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """`as_of` as Python dates, whichever engine read them (DuckDB: timestamps; SQLite: text)."""
+    if "as_of" in frame.columns:
+        frame["as_of"] = [dt.date.fromisoformat(str(day)[:10]) for day in frame["as_of"]]
+    return frame
+
+
+def aging_by_key(session: Session, parameters: AgingParameters, grouping: str) -> pd.DataFrame:
+    """The aging figures in cents per (key, currency).
+
+    The key is a manager's user id (0 for accounts without one) or an account id.
+    """
+    return _aging_frame(session, parameters, grouping, AgedOn(parameters.as_of))
+
+
+def aging_by_key_on_dates(
+    session: Session, parameters: AgingParameters, grouping: str, dates: Sequence[dt.date]
+) -> pd.DataFrame:
+    """`aging_by_key` on each of `dates` (instead of `parameters.as_of`) in one pass over the
+    ledger: the same columns after a leading `as_of`; a date with nothing owed has no row."""
+    return _aging_frame(session, parameters, grouping, AgedOn(dates))
 
 
 def _labels(
@@ -279,7 +378,7 @@ def _labels(
     """The names to show for the report's keys: manager e-mails, or account code, name, manager."""
     if grouping == "account-manager":
         emails = sa.select(User.id.label("key"), User.email).where(User.id.in_(keys))
-        managers = _rows_of(session, emails)
+        managers = rows_of(session, emails)
         managers = pd.concat([managers, pd.DataFrame({"key": [0], "email": [UNASSIGNED]})])
         return managers.rename(columns={"email": "account_manager"})
     statement = sa.select(
@@ -288,7 +387,7 @@ def _labels(
         Account.name.label("account_name"),
         sa.func.coalesce(User.email, UNASSIGNED).label("account_manager"),
     ).outerjoin(User, User.id == Account.account_manager_id)
-    return _rows_of(session, restrict_to_visible_rows(statement, Account, parameters.viewer))
+    return rows_of(session, restrict_to_visible_rows(statement, Account, parameters.viewer))
 
 
 def with_totals(rows: pd.DataFrame, parameters: AgingParameters, grouping: str) -> pd.DataFrame:

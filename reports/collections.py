@@ -26,6 +26,7 @@ from reports.aging import (
     TOTAL,
     UNASSIGNED,
     aging_by_key,
+    rows_of,
 )
 from reports.aging_parameters import AgingParameters
 from reports.period import PeriodParameters
@@ -52,7 +53,7 @@ def _credit_sales(session: Session, parameters: PeriodParameters) -> pd.DataFram
         )
         .group_by(MANAGER_KEY, Invoice.currency)
     )
-    return frame_of(session, restrict_to_visible_rows(statement, Invoice, parameters.viewer))
+    return rows_of(session, restrict_to_visible_rows(statement, Invoice, parameters.viewer))
 
 
 def _settlements(session: Session, parameters: PeriodParameters) -> pd.DataFrame:
@@ -89,7 +90,7 @@ def _settlements(session: Session, parameters: PeriodParameters) -> pd.DataFrame
         )
         .group_by(MANAGER_KEY, Invoice.currency, Invoice.due_date, settled.c.settled_on)
     )
-    paid = frame_of(session, restrict_to_visible_rows(statement, Invoice, parameters.viewer))
+    paid = rows_of(session, restrict_to_visible_rows(statement, Invoice, parameters.viewer))
     days = (pd.to_datetime(paid["settled_on"]) - pd.to_datetime(paid["due_date"])).dt.days
     paid["days_late_sum"] = days.clip(lower=0) * paid["invoices_paid"]
     return paid.groupby(["key", "currency"], as_index=False)[
@@ -104,10 +105,18 @@ def _ratio(numerator: pd.Series, denominator: pd.Series, factor: float = 1) -> l
     ]
 
 
-def collections_per_manager(session: Session, parameters: PeriodParameters) -> pd.DataFrame:
-    """One row per (account manager, currency) with receivables or sales or payments."""
-    aging = AgingParameters(as_of=parameters.end, viewer=parameters.viewer)
-    receivables = aging_by_key(session, aging, "account-manager")[["key", "currency", "total"]]
+def collections_per_manager(
+    session: Session, parameters: PeriodParameters, aging: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per (account manager, currency) with receivables or sales or payments.
+
+    `aging`: `aging_by_key` by manager as of the period's end for the same viewer, when the
+    caller already has it (a dashboard computes the day's aging once for all its widgets).
+    """
+    if aging is None:
+        as_of_end = AgingParameters(as_of=parameters.end, viewer=parameters.viewer)
+        aging = aging_by_key(session, as_of_end, "account-manager")
+    receivables = aging[["key", "currency", "total"]]
     figures = (
         receivables.rename(columns={"total": "receivables"})
         .merge(_credit_sales(session, parameters), on=["key", "currency"], how="outer")

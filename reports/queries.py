@@ -11,6 +11,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
+from models.ledger import cents as cents  # defined beside the ledger's sums, which use it too
+
 
 class FullAccess:
     """The viewer the command line reports as: it runs with the server's rights, every row."""
@@ -20,11 +22,6 @@ class FullAccess:
 
 
 FULL_ACCESS = FullAccess()
-
-
-def cents(amount: Any) -> sa.ColumnElement[int]:
-    """An amount in whole cents: exact even where SQLite stores Numeric as REAL."""
-    return sa.cast(sa.func.round(amount * 100), sa.Integer)
 
 
 class mostly_true(FunctionElement[bool]):  # noqa: N801 - used like a SQL function
@@ -70,6 +67,25 @@ def _julian_day_difference(element: days_from, compiler: Any, **kw: Any) -> str:
     column, as_of = element.clauses
     later, earlier = compiler.process(as_of, **kw), compiler.process(column, **kw)
     return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+class date_value(FunctionElement[Any]):  # noqa: N801 - used like a SQL function
+    """`date_value(sa.literal(day, sa.Date))`: a date as a value of its own, not compared with a
+    column (a row of a table of dates): typed DATE for PostgreSQL and DuckDB, which would
+    otherwise read the text as text; SQLite stores dates as text and compares them as such."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@compiles(date_value)
+def _typed_date(element: date_value, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+@compiles(date_value, "sqlite")
+def _text_date(element: date_value, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
 
 
 def frame_of(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:
