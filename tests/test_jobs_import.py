@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 from openpyxl import Workbook
 
+from bulk_io.importing import BATCH_ROWS
 from extensions import db
 from jobs.queue import build_queue
 from models import AuditEvent, FormFieldRule, Invoice, Job, OutboxMessage, User
@@ -303,3 +304,61 @@ def test_a_queue_that_does_not_answer_fails_the_job_with_a_reason_it_can_be_retr
     job = db.session.get(Job, job_id_of(landed))
     assert (job.status, job.can_retry) == ("failed", True)
     assert "ConnectionError" in caplog.text or "Connection refused" in caplog.text
+
+
+def progress_written(job_queue, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """Every progress figure the job writes to the queue's storage, in order."""
+    written: list[dict] = []
+    put = job_queue.huey.put
+
+    def record(key: str, value: dict) -> None:
+        if key.startswith("job-progress:"):
+            written.append(value)
+        put(key, value)
+
+    monkeypatch.setattr(job_queue.huey, "put", record)
+    return written
+
+
+def test_an_xlsx_file_shows_how_much_of_it_is_read_before_its_first_row(
+    panel, login_as, job_queue, monkeypatch
+):
+    login_as("admin")
+    add_account("ACME")
+    content = as_xlsx(invoice_rows(ROWS))
+    job_id = job_id_of(upload(panel, "invoices", content, "march.xlsx"))
+    monkeypatch.setattr("jobs.progress.WRITE_EVERY_SECONDS", 0)
+    written = progress_written(job_queue, monkeypatch)
+    from jobs.running import run_job
+
+    run_job(job_id)  # as the worker runs it
+
+    assert wait_for_job(job_id, "previewed").rows_total == ROWS
+    reading = [p for p in written if p["phase"] == "reading"]
+    assert written[: len(reading)] == reading  # reading first, then checking
+    fractions = [p["fraction"] for p in reading]
+    assert fractions == sorted(fractions) and 0 < fractions[-1] <= 1  # the bar moves, forward
+    assert all(p["rows_done"] == 0 for p in reading)
+    assert {p["phase"] for p in written[len(reading) :]} == {"checking"}
+
+
+def test_the_first_rows_show_at_once_and_later_figures_at_most_twice_a_second(
+    panel, login_as, job_queue, monkeypatch
+):
+    login_as("admin")
+    add_account("ACME")
+    job_id = job_id_of(upload(panel, "invoices", as_csv(invoice_rows(ROWS))))
+    monkeypatch.setattr("jobs.progress.WRITE_EVERY_SECONDS", 3600)  # a slow machine's import
+    written = progress_written(job_queue, monkeypatch)
+    from jobs.running import run_job
+
+    run_job(job_id)
+
+    assert wait_for_job(job_id, "previewed").status == "previewed"
+    assert [(p["phase"], p["rows_done"]) for p in written] == [
+        ("reading", 0),  # the worker has it
+        (
+            "checking",
+            BATCH_ROWS,
+        ),  # its first batch: at once, however recent the last write
+    ]
