@@ -2,21 +2,26 @@
 
     python benchmarks/jobs_import.py --database-url URL [--rows 2000000] [--format csv|xlsx]
                                      [--redis-url redis://127.0.0.1:6379/2] [--workdir DIR]
-                                     [--skip-cli]
+                                     [--skip-cli] [--no-other-users] [--repeat N]
+                                     [--worker-nice N] [--no-periodic]
 
 Prepares the database (schema by the migrations, 10,000 accounts, an admin and two analysts)
-and the invoices file (made once per row count and format in `--workdir`), then:
+and the invoices file (made once per row count and format in `--workdir`), starts gunicorn as
+production runs it (2 workers x 4 threads, the default 30 s timeout) and one
+`flask --app app worker` with its default threads (the embedded SQLite queue, or Redis with
+`--redis-url`), then, `--repeat` times, alternating:
 1. the CLI import (`bulk_io.run_import` as `flask import invoices FILE` calls it) in a process of
    its own, timed from the import's start (the baseline), and its invoices deleted again;
-2. gunicorn as production runs it (2 workers x 4 threads, the default 30 s timeout) and one
-   `flask --app app worker` (the embedded SQLite queue, or Redis with `--redis-url`);
-3. the admin uploads the file through the Import page (the body streamed from disk), follows the
-   job page's JSON until the check is done, confirms, and follows it until the import is done;
-   meanwhile two analysts open invoice lists and account pages, one request after another.
-It prints: the upload's response time, when the job page first showed progress (rows counted)
-after the upload returned, the check and write times, the CLI's time, the other users'
-request latencies during the job (p50, p95, max), and the load average (1 min) before, at most
-during, and after. Traffic goes only to 127.0.0.1.
+2. the admin uploads the file through the Import page (the body streamed from disk), follows the
+   job page's JSON as the page does (twice a second) until the check is done, confirms, and
+   follows it until the import is done; meanwhile (unless `--no-other-users`) two analysts open
+   invoice lists, a search, account pages and the home page, one request after another.
+It prints, per turn: the upload's response time, when the job page first showed the job running
+and progress moving after the upload returned, the check and write times; then wall and CPU
+seconds, best and median, of the CLI import and of the job's write step (the worker process's
+CPU from confirmation to "done", the CLI process's during its import), the PostgreSQL server's
+CPU for each, the other users' request latencies during the jobs (p50, p95, max), and the load
+average (1 min) before, at most during, and after. Traffic goes only to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -60,12 +65,17 @@ from app import create_app
 from bulk_io import SystemActor, run_import
 from extensions import db
 from pathlib import Path
+sys.path.insert(0, "benchmarks")
+from import_invoices import backend_pid, server_cpu
 with create_app().app_context():
+    pid = backend_pid(db.session.connection())  # the import's commit hands it back to the pool
+    server = server_cpu(pid)
     started = time.perf_counter()
     cpu = time.process_time()
     report = run_import(db.session, "invoices", Path(sys.argv[1]), SystemActor())
     assert report.written, report.summary()
-    print(time.perf_counter() - started, time.process_time() - cpu)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(wall, cpu, server_cpu(pid) - server)
 """
 """What `flask import invoices FILE` runs, timed from the import's start (process start and app
 creation left out, as the job's figures leave out the worker's)."""
@@ -279,17 +289,15 @@ class ServerCpu:
 
 def cli_import(source: Path, environment: dict[str, str], url: str, rows: int) -> dict[str, float]:
     """One timed CLI import in a process of its own; its invoices deleted again after."""
-    server = ServerCpu(url)
     timed = subprocess.run(
         [sys.executable, "-c", CLI_IMPORT, str(source)], cwd=PROJECT_ROOT, env=environment,
         capture_output=True, text=True,
     )  # fmt: skip
     if timed.returncode:
         raise SystemExit(f"the CLI import failed:\n{timed.stderr[-3000:]}")
-    wall, cpu = (float(figure) for figure in timed.stdout.split()[-2:])
-    used = server.used()
+    wall, cpu, server = (float(figure) for figure in timed.stdout.split()[-3:])
     assert count_invoices(url, delete=True) == rows
-    return {"wall": wall, "cpu": cpu, "server": used}
+    return {"wall": wall, "cpu": cpu, "server": server}
 
 
 def job_import(admin: Browser, source: Path, worker_pid: int, url: str, loads: list[float],
@@ -344,6 +352,11 @@ def main() -> None:
     parser.add_argument(
         "--worker-nice", type=int, default=None, help="`flask worker --nice` (default: its own)"
     )
+    parser.add_argument(
+        "--no-periodic",
+        action="store_true",
+        help="`flask worker --no-periodic`: the import alone in the worker, as in the CLI",
+    )
     options = parser.parse_args()
     options.workdir.mkdir(parents=True, exist_ok=True)
     url = options.database_url
@@ -369,8 +382,9 @@ def main() -> None:
         cwd=PROJECT_ROOT, env=environment, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     nice = [] if options.worker_nice is None else ["--nice", str(options.worker_nice)]
+    periodic = ["--no-periodic"] if options.no_periodic else []
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app", "worker", "--threads", "1", *nice],
+        [sys.executable, "-m", "flask", "--app", "app", "worker", *nice, *periodic],
         cwd=PROJECT_ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     stop, browsing = threading.Event(), threading.Event()
@@ -402,7 +416,8 @@ def main() -> None:
         worker.wait(timeout=60)
     queue = "Redis" if options.redis_url else "embedded SQLite queue"
     print(f"{options.rows:,} rows, {options.format.upper()}, {url.split(':')[0]}, {queue}, "
-          f"worker nice {options.worker_nice if nice else 'default'}, "
+          f"worker nice {options.worker_nice if nice else 'default'}"
+          f"{', no periodic tasks' if periodic else ''}, "
           f"{options.repeat} turn(s)")  # fmt: skip
     for run in job_runs:
         print(f"upload request {run['upload']:.1f} s; after it returned, the job was running "
