@@ -116,10 +116,32 @@ class _ReportedReads:
         return getattr(self._raw, name)
 
 
+def _size_from_the_sheets_top(parser: Any) -> tuple[int, int, int, int] | None:
+    """openpyxl's `WorkSheetParser.parse_dimensions`, stopping where the sheet's rows begin.
+
+    openpyxl looks for a sheet's `<dimension>` element until the *end* of `<sheetData>`: a sheet
+    without one (files written row by row, openpyxl's own write-only ones among them) is read
+    from end to end before its first row is given, as long again as reading its rows. The
+    element comes before `<sheetData>` or not at all (the order the file format sets), so
+    stopping at the start of `<sheetData>` gives openpyxl the same answer.
+    """
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG, iterparse
+    from openpyxl.worksheet.dimensions import SheetDimension
+
+    for _event, element in iterparse(parser.source, events=("start",)):
+        if element.tag == DIMENSION_TAG:
+            return SheetDimension.from_tree(element).boundaries
+        if element.tag == DATA_TAG:
+            return None
+    return None
+
+
 @contextmanager
 def _open_xlsx(path: Path, on_read: ReadProgress | None) -> Iterator[Table]:
     from openpyxl import load_workbook  # imported when a sheet is read: CSV and the CLI need none
+    from openpyxl.worksheet._reader import WorkSheetParser
 
+    WorkSheetParser.parse_dimensions = _size_from_the_sheets_top  # type: ignore[method-assign]
     raw = path.open("rb")  # a file, not a name: openpyxl refuses names without ".xlsx"
     source = _ReportedReads(raw, on_read) if on_read is not None else raw
     try:

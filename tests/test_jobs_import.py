@@ -18,6 +18,7 @@ from flask import Flask
 from openpyxl import Workbook
 
 from bulk_io.importing import BATCH_ROWS
+from bulk_io.reading import open_table
 from extensions import db
 from jobs.queue import build_queue
 from models import AuditEvent, FormFieldRule, Invoice, Job, OutboxMessage, User
@@ -362,3 +363,30 @@ def test_the_first_rows_show_at_once_and_later_figures_at_most_twice_a_second(
             BATCH_ROWS,
         ),  # its first batch: at once, however recent the last write
     ]
+
+
+def test_a_workbook_that_does_not_state_its_size_is_not_read_through_before_its_first_row(
+    tmp_path,
+):
+    unsized = tmp_path / "unsized.xlsx"
+    unsized.write_bytes(as_xlsx(invoice_rows(20_000)))  # written row by row: no <dimension>
+    read: list[int] = []
+
+    with open_table(unsized, lambda done, _size: read.append(done)) as table:
+        read_before_the_rows = max(read)
+        rows = list(table.rows)
+
+    assert read_before_the_rows < unsized.stat().st_size / 10
+    assert (table.size, len(rows)) == (0, 20_000)  # no total known: rows are counted
+    assert rows[0] == (2, invoice_rows(1)[0]) and rows[-1][0] == 20_001
+
+
+def test_a_workbook_that_states_its_size_still_gives_it(tmp_path):
+    workbook = Workbook()
+    for row in [INVOICE_HEADER, *invoice_rows(3)]:
+        workbook.active.append(row)
+    sized = tmp_path / "sized.upload"
+    workbook.save(sized)
+
+    with open_table(sized) as table:
+        assert (table.size, len(list(table.rows))) == (4, 3)
