@@ -48,9 +48,8 @@ def open_table(path: Path, on_read: ReadProgress | None = None) -> Iterator[Tabl
     """Open `path` as CSV or XLSX, decided by its content, and check that it has a header.
 
     `on_read` hears how many bytes of an XLSX file have been read: opening a workbook reads its
-    table of shared strings, and the whole sheet once if the sheet does not state its size at its
-    top (openpyxl's own write-only files do not), before the first row: up to half a minute per
-    100,000 rows. (A CSV file gives its first rows at once.)
+    whole table of shared strings before the first row. (A CSV file gives its first rows at
+    once.)
     """
     with path.open("rb") as raw:
         is_xlsx = raw.read(4) == ZIP_MAGIC

@@ -33,9 +33,8 @@ class ImportProgress(ProgressWriter):
     """Reading the file until its first batch of rows (bytes read of the file's size), then
     checking or writing batch by batch; once the whole file is read, finishing (indexes, commit).
 
-    Reading shows progress of its own because openpyxl reads an XLSX workbook's shared strings,
-    and the whole sheet once more if the sheet does not state its size at its top, before the
-    first row: half a minute per 100,000 rows on a busy machine, with no row counted yet.
+    Reading shows progress of its own because openpyxl reads an XLSX workbook's whole table of
+    shared strings before its first row, with no row counted yet.
     """
 
     def __init__(self, job_id: int, step_phase: str) -> None:
