@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from bulk_io.batch import BatchResult, RowError
 from bulk_io.inserting import PlainIndexes, RowInserter, larger_sqlite_cache
 from bulk_io.kinds import KINDS, Kind, importable_kinds
-from bulk_io.reading import FileProblem, open_table
+from bulk_io.reading import FileProblem, ReadProgress, open_table
 from bulk_io.validation import BatchValidator, header_errors
 from error_references import logged_error_message
 from forms_config import custom_fields_for
@@ -124,14 +124,19 @@ def run_import(
     ip: str | None = None,
     progress: Progress | None = None,
     before_commit: BeforeCommit | None = None,
+    on_read: ReadProgress | None = None,
 ) -> ImportReport:
-    """Import `path` as `kind_name` for `actor`; commit only a wholly valid file, not a dry run."""
+    """Import `path` as `kind_name` for `actor`; commit only a wholly valid file, not a dry run.
+
+    `progress` hears after each batch how far the file is read; `on_read`, before the first batch
+    too, how many bytes of an XLSX file are read (`open_table`).
+    """
     kind = KINDS[kind_name]
     if kind not in importable_kinds(actor.role):
         raise PermissionError(f"The role {actor.role} may not import {kind_name}.")
     report = ImportReport(kind_name, file_name or path.name, dry_run)
     try:
-        with open_table(path) as table:
+        with open_table(path, on_read) as table:
             custom_keys = [d.key for d in custom_fields_for(kind.model.__name__)]
             report.add_errors(header_errors(kind, table.header, custom_keys))
             if report.ok:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from typing import IO, Any
 from zipfile import BadZipFile
 
 ZIP_MAGIC = b"PK\x03\x04"
+ReadProgress = Callable[[int, int], None]
+"""Told (bytes read so far, the file's size in bytes) as an XLSX file is read."""
 FOREIGN_DELIMITERS = (";", "\t", "|")
 SAVE_AS_UTF8 = 'Save it as "CSV UTF-8 (comma delimited)" and import it again.'
 
@@ -41,12 +44,17 @@ class Table:
 
 
 @contextmanager
-def open_table(path: Path) -> Iterator[Table]:
-    """Open `path` as CSV or XLSX, decided by its content, and check that it has a header."""
+def open_table(path: Path, on_read: ReadProgress | None = None) -> Iterator[Table]:
+    """Open `path` as CSV or XLSX, decided by its content, and check that it has a header.
+
+    `on_read` hears how many bytes of an XLSX file have been read: opening a workbook reads its
+    whole table of shared strings before the first row. (A CSV file gives its first rows at
+    once.)
+    """
     with path.open("rb") as raw:
         is_xlsx = raw.read(4) == ZIP_MAGIC
     if is_xlsx:
-        with _open_xlsx(path) as table:
+        with _open_xlsx(path, on_read) as table:
             yield table
     else:
         with _open_csv(path) as table:
@@ -88,13 +96,55 @@ def _first_undecodable_byte(path: Path) -> tuple[int, int]:
     return 0, 0
 
 
-@contextmanager
-def _open_xlsx(path: Path) -> Iterator[Table]:
-    from openpyxl import load_workbook  # imported when a sheet is read: CSV and the CLI need none
+class _ReportedReads:
+    """A binary file that tells `on_read` how many bytes have been read from it in all."""
 
+    def __init__(self, raw: IO[bytes], on_read: ReadProgress) -> None:
+        self._raw = raw
+        self._on_read = on_read
+        self._size = os.fstat(raw.fileno()).st_size
+        self._bytes_read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._bytes_read += len(data)
+        self._on_read(min(self._bytes_read, self._size), self._size)
+        return data
+
+    def __getattr__(self, name: str) -> Any:  # seek, tell, seekable, close: the file's own
+        return getattr(self._raw, name)
+
+
+def _size_from_the_sheets_top(parser: Any) -> tuple[int, int, int, int] | None:
+    """openpyxl's `WorkSheetParser.parse_dimensions`, stopping where the sheet's rows begin.
+
+    openpyxl looks for a sheet's `<dimension>` element until the *end* of `<sheetData>`: a sheet
+    without one (files written row by row, openpyxl's own write-only ones among them) is read
+    from end to end before its first row is given, as long again as reading its rows. The
+    element comes before `<sheetData>` or not at all (the order the file format sets), so
+    stopping at the start of `<sheetData>` gives openpyxl the same answer.
+    """
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG, iterparse
+    from openpyxl.worksheet.dimensions import SheetDimension
+
+    for _event, element in iterparse(parser.source, events=("start",)):
+        if element.tag == DIMENSION_TAG:
+            return SheetDimension.from_tree(element).boundaries
+        if element.tag == DATA_TAG:
+            return None
+    return None
+
+
+@contextmanager
+def _open_xlsx(path: Path, on_read: ReadProgress | None) -> Iterator[Table]:
+    from openpyxl import load_workbook  # imported when a sheet is read: CSV and the CLI need none
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    WorkSheetParser.parse_dimensions = _size_from_the_sheets_top  # type: ignore[method-assign]
     raw = path.open("rb")  # a file, not a name: openpyxl refuses names without ".xlsx"
+    source = _ReportedReads(raw, on_read) if on_read is not None else raw
     try:
-        workbook = load_workbook(raw, read_only=True, data_only=False)
+        workbook = load_workbook(source, read_only=True, data_only=False)
     except (BadZipFile, KeyError, OSError, ValueError):
         raw.close()
         raise FileProblem("The file is not a readable XLSX workbook.") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING
 
 import click
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
 IDLE_POLL_SECONDS = 0.5
 """The longest an idle worker on the SQLite queue waits before looking again (Huey: 10 s); a
 job's progress must show within a second of its upload. Redis hands jobs over at once."""
+
+WORKER_NICENESS = 10
+"""How much lower than the panel's the worker's CPU priority is (Unix `nice`). An import keeps
+a core busy for minutes; at 10 the scheduler gives a waiting panel request about nine times the
+worker's share of a contended core, and the worker still has every cycle nobody else wants."""
 
 
 def make_consumer(queue: JobQueue, threads: int, periodic: bool = True) -> Consumer:
@@ -46,8 +52,18 @@ def make_consumer(queue: JobQueue, threads: int, periodic: bool = True) -> Consu
     show_default=True,
     help="Also run the periodic tasks (notify every minute, dead-job checks).",
 )
+@click.option(
+    "--nice",
+    "niceness",
+    default=WORKER_NICENESS,
+    show_default=True,
+    type=click.IntRange(0, 19),
+    help="Lower this worker's CPU priority by this much (as `nice`), so that people's page "
+    "requests win the CPU while a big import runs. 0 keeps the panel's priority. The database "
+    "server's own processes keep theirs.",
+)
 @with_appcontext
-def worker_command(threads: int | None, periodic: bool) -> None:
+def worker_command(threads: int | None, periodic: bool, niceness: int) -> None:
     """Run background jobs: big imports, and every minute `flask notify`'s work.
 
     Uses the queue the settings name: Redis when JOBS_REDIS_URL (or REDIS_URL) is set, else a
@@ -58,6 +74,8 @@ def worker_command(threads: int | None, periodic: bool) -> None:
     from jobs.queue import job_queue  # Huey loads only for the worker, not for every command
     from jobs.reaping import fail_dead_jobs
 
+    if niceness:
+        os.nice(niceness)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     load_pages(current_app._get_current_object())  # big list exports replay their list view
     queue = job_queue()
@@ -66,6 +84,9 @@ def worker_command(threads: int | None, periodic: bool) -> None:
     stopped = fail_dead_jobs()
     if stopped:
         click.echo(f"{stopped} job(s) left running by a stopped worker were marked failed.")
-    click.echo(f"Worker on the {queue.backend} queue, {threads} thread(s); Ctrl-C stops it.")
+    click.echo(
+        f"Worker on the {queue.backend} queue, {threads} thread(s), nice {os.nice(0)}; "
+        "Ctrl-C stops it."
+    )
     current_app.logger.setLevel(logging.INFO)
     make_consumer(queue, threads, periodic).run()

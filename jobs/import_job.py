@@ -30,11 +30,26 @@ NOT_ALLOWED = "Your role may no longer import these records; nothing was written
 
 
 class ImportProgress(ProgressWriter):
-    """Checking or writing batch by batch; once the whole file is read, finishing (indexes,
-    commit)."""
+    """Reading the file until its first batch of rows (bytes read of the file's size), then
+    checking or writing batch by batch; once the whole file is read, finishing (indexes, commit).
+
+    Reading shows progress of its own because openpyxl reads an XLSX workbook's whole table of
+    shared strings before its first row, with no row counted yet.
+    """
+
+    def __init__(self, job_id: int, step_phase: str) -> None:
+        super().__init__(job_id, "reading")
+        self.step_phase = step_phase
+
+    def reading(self, bytes_read: int, file_size: int) -> None:
+        if self.phase == "reading":
+            self.write(bytes_read, file_size, 0)
 
     def __call__(self, units_done: int, units_total: int, rows_done: int) -> None:
-        if units_done >= units_total and self.phase == "writing":
+        if self.phase == "reading":  # the first batch: show the step's phase and its rows at once
+            self.phase = self.step_phase
+            self.write(units_done, units_total, rows_done, force=True)
+        elif units_done >= units_total and self.phase == "writing":
             self.phase = "finishing"
             self.write(units_done, units_total, rows_done, force=True)
         else:
@@ -47,9 +62,8 @@ def run_import_job(job: Job) -> None:
         states.mark_failed(job.id, GONE, can_retry=False)
         return
     writing = job.step == "write"
-    tracker = ImportProgress(job.id, "reading")
-    tracker.write(0, 0, 0, force=True)  # "reading" until the first batch is through
-    tracker.phase = "writing" if writing else "checking"
+    tracker = ImportProgress(job.id, "writing" if writing else "checking")
+    tracker.write(0, 0, 0, force=True)
     job_id, user = job.id, job.user
 
     def record_done(session: Session, report: ImportReport) -> None:
@@ -66,6 +80,7 @@ def run_import_job(job: Job) -> None:
             file_name=job.parameters["file_name"],
             ip=job.parameters.get("ip"),
             progress=tracker,
+            on_read=tracker.reading,
             before_commit=record_done,
         )
     except PermissionError:

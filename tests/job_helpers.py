@@ -69,8 +69,9 @@ def worker(job_queue: JobQueue) -> Iterator[JobQueue]:
         yield queue
 
 
-def start_worker_process(app: Flask, job_queue: JobQueue) -> subprocess.Popen[bytes]:
-    """`flask --app app worker` as an operator runs it, on the test's database and queue."""
+def start_worker_process(app: Flask, job_queue: JobQueue, *options: str) -> subprocess.Popen[bytes]:
+    """`flask --app app worker [options]` as an operator runs it, on the test's database and
+    queue."""
     environment = {
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -83,7 +84,7 @@ def start_worker_process(app: Flask, job_queue: JobQueue) -> subprocess.Popen[by
     if job_queue.backend == "redis":
         environment["JOBS_REDIS_URL"] = os.environ["TEST_REDIS_URL"]
     command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--threads", "1",
-               "--no-periodic"]  # fmt: skip
+               "--no-periodic", *options]  # fmt: skip
     return subprocess.Popen(
         command, cwd=PROJECT_ROOT, env=environment, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from flask import Flask
 from openpyxl import Workbook
 
+from bulk_io.importing import BATCH_ROWS
+from bulk_io.reading import open_table
 from extensions import db
 from jobs.queue import build_queue
 from models import AuditEvent, FormFieldRule, Invoice, Job, OutboxMessage, User
@@ -303,3 +305,88 @@ def test_a_queue_that_does_not_answer_fails_the_job_with_a_reason_it_can_be_retr
     job = db.session.get(Job, job_id_of(landed))
     assert (job.status, job.can_retry) == ("failed", True)
     assert "ConnectionError" in caplog.text or "Connection refused" in caplog.text
+
+
+def progress_written(job_queue, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """Every progress figure the job writes to the queue's storage, in order."""
+    written: list[dict] = []
+    put = job_queue.huey.put
+
+    def record(key: str, value: dict) -> None:
+        if key.startswith("job-progress:"):
+            written.append(value)
+        put(key, value)
+
+    monkeypatch.setattr(job_queue.huey, "put", record)
+    return written
+
+
+def test_an_xlsx_file_shows_how_much_of_it_is_read_before_its_first_row(
+    panel, login_as, job_queue, monkeypatch
+):
+    login_as("admin")
+    add_account("ACME")
+    content = as_xlsx(invoice_rows(ROWS))
+    job_id = job_id_of(upload(panel, "invoices", content, "march.xlsx"))
+    monkeypatch.setattr("jobs.progress.WRITE_EVERY_SECONDS", 0)
+    written = progress_written(job_queue, monkeypatch)
+    from jobs.running import run_job
+
+    run_job(job_id)  # as the worker runs it
+
+    assert wait_for_job(job_id, "previewed").rows_total == ROWS
+    reading = [p for p in written if p["phase"] == "reading"]
+    assert written[: len(reading)] == reading  # reading first, then checking
+    fractions = [p["fraction"] for p in reading]
+    assert fractions == sorted(fractions) and 0 < fractions[-1] <= 1  # the bar moves, forward
+    assert all(p["rows_done"] == 0 for p in reading)
+    assert {p["phase"] for p in written[len(reading) :]} == {"checking"}
+
+
+def test_the_first_rows_show_at_once_and_later_figures_at_most_twice_a_second(
+    panel, login_as, job_queue, monkeypatch
+):
+    login_as("admin")
+    add_account("ACME")
+    job_id = job_id_of(upload(panel, "invoices", as_csv(invoice_rows(ROWS))))
+    monkeypatch.setattr("jobs.progress.WRITE_EVERY_SECONDS", 3600)  # a slow machine's import
+    written = progress_written(job_queue, monkeypatch)
+    from jobs.running import run_job
+
+    run_job(job_id)
+
+    assert wait_for_job(job_id, "previewed").status == "previewed"
+    assert [(p["phase"], p["rows_done"]) for p in written] == [
+        ("reading", 0),  # the worker has it
+        (
+            "checking",
+            BATCH_ROWS,
+        ),  # its first batch: at once, however recent the last write
+    ]
+
+
+def test_a_workbook_that_does_not_state_its_size_is_not_read_through_before_its_first_row(
+    tmp_path,
+):
+    unsized = tmp_path / "unsized.xlsx"
+    unsized.write_bytes(as_xlsx(invoice_rows(20_000)))  # written row by row: no <dimension>
+    read: list[int] = []
+
+    with open_table(unsized, lambda done, _size: read.append(done)) as table:
+        read_before_the_rows = max(read)
+        rows = list(table.rows)
+
+    assert read_before_the_rows < unsized.stat().st_size / 10
+    assert (table.size, len(rows)) == (0, 20_000)  # no total known: rows are counted
+    assert rows[0] == (2, invoice_rows(1)[0]) and rows[-1][0] == 20_001
+
+
+def test_a_workbook_that_states_its_size_still_gives_it(tmp_path):
+    workbook = Workbook()
+    for row in [INVOICE_HEADER, *invoice_rows(3)]:
+        workbook.active.append(row)
+    sized = tmp_path / "sized.upload"
+    workbook.save(sized)
+
+    with open_table(sized) as table:
+        assert (table.size, len(list(table.rows))) == (4, 3)
