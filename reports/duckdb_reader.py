@@ -10,7 +10,9 @@ with no copy of the data and no schema change, for any as-of date.
 What it runs is the very statement the SQL path runs: `reports/aging.py` builds it (the
 definition, row scoping and filters included) and this module only renders it in PostgreSQL's
 dialect, which DuckDB speaks, with its parameters written in, and reads the result. DuckDB reads
-what is committed; a report runs in its own read, as a page or a command does.
+what is committed; a report runs in its own read, as a page or a command does. On SQLite, DuckDB
+runs in a child process (`reports/duckdb_isolated.py`): its SQLite library may not share a
+process with the app's own SQLite connections.
 
 Where it cannot run, `frame_through_duckdb` answers None and the caller runs the statement in its
 own session: DuckDB or its extensions not installed (they are pinned for Linux x86-64 and
@@ -31,6 +33,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL
+
+from reports.duckdb_isolated import OUT_OF_MEMORY, ROWS, IsolatedSqliteReader
 
 ENGINES = ("duckdb", "sql")
 LEDGER = "ledger"
@@ -67,29 +71,40 @@ def _attach_clause(url: URL) -> str | None:
 
 
 def _connection_for(url: URL) -> Any | None:
-    """One DuckDB connection per database per process, the database attached; None if none can be.
+    """One DuckDB per database per process; None where none can be opened.
 
-    Opening one costs about 50 ms (loading the extension, reading the catalogue); each query then
-    runs on a cursor of its own, which DuckDB allows from any thread.
+    PostgreSQL: a connection in this process, the database attached (opening it costs about
+    50 ms: loading the extension, reading the catalogue); each query runs on a cursor of its
+    own, which DuckDB allows from any thread. SQLite: a child process running DuckDB
+    (`reports/duckdb_isolated.py` says why it may not run in this one), started at once so it
+    loads while the caller goes on.
     """
     key = url.render_as_string(hide_password=False)
     with _connections_lock:
-        if key in _connections:
-            return _connections[key]
-        _connections[key] = _open_connection(url)
+        if key not in _connections:
+            _connections[key] = _opened(url)
         return _connections[key]
 
 
-def _open_connection(url: URL) -> Any | None:
+def _opened(url: URL) -> Any | None:
     attach = _attach_clause(url)
     extensions = _extension_directory()
     if attach is None or extensions is None or importlib.util.find_spec("duckdb") is None:
         return None
+    if url.get_backend_name() == "sqlite":
+        reader = IsolatedSqliteReader(attach, extensions)
+        reader.start()
+        return reader
+    return open_duckdb(attach, extensions)
+
+
+def open_duckdb(attach: str, extension_directory: Path) -> Any | None:
+    """A DuckDB connection with the database of `attach` attached read-only; None if it fails."""
     import duckdb
 
     connection = duckdb.connect(
         config={
-            "extension_directory": str(extensions),
+            "extension_directory": str(extension_directory),
             "autoinstall_known_extensions": False,  # never download: the wheels hold them
             "autoload_known_extensions": False,
             "memory_limit": MEMORY_LIMIT,
@@ -120,21 +135,31 @@ def frame_through_duckdb(engine: sa.Engine, statement: sa.Select[Any]) -> pd.Dat
     connection = _connection_for(engine.url)
     if connection is None:
         return None
+    sql = rendered_for_duckdb(statement)
+    if isinstance(connection, IsolatedSqliteReader):
+        _checkpoint(engine)
+        outcome, answer = connection.reply(sql)
+        if outcome == ROWS:
+            return answer
+        if outcome == OUT_OF_MEMORY:
+            return _out_of_memory()
+        logger.warning("DuckDB could not run the report (%s); the database runs it", answer)
+        return None
     import duckdb
 
-    if engine.dialect.name == "sqlite":
-        _checkpoint(engine)
-
     cursor = connection.cursor()  # a cursor starts in DuckDB's own catalogue: point it at ours
-    schema = "public" if engine.dialect.name == "postgresql" else "main"
     try:
-        cursor.execute(f"USE {LEDGER}.{schema}")
-        return cursor.execute(rendered_for_duckdb(statement)).fetchdf()
-    except duckdb.OutOfMemoryException:  # the report is still owed: the database computes it
-        logger.warning("DuckDB ran out of memory (%s); the database runs the report", MEMORY_LIMIT)
-        return None
+        cursor.execute(f"USE {LEDGER}.public")
+        return cursor.execute(sql).fetchdf()
+    except duckdb.OutOfMemoryException:
+        return _out_of_memory()
     finally:
         cursor.close()
+
+
+def _out_of_memory() -> None:
+    """The report is still owed: the database computes it."""
+    logger.warning("DuckDB ran out of memory (%s); the database runs the report", MEMORY_LIMIT)
 
 
 def _checkpoint(engine: sa.Engine) -> None:
@@ -153,5 +178,5 @@ def forget_connections() -> None:
     with _connections_lock:
         for connection in _connections.values():
             if connection is not None:
-                connection.close()
+                connection.close()  # a child process of a SQLite database ends with it
         _connections.clear()
