@@ -16,13 +16,12 @@ from typing import Any
 import click
 import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from extensions import csrf, db, migrate
+from extensions import csrf, db
+from schema_migrations import init_migrations, upgrade_schema
 
 PROJECT_ROOT = Path(__file__).resolve().parent
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 PAGE_COMMANDS = frozenset({"run", "shell", "routes"})
 """Flask's own commands that need the pages; the app's commands load it without them (the
@@ -62,7 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    init_migrations(app)
     csrf.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)
@@ -155,12 +154,9 @@ def _tune_sqlite(engine: sa.Engine) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from auth.passwords import hash_password, password_problem
+    """The app's commands; what only one of them uses is imported when it runs."""
     from bulk_io.command_line import export_command, import_command
     from dashboards.command_line import dashboards_command
-    from demo.seed import DEMO_LOGINS, seed_demo_data
-    from models import User
-    from models.accounts import ensure_guest_account
     from models.people import ROLES
     from reports.command_line import report_command
 
@@ -172,7 +168,9 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or upgrade the database schema, and create the guest account."""
-        upgrade(directory=str(MIGRATIONS_DIR))
+        from models.accounts import ensure_guest_account
+
+        upgrade_schema()
         ensure_guest_account(db.session)
         db.session.commit()
         click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
@@ -193,6 +191,9 @@ def register_commands(app: Flask) -> None:
         email: str, role: str, password: str, first_name: str | None, last_name: str | None
     ) -> None:
         """Create a user who can log in to the panel."""
+        from auth.passwords import hash_password, password_problem
+        from models import User
+
         email = email.strip().lower()
         if "@" not in email:
             raise click.BadParameter("not an e-mail address", param_hint="--email")
@@ -222,6 +223,8 @@ def register_commands(app: Flask) -> None:
     )
     def seed_demo(accounts: int) -> None:
         """Fill an empty database with realistic demo data and one login per role."""
+        from demo.seed import DEMO_LOGINS, seed_demo_data
+
         created = seed_demo_data(accounts)
         if created:
             click.echo(f"Seeded {accounts} accounts with invoices, payments and activity.")

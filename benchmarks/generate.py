@@ -201,15 +201,14 @@ def ledger(
 def generate(database_url: str, account_count: int, invoice_count: int, seed: int,
              as_of: dt.date) -> dict[str, int]:  # fmt: skip
     """Migrate `database_url`, refuse it if it holds invoices, and fill it."""
-    from flask_migrate import upgrade
-
-    from app import MIGRATIONS_DIR, create_app
+    from app import create_app
     from extensions import db
     from models.accounts import ensure_guest_account
+    from schema_migrations import upgrade_schema
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
     with app.app_context():
-        upgrade(directory=str(MIGRATIONS_DIR))
+        upgrade_schema()
         ensure_guest_account(db.session)
         db.session.commit()
         tables = db.metadata.tables

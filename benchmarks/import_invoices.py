@@ -105,11 +105,10 @@ def app_for(url: str) -> Any:
 def empty_database(url: str, accounts: int) -> None:
     """The schema by the migrations and `accounts` accounts, in a scratch database."""
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
-    from app import MIGRATIONS_DIR
     from extensions import db
     from models import Account
+    from schema_migrations import upgrade_schema
 
     if url.startswith("sqlite:///"):
         for stale in Path(url.removeprefix("sqlite:///")).parent.glob(
@@ -121,7 +120,7 @@ def empty_database(url: str, accounts: int) -> None:
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:
                 connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade(directory=str(MIGRATIONS_DIR))
+        upgrade_schema()
         db.session.execute(
             sa.insert(Account.__table__),
             [{"code": f"ACC{n:06}", "name": f"Account {n}"} for n in range(accounts)],

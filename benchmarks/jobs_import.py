@@ -82,12 +82,11 @@ creation left out, as the job's figures leave out the worker's)."""
 
 
 def prepare_database(url: str) -> None:
-    from flask_migrate import upgrade
-
-    from app import MIGRATIONS_DIR, create_app
+    from app import create_app
     from auth.passwords import hash_password
     from extensions import db
     from models import Account, User
+    from schema_migrations import upgrade_schema
 
     if url.startswith("postgresql"):
         engine = sa.create_engine(url)
@@ -99,7 +98,7 @@ def prepare_database(url: str) -> None:
             stale.unlink()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
-        upgrade(directory=str(MIGRATIONS_DIR))
+        upgrade_schema()
         db.session.execute(
             sa.insert(Account.__table__),
             [{"code": f"ACC{n:06}", "name": f"Account {n}"} for n in range(ACCOUNTS)],

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from models.scoping import HasRole
+if TYPE_CHECKING:  # the models: not for `flask report aging --help`
+    from models.scoping import HasRole
 
 BASES = ("due", "issue")
 GROUPINGS = ("account-manager", "account")

@@ -1,7 +1,10 @@
-"""`flask --app app report aging ...` (ARCHITECTURE §6); `app.py` registers the `report` group.
+"""`flask --app app report aging ...` (ARCHITECTURE §6).
 
-The report's own modules are imported when a report runs, not when the command is loaded:
-`--help` and a refused option answer without pandas or DuckDB.
+The `report` group is registered twice: by `app.py` on the app, and as a Flask plugin command
+(the `flask.commands` entry point in pyproject.toml), which `flask` finds before it builds the app.
+So `flask report aging --help` and a refused option answer without building the app (the
+models, the database): the app is built when a report runs (`with_appcontext`), and the report's
+own modules (pandas, DuckDB) are imported then too.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from extensions import db
 from reports.aging_parameters import (
     BASES,
     GROUPINGS,
@@ -66,7 +68,8 @@ def aging_command(
     as_of: dt.date, grouping: str, basis: str, buckets: tuple[int, ...], output: Path | None
 ) -> None:
     """Receivables aging as of a date, every account (ARCHITECTURE §7)."""
-    from reports.aging import aging_report  # pandas and DuckDB: not for --help or a bad option
+    from extensions import db  # SQLAlchemy, pandas and DuckDB: not for --help or a bad option
+    from reports.aging import aging_report
     from reports.downloads import report_file
     from reports.queries import FULL_ACCESS
 

@@ -17,13 +17,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 
-from app import MIGRATIONS_DIR, create_app
+from app import create_app
 from auth.passwords import hash_password
 from extensions import db
 from models import User
 from models.accounts import ensure_guest_account
+from schema_migrations import upgrade_schema
 
 pytest_plugins = [
     "tests.job_helpers",  # the job queue's fixtures: a worker thread or process
@@ -53,7 +53,7 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         }
     )
     with application.app_context():
-        upgrade(directory=str(MIGRATIONS_DIR))
+        upgrade_schema()
         db.session.remove()
     return application
 
