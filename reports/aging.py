@@ -30,7 +30,6 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from models import Account, AccountGroup, CreditNote, Invoice, Payment, User
@@ -45,7 +44,7 @@ from reports.aging_parameters import (
     bucket_names,
     money_columns,
 )
-from reports.duckdb_reader import frame_through_duckdb
+from reports.duckdb_reader import aging_engine, frame_through_duckdb
 from reports.queries import cents, date_value, days_from, frame_of, mostly_true
 from reports.readable_columns import TOTAL, may_read_column, readable_report
 
@@ -303,11 +302,6 @@ def _unapplied_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) 
 
 def _cents_to_money(cents_column: pd.Series) -> list[Decimal]:
     return [Decimal(int(value)).scaleb(-2) for value in cents_column]
-
-
-def aging_engine() -> str:
-    """Which engine runs the aging statements: the `AGING_ENGINE` setting, DuckDB by default."""
-    return current_app.config.get("AGING_ENGINE") or "duckdb"
 
 
 def rows_of(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:

@@ -69,6 +69,9 @@ def aging_command(
 ) -> None:
     """Receivables aging as of a date, every account (ARCHITECTURE §7)."""
     from extensions import db  # SQLAlchemy, pandas and DuckDB: not for --help or a bad option
+    from reports.duckdb_reader import start_duckdb
+
+    start_duckdb(db.engine)  # DuckDB loads while the report's own modules are imported
     from reports.aging import aging_report
     from reports.downloads import report_file
     from reports.queries import FULL_ACCESS

@@ -95,7 +95,7 @@ def serve(statements: IO[bytes], replies: IO[bytes], connect: Callable[[], Any |
     """The child's loop: run each statement received, reply with its rows, until the pipe ends."""
     import duckdb
 
-    from reports.duckdb_reader import LEDGER
+    from reports.duckdb_connection import LEDGER
 
     connection = connect()
     while True:
@@ -119,7 +119,7 @@ def serve(statements: IO[bytes], replies: IO[bytes], connect: Callable[[], Any |
 
 
 def main() -> None:
-    from reports.duckdb_reader import open_duckdb
+    from reports.duckdb_connection import open_duckdb
 
     attach, extension_directory = sys.argv[1:3]
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")

@@ -24,24 +24,22 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL
 
+from reports.duckdb_connection import LEDGER, MEMORY_LIMIT, open_duckdb
 from reports.duckdb_isolated import OUT_OF_MEMORY, ROWS, IsolatedSqliteReader
 
+if TYPE_CHECKING:  # a frame arrives from DuckDB or its process; pandas is theirs to import
+    import pandas as pd
+
 ENGINES = ("duckdb", "sql")
-LEDGER = "ledger"
-"""The name the live database is attached under in DuckDB."""
-MEMORY_LIMIT = "256MB"
-"""DuckDB's own ceiling; past it, it spills to a temporary folder where it can (by manager the
-command peaks near 275 MB; 128 MB ran out of memory by account, with 100,000 accounts)."""
 
 logger = logging.getLogger(__name__)
 _connections: dict[str, Any] = {}
@@ -70,6 +68,19 @@ def _attach_clause(url: URL) -> str | None:
     return None
 
 
+def aging_engine() -> str:
+    """Which engine runs the ledger-wide statements: the `AGING_ENGINE` setting, DuckDB by
+    default."""
+    return current_app.config.get("AGING_ENGINE") or "duckdb"
+
+
+def start_duckdb(engine: sa.Engine) -> None:
+    """Open DuckDB for `engine`'s database now, where it will be used: a command calls this
+    before importing what its report needs, so DuckDB (on SQLite, its process) loads meanwhile."""
+    if aging_engine() == "duckdb":
+        _connection_for(engine.url)
+
+
 def _connection_for(url: URL) -> Any | None:
     """One DuckDB per database per process; None where none can be opened.
 
@@ -96,29 +107,6 @@ def _opened(url: URL) -> Any | None:
         reader.start()
         return reader
     return open_duckdb(attach, extensions)
-
-
-def open_duckdb(attach: str, extension_directory: Path) -> Any | None:
-    """A DuckDB connection with the database of `attach` attached read-only; None if it fails."""
-    import duckdb
-
-    connection = duckdb.connect(
-        config={
-            "extension_directory": str(extension_directory),
-            "autoinstall_known_extensions": False,  # never download: the wheels hold them
-            "autoload_known_extensions": False,
-            "memory_limit": MEMORY_LIMIT,
-            "temp_directory": str(Path(tempfile.gettempdir()) / "accounts-desk-duckdb"),
-            "preserve_insertion_order": False,  # every statement says its order, if it has one
-        }
-    )
-    try:
-        connection.execute("LOAD sqlite" if "TYPE sqlite" in attach else "LOAD postgres")
-        connection.execute(attach)
-    except duckdb.Error:
-        connection.close()
-        return None
-    return connection
 
 
 _DUCKDB_SPEAKS = postgresql.dialect(paramstyle="named")
