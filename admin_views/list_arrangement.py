@@ -32,11 +32,12 @@ from admin_views.list_settings import (
     effective_settings,
 )
 from admin_views.saved_list_views import (
+    ListViewsOf,
+    SavedView,
     delete_named_view,
-    role_settings,
+    list_views_of,
     save_named_view,
     usable_view,
-    views_for,
 )
 from auth.impersonation import audit_actor
 from extensions import db
@@ -108,18 +109,23 @@ class ListArrangementMixin:
             and request.endpoint in {f"{view.endpoint}.{name}" for name in ARRANGED_ENDPOINTS}
         )
 
-    def chosen_view(self) -> ListView | None:
+    def saved_views(self) -> ListViewsOf:
+        """The person's role settings and named views of this list (no query but after a
+        change: see `saved_list_views.ListViewCache`)."""
+        view: Any = self
+        return list_views_of(db.session, current_user, view.model.__name__)
+
+    def chosen_view(self) -> SavedView | None:
         """The named view the URL picks (404 when the person may not use it), else their
         role's settings, else None."""
-        view: Any = self
-        entity = view.model.__name__
+        saved = self.saved_views()
         requested = request.args.get(VIEW_ARG)
         if requested:
-            chosen = usable_view(db.session, current_user, entity, requested)
+            chosen = saved.usable(requested)
             if chosen is None:
                 abort(404)
             return chosen
-        return role_settings(db.session, entity, current_user.role)
+        return saved.role_settings
 
     def list_settings(self) -> ListSettings:
         view: Any = self
@@ -191,12 +197,10 @@ class ListArrangementMixin:
     def column_chooser(self) -> dict[str, Any]:
         """What the list page's chooser draws: the columns (shown ones first, in order), the
         views the person may pick, the active one, and how the export will be written."""
-        view: Any = self
         choices, settings = self.list_choices(), self.list_settings()
         shown = list(settings.columns)
         others = [name for name in choices.columns if name not in shown]
-        entity = view.model.__name__
-        views = views_for(db.session, current_user, entity)
+        views = self.saved_views().views
         # a sort is a position among the columns, which the chooser changes: it is left to the
         # view's sort, and the list starts again at its first page
         kept_args = {

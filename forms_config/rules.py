@@ -12,7 +12,7 @@ from flask import current_app, has_request_context
 from extensions import db
 from forms_config.conditions import ConditionalRule, ValueOf, fields_matching
 from forms_config.custom_fields import CustomFieldDefinition
-from forms_config.stamp import current_stamp
+from forms_config.stamp import FORMS_STAMP, config_stamp
 from models.config import CustomField, FormFieldRule
 
 
@@ -66,7 +66,7 @@ class RuleBook:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def refresh_if_stale(self, session: Any) -> None:
-        stamp = current_stamp(session)
+        stamp = config_stamp(session, FORMS_STAMP)
         if stamp != self.stamp:
             with self.lock:
                 self.rules, self.custom_fields, self.stamp = {}, {}, stamp
