@@ -41,6 +41,7 @@ from admin_views.saved_list_views import (
 )
 from auth.impersonation import audit_actor
 from extensions import db
+from forms_config.rules import remembered
 from models.labels import role_label
 from models.list_views import ListView
 from models.people import PANEL_ROLES
@@ -66,40 +67,42 @@ class ListArrangementMixin:
 
     def list_choices(self) -> ListChoices:
         """The columns, sorts and filters the acting role may use on this list (read through
-        the view's rule-narrowed attributes), once per request and role."""
+        the view's rule-narrowed attributes): worked out once per role until the rules or
+        custom fields change, as they depend on nothing else."""
         view: Any = self
-        cache = g.setdefault("list_choices", {})
-        key = (view.endpoint, view.acting_role())
-        if key not in cache:
-            readable = view.readable_list_columns()
-            columns = dict(readable)
-            hidden = view.field_rules().hidden
-            for definition in view.custom_fields():
-                if definition.key not in hidden:
-                    columns.setdefault(definition.form_name, definition.label)
-            sorts = {
-                name: view.get_column_name(name)
-                for name in view._sortable_columns
-                if view.is_sortable(name)
-            }
-            filters = {}
-            for arg, (index, flt) in view._filter_args.items():
-                identity = filter_identity(arg, flt)
-                options = flt.get_options(view)
-                filters[identity] = FilterChoice(
-                    identity=identity,
-                    arg=arg,
-                    index=index,
-                    label=f"{flt.name} {flt.operation()}",
-                    options=tuple(str(value) for value, _label in options) if options else None,
-                )
-            cache[key] = ListChoices(
-                columns=columns,
-                default_columns=tuple(name for name, _label in readable),
-                sorts=sorts,
-                filters=filters,
+        role = view.acting_role()
+        return remembered(("list choices", view.endpoint, role), self._work_out_list_choices)
+
+    def _work_out_list_choices(self) -> ListChoices:
+        view: Any = self
+        readable = view.readable_list_columns()
+        columns = dict(readable)
+        hidden = view.field_rules().hidden
+        for definition in view.custom_fields():
+            if definition.key not in hidden:
+                columns.setdefault(definition.form_name, definition.label)
+        sorts = {
+            name: view.get_column_name(name)
+            for name in view._sortable_columns
+            if view.is_sortable(name)
+        }
+        filters = {}
+        for arg, (index, flt) in view._filter_args.items():
+            identity = filter_identity(arg, flt)
+            options = flt.get_options(view)
+            filters[identity] = FilterChoice(
+                identity=identity,
+                arg=arg,
+                index=index,
+                label=f"{flt.name} {flt.operation()}",
+                options=tuple(str(value) for value, _label in options) if options else None,
             )
-        return cache[key]
+        return ListChoices(
+            columns=columns,
+            default_columns=tuple(name for name, _label in readable),
+            sorts=sorts,
+            filters=filters,
+        )
 
     def arranges_list(self) -> bool:
         view: Any = self
