@@ -75,7 +75,7 @@ def _narrowed_property(attribute: str, narrow: str) -> property:
         if value is None or not _asking():
             return value
         narrowed = g.setdefault("narrowed_view_attributes", {})  # a page reads each many times
-        key = (id(view), attribute, view.acting_role(), current_user.id)
+        key = (id(view), attribute, view.acting_role(), _request_user().id)
         if key not in narrowed:
             narrowed[key] = getattr(view, narrow)(value)
         return narrowed[key]
@@ -87,7 +87,13 @@ def _narrowed_property(attribute: str, narrow: str) -> property:
 
 
 def _asking() -> bool:
-    return has_request_context() and current_user.is_authenticated
+    return has_request_context() and _request_user().is_authenticated
+
+
+def _request_user() -> Any:
+    """The request's user, as `current_user` answers, without its proxy once Flask-Login has
+    resolved it (a list page asks dozens of times)."""
+    return g.get("_login_user") or current_user._get_current_object()
 
 
 class FieldRulesMixin:
@@ -105,7 +111,7 @@ class FieldRulesMixin:
 
     def acting_role(self) -> str:
         """The role whose rules apply: the user's, or the one a super admin is previewing."""
-        return g.get("preview_role") or current_user.role
+        return g.get("preview_role") or _request_user().role
 
     def field_rules(self) -> FieldRules:
         """The role's rules, with every field the role may read in no record counted as hidden

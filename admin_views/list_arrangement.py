@@ -32,14 +32,16 @@ from admin_views.list_settings import (
     effective_settings,
 )
 from admin_views.saved_list_views import (
+    ListViewsOf,
+    SavedView,
     delete_named_view,
-    role_settings,
+    list_views_of,
     save_named_view,
     usable_view,
-    views_for,
 )
 from auth.impersonation import audit_actor
 from extensions import db
+from forms_config.rules import remembered
 from models.labels import role_label
 from models.list_views import ListView
 from models.people import PANEL_ROLES
@@ -65,61 +67,70 @@ class ListArrangementMixin:
 
     def list_choices(self) -> ListChoices:
         """The columns, sorts and filters the acting role may use on this list (read through
-        the view's rule-narrowed attributes), once per request and role."""
+        the view's rule-narrowed attributes): worked out once per role until the rules or
+        custom fields change, as they depend on nothing else."""
         view: Any = self
-        cache = g.setdefault("list_choices", {})
-        key = (view.endpoint, view.acting_role())
-        if key not in cache:
-            readable = view.readable_list_columns()
-            columns = dict(readable)
-            hidden = view.field_rules().hidden
-            for definition in view.custom_fields():
-                if definition.key not in hidden:
-                    columns.setdefault(definition.form_name, definition.label)
-            sorts = {
-                name: view.get_column_name(name)
-                for name in view._sortable_columns
-                if view.is_sortable(name)
-            }
-            filters = {}
-            for arg, (index, flt) in view._filter_args.items():
-                identity = filter_identity(arg, flt)
-                options = flt.get_options(view)
-                filters[identity] = FilterChoice(
-                    identity=identity,
-                    arg=arg,
-                    index=index,
-                    label=f"{flt.name} {flt.operation()}",
-                    options=tuple(str(value) for value, _label in options) if options else None,
-                )
-            cache[key] = ListChoices(
-                columns=columns,
-                default_columns=tuple(name for name, _label in readable),
-                sorts=sorts,
-                filters=filters,
+        role = view.acting_role()
+        return remembered(("list choices", view.endpoint, role), self._work_out_list_choices)
+
+    def _work_out_list_choices(self) -> ListChoices:
+        view: Any = self
+        readable = view.readable_list_columns()
+        columns = dict(readable)
+        hidden = view.field_rules().hidden
+        for definition in view.custom_fields():
+            if definition.key not in hidden:
+                columns.setdefault(definition.form_name, definition.label)
+        sorts = {
+            name: view.get_column_name(name)
+            for name in view._sortable_columns
+            if view.is_sortable(name)
+        }
+        filters = {}
+        for arg, (index, flt) in view._filter_args.items():
+            identity = filter_identity(arg, flt)
+            options = flt.get_options(view)
+            filters[identity] = FilterChoice(
+                identity=identity,
+                arg=arg,
+                index=index,
+                label=f"{flt.name} {flt.operation()}",
+                options=tuple(str(value) for value, _label in options) if options else None,
             )
-        return cache[key]
+        return ListChoices(
+            columns=columns,
+            default_columns=tuple(name for name, _label in readable),
+            sorts=sorts,
+            filters=filters,
+        )
 
     def arranges_list(self) -> bool:
         view: Any = self
-        return (
-            current_user.is_authenticated
+        blueprint, _, name = (request.endpoint or "").rpartition(".")
+        return (  # the cheap tests first: a page asks often
+            name in ARRANGED_ENDPOINTS
+            and blueprint == view.endpoint
             and not g.get("preview_role")
-            and request.endpoint in {f"{view.endpoint}.{name}" for name in ARRANGED_ENDPOINTS}
+            and current_user.is_authenticated
         )
 
-    def chosen_view(self) -> ListView | None:
+    def saved_views(self) -> ListViewsOf:
+        """The person's role settings and named views of this list (no query but after a
+        change: see `saved_list_views.ListViewCache`)."""
+        view: Any = self
+        return list_views_of(db.session, current_user, view.model.__name__)
+
+    def chosen_view(self) -> SavedView | None:
         """The named view the URL picks (404 when the person may not use it), else their
         role's settings, else None."""
-        view: Any = self
-        entity = view.model.__name__
+        saved = self.saved_views()
         requested = request.args.get(VIEW_ARG)
         if requested:
-            chosen = usable_view(db.session, current_user, entity, requested)
+            chosen = saved.usable(requested)
             if chosen is None:
                 abort(404)
             return chosen
-        return role_settings(db.session, entity, current_user.role)
+        return saved.role_settings
 
     def list_settings(self) -> ListSettings:
         view: Any = self
@@ -191,12 +202,10 @@ class ListArrangementMixin:
     def column_chooser(self) -> dict[str, Any]:
         """What the list page's chooser draws: the columns (shown ones first, in order), the
         views the person may pick, the active one, and how the export will be written."""
-        view: Any = self
         choices, settings = self.list_choices(), self.list_settings()
         shown = list(settings.columns)
         others = [name for name in choices.columns if name not in shown]
-        entity = view.model.__name__
-        views = views_for(db.session, current_user, entity)
+        views = self.saved_views().views
         # a sort is a position among the columns, which the chooser changes: it is left to the
         # view's sort, and the list starts again at its first page
         kept_args = {

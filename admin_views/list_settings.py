@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from models.base import RecordRefused
-from models.list_views import ListView
 
 LEAST_PAGE_SIZE = 5
 MOST_PAGE_SIZE = 200
@@ -54,6 +53,21 @@ class ListChoices:
 
     def filter_by_arg(self, arg: str) -> FilterChoice | None:
         return next((choice for choice in self.filters.values() if choice.arg == arg), None)
+
+
+class StoredSettings(Protocol):
+    """A stored view or role's settings as this module reads them: a `ListView` row, or the
+    copy the list page caches (`saved_list_views.SavedView`)."""
+
+    id: int
+    columns: Sequence[str]
+    sort_column: str | None
+    sort_desc: bool
+    filters: Sequence[Any]
+    page_size: int
+
+    @property
+    def is_role_settings(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -132,7 +146,7 @@ def _page_size(raw: Any, problems: list[tuple[str, str]]) -> int:
 
 
 def effective_settings(
-    choices: ListChoices, stored: ListView | None, adjusted_columns: Sequence[str] = ()
+    choices: ListChoices, stored: StoredSettings | None, adjusted_columns: Sequence[str] = ()
 ) -> ListSettings:
     """The settings a list page applies: `stored` (a view, or the role's settings) narrowed to
     what the role may use now, then the chooser's unsaved columns; anything a rule has hidden

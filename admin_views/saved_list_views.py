@@ -9,12 +9,16 @@ not exist (404), as for a record outside their accounts; another person's own vi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from admin_views.list_settings import ListSettings, stored_form
+from forms_config.stamp import LISTS_STAMP, config_stamp
 from models.audit import AuditEvent, changed_values
 from models.base import RecordRefused
 from models.list_views import ROLE_SETTINGS_NAME, ListView
@@ -35,19 +39,98 @@ def role_settings(session: Any, entity: str, role: str) -> ListView | None:
     )
 
 
-def views_for(session: Any, user: Any, entity: str) -> list[ListView]:
-    """The named views `user` may pick on `entity`'s list: the shared ones, then their own."""
+@dataclass(frozen=True)
+class SavedView:
+    """What a list page reads of a `ListView` row: a copy that outlives the request's session."""
+
+    id: int
+    role: str | None
+    owner_id: int | None
+    name: str
+    columns: tuple[str, ...]
+    sort_column: str | None
+    sort_desc: bool
+    filters: tuple[Any, ...]
+    page_size: int
+
+    @property
+    def is_role_settings(self) -> bool:
+        return self.owner_id is None and self.name == ROLE_SETTINGS_NAME
+
+    @classmethod
+    def of(cls, row: ListView) -> SavedView:
+        return cls(
+            id=row.id, role=row.role, owner_id=row.owner_id, name=row.name,
+            columns=tuple(row.columns or ()), sort_column=row.sort_column,
+            sort_desc=bool(row.sort_desc), filters=tuple(row.filters or ()),
+            page_size=row.page_size,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ListViewsOf:
+    """One person's list views of one entity: their role's settings (None: the list's defaults)
+    and the named views they may pick, the shared ones then their own."""
+
+    role_settings: SavedView | None
+    views: tuple[SavedView, ...]
+
+    def usable(self, raw_id: Any) -> SavedView | None:
+        """The named view `raw_id`, when it is one of theirs (as `usable_view` answers)."""
+        try:
+            view_id = int(raw_id)
+        except (TypeError, ValueError):
+            return None
+        return next((view for view in self.views if view.id == view_id), None)
+
+
+MOST_CACHED = 5000
+"""(entity, person) entries a worker keeps; past it the cache starts again (a crawl of every
+list by every user, say), so its memory stays bounded."""
+
+
+@dataclass
+class ListViewCache:
+    """The per-worker cache of `ListViewsOf`, dropped when the `lists` config stamp moves (any
+    save or delete of a `ListView`, in any worker): a list page reads its views with no query."""
+
+    stamp: int | None = None
+    entries: dict[tuple[str, int, str], ListViewsOf] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def views_of(self, session: Any, user: Any, entity: str) -> ListViewsOf:
+        stamp = config_stamp(session, LISTS_STAMP)
+        if stamp != self.stamp or len(self.entries) >= MOST_CACHED:
+            with self.lock:
+                self.entries, self.stamp = {}, stamp
+        key = (entity, user.id, user.role)
+        if key not in self.entries:
+            self.entries[key] = _read_views_of(session, user, entity)
+        return self.entries[key]
+
+
+def list_views_of(session: Any, user: Any, entity: str) -> ListViewsOf:
+    """`user`'s role settings and named views of `entity`'s list, from the worker's cache."""
+    cache = current_app.extensions.setdefault("list_view_cache", ListViewCache())
+    return cache.views_of(session, user, entity)
+
+
+def _read_views_of(session: Any, user: Any, entity: str) -> ListViewsOf:
+    """One query for both: the role's settings, the views shared with the role (every shared
+    view for a super admin) and the person's own."""
     shared = ListView.owner_id.is_(None)
     if user.role != "super_admin":
         shared = sa.and_(shared, ListView.role == user.role)
-    return list(
-        session.scalars(
-            sa.select(ListView)
-            .where(ListView.entity == entity, ListView.name != ROLE_SETTINGS_NAME)
-            .where(sa.or_(shared, ListView.owner_id == user.id))
-            .order_by(ListView.owner_id.is_not(None), sa.func.lower(ListView.name), ListView.id)
-        )
+    rows = session.scalars(
+        sa.select(ListView)
+        .where(ListView.entity == entity, sa.or_(shared, ListView.owner_id == user.id))
+        .order_by(ListView.owner_id.is_not(None), sa.func.lower(ListView.name), ListView.id)
     )
+    views = [SavedView.of(row) for row in rows]
+    role_settings = next(
+        (view for view in views if view.is_role_settings and view.role == user.role), None
+    )
+    return ListViewsOf(role_settings, tuple(view for view in views if not view.is_role_settings))
 
 
 def usable_view(session: Any, user: Any, entity: str, raw_id: Any) -> ListView | None:
@@ -133,8 +216,8 @@ def save_named_view(
     if view is None:
         view = ListView(entity=entity, name=name, owner_id=owner_id, role=shared_role)
         session.add(view)
-    for field, value in stored_form(settings).items():
-        setattr(view, field, value)
+    for attribute, value in stored_form(settings).items():
+        setattr(view, attribute, value)
     view.updated_by_id = actor.get("user_id")
     session.flush()
     _audit(session, "update", str(view.id), before, {"name": name, **stored_form(settings)}, actor)

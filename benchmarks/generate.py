@@ -223,11 +223,15 @@ def generate(database_url: str, account_count: int, invoice_count: int, seed: in
             inserted = ledger(connection, tables, rng, account_ids, invoice_count, as_of)
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql("ANALYZE")
                 sequence = "SELECT setval('invoices_id_seq', (SELECT max(id) FROM invoices))"
                 connection.exec_driver_sql(sequence)
             else:
                 connection.exec_driver_sql("ANALYZE")
+        if db.engine.dialect.name == "postgresql":
+            # VACUUM, as autovacuum would soon: without the visibility map it sets, no index-only
+            # scan (a manager's capped count read the table: 45 ms instead of 5)
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM (ANALYZE)")
         db.engine.dispose()
     return {"accounts": len(account_ids), **inserted}
 

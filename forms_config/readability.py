@@ -41,7 +41,7 @@ from forms_config.conditions import (
     record_values,
 )
 from forms_config.custom_fields import key_of
-from forms_config.rules import rules_for
+from forms_config.rules import remembered, rules_for
 from models.audit import AuditEvent
 
 FieldRef = str
@@ -62,23 +62,41 @@ def model_named(entity: str) -> type | None:
 def unreadable_fields(entity: str, role: str) -> frozenset[str]:
     """Fields of `entity` that `role` may not read in some record at least: hidden by a rule
     (conditional ones included), or derived from one. The answer for readers of many records."""
-    return _with_derived(entity, rules_for(entity, role).sometimes_hidden, role)
+    return remembered(
+        ("unreadable", entity, role),
+        lambda: _with_derived(entity, rules_for(entity, role).sometimes_hidden, role),
+    )
 
 
 def always_unreadable_fields(entity: str, role: str) -> frozenset[str]:
     """Fields of `entity` that `role` may read in no record: columns a page leaves out."""
-    return _with_derived(entity, rules_for(entity, role).hidden, role)
+    return remembered(
+        ("always unreadable", entity, role),
+        lambda: _with_derived(entity, rules_for(entity, role).hidden, role),
+    )
 
 
 def unreadable_fields_of(record: Any, role: str, value_of: ValueOf | None = None) -> frozenset[str]:
     """Fields of this record that `role` may not read, its conditional rules resolved on its
     stored values (or on `value_of`, the values a form is about to save)."""
     entity = type(record).__name__
+    if value_of is None:  # every record of the entity alike unless a rule has a condition
+        alike = remembered(("record unreadable", entity, role), lambda: _alike(entity, role))
+        if alike is not None:
+            return alike
     rules = rules_for(entity, role)
     if not rules.conditional:
         return always_unreadable_fields(entity, role)
     applying = rules.for_record(value_of or record_values(record))
     return _with_derived(entity, applying.hidden, role)
+
+
+def _alike(entity: str, role: str) -> frozenset[str] | None:
+    """What `role` may not read in every record of `entity` when no rule depends on the record
+    (no conditional rule); else None."""
+    if rules_for(entity, role).conditional:
+        return None
+    return always_unreadable_fields(entity, role)
 
 
 def _with_derived(entity: str, hidden: frozenset[str], role: str) -> frozenset[str]:
@@ -181,7 +199,8 @@ def hide_unreadable_values(
     state = sa.inspect(record)
     _forget_refreshed(state.info, refreshed)
     unreadable = unreadable_fields_of(record, role)
-    unreadable -= set(getattr(record, "panel_checked_by_server", ()))
+    if unreadable:
+        unreadable -= set(getattr(record, "panel_checked_by_server", ()))
     if not unreadable:
         return
     mapper = state.mapper

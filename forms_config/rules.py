@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context
@@ -12,7 +13,7 @@ from flask import current_app, has_request_context
 from extensions import db
 from forms_config.conditions import ConditionalRule, ValueOf, fields_matching
 from forms_config.custom_fields import CustomFieldDefinition
-from forms_config.stamp import current_stamp
+from forms_config.stamp import FORMS_STAMP, config_stamp
 from models.config import CustomField, FormFieldRule
 
 
@@ -63,13 +64,15 @@ class RuleBook:
     stamp: int | None = None
     rules: dict[tuple[str, str], FieldRules] = field(default_factory=dict)
     custom_fields: dict[str, tuple[CustomFieldDefinition, ...]] = field(default_factory=dict)
+    answers: dict[Hashable, Any] = field(default_factory=dict)
+    """What is worked out from the rules alone (`remembered`), e.g. a role's unreadable fields."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def refresh_if_stale(self, session: Any) -> None:
-        stamp = current_stamp(session)
+        stamp = config_stamp(session, FORMS_STAMP)
         if stamp != self.stamp:
             with self.lock:
-                self.rules, self.custom_fields, self.stamp = {}, {}, stamp
+                self.rules, self.custom_fields, self.answers, self.stamp = {}, {}, {}, stamp
 
     def rules_for(self, session: Any, entity: str, role: str) -> FieldRules:
         key = (entity, role)
@@ -125,6 +128,21 @@ def _rule_book() -> RuleBook:
     if not has_request_context():
         rule_book.refresh_if_stale(db.session)
     return rule_book
+
+
+Answer = TypeVar("Answer")
+
+
+def remembered(key: Hashable, work_out: Callable[[], Answer]) -> Answer:
+    """`work_out()`, an answer that depends on the rules and custom fields only, kept until they
+    change. In a web request only (whose rule book was checked as it began); elsewhere worked out
+    each time, as the rules are read afresh there."""
+    if not has_request_context():
+        return work_out()
+    answers = current_app.extensions["rule_book"].answers
+    if key not in answers:
+        answers[key] = work_out()
+    return answers[key]
 
 
 def rules_for(entity: str, role: str) -> FieldRules:

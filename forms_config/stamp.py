@@ -1,8 +1,12 @@
-"""The `forms` config stamp: bumped in the same transaction as any rule or custom-field change.
+"""Config stamps: counters bumped in the same transaction as a configuration change.
 
-Every worker compares the stamp once per request (`RuleBook.refresh_if_stale`), so a rule saved
-in one worker applies to the next request in every other worker, with no restart and no
-rebuilding when nothing changed.
+- `forms`: any field rule or custom-field change (`RuleBook` drops its cached rules);
+- `lists`: any saved list view or role's list settings (`admin_views.saved_list_views` drops its
+  cached views).
+
+A web request reads every stamp once, in one query (`config_stamp`), so a change saved in one
+worker applies to the next request in every other worker, with no restart and no rebuilding when
+nothing changed.
 """
 
 from __future__ import annotations
@@ -10,31 +14,45 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from sqlalchemy.orm import Session
 
 from models.config import ConfigStamp, CustomField, FormFieldRule
+from models.list_views import ListView
 
 FORMS_STAMP = "forms"
-_WATCHED = (FormFieldRule, CustomField)
+LISTS_STAMP = "lists"
+_WATCHED = {FormFieldRule: FORMS_STAMP, CustomField: FORMS_STAMP, ListView: LISTS_STAMP}
 
 
-def current_stamp(session: Any) -> int:
-    return (
-        session.scalar(sa.select(ConfigStamp.version).where(ConfigStamp.name == FORMS_STAMP)) or 0
-    )
+def _read_stamps(session: Any) -> dict[str, int]:
+    rows = session.execute(sa.select(ConfigStamp.name, ConfigStamp.version))
+    return {name: version for name, version in rows}
+
+
+def config_stamp(session: Any, name: str) -> int:
+    """The stamp `name` (0 before its first change): in a web request as the request began (all
+    stamps are read once, by its first caller), elsewhere as it is now."""
+    if not has_request_context():
+        return _read_stamps(session).get(name, 0)
+    if "config_stamps" not in g:
+        g.config_stamps = _read_stamps(session)
+    return g.config_stamps.get(name, 0)
 
 
 def _bump_when_configuration_changes(session: Session, _context: Any, _instances: Any) -> None:
     changed = (*session.new, *session.dirty, *session.deleted)
-    if not any(isinstance(record, _WATCHED) for record in changed):
-        return
-    bumped = session.execute(
-        sa.update(ConfigStamp)
-        .where(ConfigStamp.name == FORMS_STAMP)
-        .values(version=ConfigStamp.version + 1)
-    )
-    if bumped.rowcount == 0:
-        session.add(ConfigStamp(name=FORMS_STAMP, version=1))
+    names = {
+        name for record in changed for model, name in _WATCHED.items() if isinstance(record, model)
+    }
+    for name in sorted(names):
+        bumped = session.execute(
+            sa.update(ConfigStamp)
+            .where(ConfigStamp.name == name)
+            .values(version=ConfigStamp.version + 1)
+        )
+        if bumped.rowcount == 0:
+            session.add(ConfigStamp(name=name, version=1))
 
 
 def watch_config_changes() -> None:

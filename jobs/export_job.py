@@ -79,6 +79,9 @@ def run_export_job(job: Job) -> None:
     )
     try:
         with replayed, _logged_in(job.user):
+            # a replayed request runs no `before_request`: the rules as they are now, as a
+            # page's request would read them (a worker's cache may predate a rule change)
+            current_app.extensions["rule_book"].refresh_if_stale(db.session)
             if not view.can_export:
                 states.mark_failed(job.id, NOT_ALLOWED, can_retry=False)
                 return
