@@ -11,13 +11,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from admin_views.access import LoginOrForbidden
+from admin_views.access import SuperAdminPage, requested_role
 from admin_views.committing import commit_or_flash_refusal
 from auth.impersonation import audit_actor
 from dashboards import charts
@@ -91,7 +90,7 @@ def apply_action(placements: list[dict[str, Any]], action: str, added: str) -> l
     return moved
 
 
-class ConfigureDashboardsView(LoginOrForbidden, BaseView):
+class ConfigureDashboardsView(SuperAdminPage, BaseView):
     def __init__(self) -> None:
         super().__init__(
             name="Configure dashboards",
@@ -100,18 +99,9 @@ class ConfigureDashboardsView(LoginOrForbidden, BaseView):
             url="configure-dashboards",
         )
 
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated and current_user.role == "super_admin"
-
-    def _role(self) -> str:
-        role = request.values.get("role", PANEL_ROLES[0])
-        if role not in PANEL_ROLES:
-            abort(404)
-        return role
-
     @expose("/")
     def index(self) -> str:
-        role = self._role()
+        role = requested_role()
         finance_hidden = finance_hidden_from(db.session, role)
         placements = []
         for placement in layout_for(db.session, role):
@@ -139,7 +129,7 @@ class ConfigureDashboardsView(LoginOrForbidden, BaseView):
 
     @expose("/save", methods=["POST"])
     def save(self) -> Response:
-        role = self._role()
+        role = requested_role()
         placements = apply_action(
             placements_from(request.form),
             request.form.get("action", "save"),
@@ -163,7 +153,7 @@ class ConfigureDashboardsView(LoginOrForbidden, BaseView):
 
     @expose("/reset", methods=["POST"])
     def reset(self) -> Response:
-        role = self._role()
+        role = requested_role()
         reset_layout(db.session, role, audit_actor())
         db.session.commit()
         flash(f"The {role_label(role).lower()} dashboard is back to its default.", "success")
@@ -173,7 +163,7 @@ class ConfigureDashboardsView(LoginOrForbidden, BaseView):
     def preview(self) -> str:
         """The role's dashboard as one of its users sees it (their rows, the role's field rules);
         nothing on it can be changed from here."""
-        role = self._role()
+        role = requested_role()
         people = db.session.scalars(
             sa.select(User).where(User.role == role, User.active.is_(True)).order_by(User.email)
         ).all()

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from admin_views.access import LoginOrForbidden
+from admin_views.access import SuperAdminPage
 from admin_views.committing import commit_or_flash_refusal
 from admin_views.generic import RoleAwareModelView
 from auth.impersonation import audit_actor
@@ -31,7 +30,7 @@ from models.config import FormFieldRule
 from models.people import PANEL_ROLES
 
 
-class ConfigureFormsView(LoginOrForbidden, BaseView):
+class ConfigureFormsView(SuperAdminPage, BaseView):
     def __init__(self, model_views: list[RoleAwareModelView]) -> None:
         self.view_by_entity = {
             view.model.__name__: view
@@ -39,9 +38,6 @@ class ConfigureFormsView(LoginOrForbidden, BaseView):
             if view.model in configurable_models([v.model for v in model_views])
         }
         super().__init__(name="Configure forms", category="Settings", endpoint="configure_forms")
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated and current_user.role == "super_admin"
 
     def _chosen_view(self) -> RoleAwareModelView:
         entity = request.values.get("entity") or next(iter(self.view_by_entity))

@@ -13,12 +13,11 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from admin_views.access import LoginOrForbidden
+from admin_views.access import SuperAdminPage, requested_role
 from admin_views.committing import commit_or_flash_refusal
 from admin_views.list_settings import (
     LEAST_PAGE_SIZE,
@@ -43,7 +42,7 @@ FILTER_ROWS = 3
 """Empty filter rows the editor offers beyond the saved ones (up to `MOST_FILTERS`)."""
 
 
-class ConfigureListsView(LoginOrForbidden, BaseView):
+class ConfigureListsView(SuperAdminPage, BaseView):
     def __init__(self, model_views: list[Any]) -> None:
         super().__init__(
             name="Configure lists",
@@ -52,15 +51,6 @@ class ConfigureListsView(LoginOrForbidden, BaseView):
             url="configure-lists",
         )
         self.model_views = {view.model.__name__: view for view in model_views}
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated and current_user.role == "super_admin"
-
-    def _role(self) -> str:
-        role = request.values.get("role", PANEL_ROLES[0])
-        if role not in PANEL_ROLES:
-            abort(404)
-        return role
 
     def _listed_views(self, role: str) -> list[Any]:
         """The lists `role` can open, in menu order."""
@@ -80,7 +70,7 @@ class ConfigureListsView(LoginOrForbidden, BaseView):
 
     @expose("/")
     def index(self) -> str:
-        role = self._role()
+        role = requested_role()
         view = self._view(role)
         g.preview_role = role  # the lists' columns, sorts and filters as the role reads them
         choices = view.list_choices()
@@ -110,7 +100,7 @@ class ConfigureListsView(LoginOrForbidden, BaseView):
 
     @expose("/save", methods=["POST"])
     def save(self) -> Response:
-        role = self._role()
+        role = requested_role()
         view = self._view(role)
         entity = view.model.__name__
         g.preview_role = role
@@ -149,7 +139,7 @@ class ConfigureListsView(LoginOrForbidden, BaseView):
 
     @expose("/reset", methods=["POST"])
     def reset(self) -> Response:
-        role = self._role()
+        role = requested_role()
         view = self._view(role)
         reset_role_settings(db.session, view.model.__name__, role, audit_actor())
         db.session.commit()

@@ -13,11 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from admin_views.access import LoginOrForbidden
+from admin_views.access import SuperAdminPage
 from auth.impersonation import audit_actor
 from extensions import db
 from models.audit import AuditEvent, changed_values
@@ -51,10 +50,7 @@ PARTS = ("subject", "body_text", "body_html")
 MAX_SUBJECT = 255
 
 
-class EmailTemplatesView(LoginOrForbidden, BaseView):
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated and current_user.role == "super_admin"
-
+class EmailTemplatesView(SuperAdminPage, BaseView):
     @expose("/")
     def index(self) -> str:
         overrides = {row.event: row for row in db.session.scalars(sa.select(EmailTemplate))}

@@ -14,11 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import flash, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from admin_views.access import LoginOrForbidden
+from admin_views.access import SuperAdminPage
 from auth.impersonation import audit_actor
 from extensions import db
 from models.audit import AuditEvent
@@ -31,10 +30,7 @@ CONFLICT_MESSAGE = (
 )
 
 
-class SettingsView(LoginOrForbidden, BaseView):
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated and current_user.role == "super_admin"
-
+class SettingsView(SuperAdminPage, BaseView):
     @expose("/")
     def index(self) -> str:
         return self._page(_stored_rows(), posted=None, errors={})

@@ -19,7 +19,7 @@ from bulk_io.writing import write_csv, write_xlsx
 from extensions import db
 from jobs import files, states
 from jobs.progress import ProgressWriter
-from jobs.running import dispatch
+from jobs.running import queue_job
 from models.config import Setting
 from models.jobs import Job
 from models.people import User
@@ -47,25 +47,18 @@ def start_list_export(
     file_name: str,
 ) -> Job:
     """Record the export the request at `path?query_string` asked for, and queue it."""
-    job = Job(
-        user_id=user.id,
-        kind="list_export",
-        title=f"Export {list_name} ({export_type.upper()})",
-        parameters={
+    return queue_job(
+        user,
+        "list_export",
+        f"Export {list_name} ({export_type.upper()})",
+        {
             "endpoint": list_endpoint,
             "export_type": export_type,
             "path": path,
             "query_string": query_string,
             "file_name": file_name,
         },
-        token=files.new_token(),
-        status="queued",
-        step="write",
     )
-    db.session.add(job)
-    db.session.commit()
-    dispatch(job.id, in_request=False)
-    return job
 
 
 def run_export_job(job: Job) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from extensions import db
 from jobs import files, states
-from jobs.running import dispatch
+from jobs.running import queue_job
 from models.jobs import Job
 from reports.aging_file import TITLES, aging_file
 from reports.parameters import ParameterError
@@ -20,19 +20,12 @@ READY = "The file is ready to download."
 
 
 def start_report(user: Any, page: str, file_format: str, query: dict[str, str]) -> Job:
-    job = Job(
-        user_id=user.id,
-        kind="aging_report",
-        title=f"{TITLES[page]} ({file_format.upper()})",
-        parameters={"page": page, "file_format": file_format, "query": query},
-        token=files.new_token(),
-        status="queued",
-        step="write",
+    return queue_job(
+        user,
+        "aging_report",
+        f"{TITLES[page]} ({file_format.upper()})",
+        {"page": page, "file_format": file_format, "query": query},
     )
-    db.session.add(job)
-    db.session.commit()
-    dispatch(job.id, in_request=False)
-    return job
 
 
 def run_report_job(job: Job) -> None:

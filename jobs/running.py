@@ -11,12 +11,13 @@ request would have.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from auth.impersonation import acting_for_job
 from error_references import logged_error_message
 from extensions import db
 from forms_config.readability import reading_as
-from jobs import progress, states
+from jobs import files, progress, states
 from jobs.queue import enqueue
 from models.jobs import Job
 
@@ -38,6 +39,24 @@ def _handlers() -> dict[str, JobHandler]:
         "list_export": run_export_job,
         "statement_email": run_statement_job,
     }
+
+
+def queue_job(user: Any, kind: str, title: str, parameters: dict[str, Any], **counts: int) -> Job:
+    """Record a job that writes a file or sends mail for `user`, and hand it to a worker."""
+    job = Job(
+        user_id=user.id,
+        kind=kind,
+        title=title,
+        parameters=parameters,
+        token=files.new_token(),
+        status="queued",
+        step="write",
+        **counts,
+    )
+    db.session.add(job)
+    db.session.commit()
+    dispatch(job.id, in_request=False)
+    return job
 
 
 def dispatch(job_id: int, in_request: bool) -> None:

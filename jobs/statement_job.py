@@ -16,9 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from extensions import db
-from jobs import files, states
+from jobs import states
 from jobs.progress import ProgressWriter
-from jobs.running import dispatch
+from jobs.running import queue_job
 from models import Account, AuditEvent, Job, User
 from models.readable_values import plural
 from models.scoping import restrict_to_visible_rows
@@ -42,25 +42,18 @@ def start_statement_emails(
     what = f"the statement of {accounts[0].code}" if len(accounts) == 1 else (
         f"statements of {plural(len(accounts), 'account')}"
     )  # fmt: skip
-    job = Job(
-        user_id=user.id,
-        kind="statement_email",
-        title=f"E-mail {what} as of {as_of.isoformat()}",
-        parameters={
+    return queue_job(
+        user,
+        "statement_email",
+        f"E-mail {what} as of {as_of.isoformat()}",
+        {
             "account_ids": [account.id for account in accounts],
             "start": start.isoformat() if start else None,
             "as_of": as_of.isoformat(),
             "ip": ip,
         },
-        token=files.new_token(),
-        status="queued",
-        step="write",
         rows_total=len(accounts),
     )
-    db.session.add(job)
-    db.session.commit()
-    dispatch(job.id, in_request=False)
-    return job
 
 
 def run_statement_job(job: Job) -> None:
