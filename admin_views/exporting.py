@@ -51,7 +51,9 @@ class ExportTable:
     def row_count(self, up_to: int | None = None) -> int:
         """How many rows the export holds; with `up_to`, counted no further than `up_to` + 1
         (the list's own count stops at `LIST_COUNT_CAP`, far below an export's threshold)."""
-        counted = self.listed.with_entities(sa.literal(1)).order_by(None)
+        listed_model = self.listed.column_descriptions[0]["entity"]
+        # the key, not a constant: a constant alone would drop the table from an unfiltered query
+        counted = self.listed.with_entities(*sa.inspect(listed_model).primary_key).order_by(None)
         if up_to is not None:
             counted = counted.limit(up_to + 1)
         return db.session.scalar(sa.select(sa.func.count()).select_from(counted.subquery()))

@@ -168,8 +168,10 @@ def test_the_export_link_alone_starts_no_job_and_the_offer_needs_its_csrf_token(
     set_threshold(10)
 
     offer = panel.get(LIST_EXPORT.format("csv"))
+    unfiltered = panel.get("/admin/invoice/export/csv/")
 
     assert offer.status_code == 200
+    assert "This list is too long to download at once" in unfiltered.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
     forged = panel.post_without_csrf(
         "/admin/invoice/export-in-background/csv/", {"query_string": "search=TRN"}
