@@ -63,3 +63,13 @@ def log_in(page, base_url: str, email: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}/admin/")
+
+
+def csp_refusals(page) -> list[str]:
+    """The console messages, from now on, where Chromium refused something under the page's
+    Content Security Policy (an inline script or handler, a `javascript:` link): a test that
+    ends with this list empty proves the page's scripts run as served."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)  # fmt: skip
+    return refused

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.browser import log_in, needs_chromium
+from tests.browser import csp_refusals, log_in, needs_chromium
 from tests.conftest import make_user
 from tests.dashboard_world import build_world
 
@@ -20,9 +20,7 @@ def test_super_admin_adds_a_chart_to_the_manager_dashboard_and_the_manager_sees_
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser_page
-    refused = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)  # fmt: skip
+    refused = csp_refusals(page)
     world = build_world()
     super_admin = make_user("super_admin")
 

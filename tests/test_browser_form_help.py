@@ -11,18 +11,11 @@ import sqlalchemy as sa
 from extensions import db
 from models import Invoice, Setting
 from models.setting_catalogue import HIDE_FINANCE_FROM_MANAGERS
-from tests.browser import log_in, needs_chromium
+from tests.browser import csp_refusals, log_in, needs_chromium
 from tests.conftest import make_user
 from tests.factories import add_account
 
 pytestmark = needs_chromium
-
-
-def csp_refusals(page) -> list[str]:
-    refused: list[str] = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)  # fmt: skip
-    return refused
 
 
 def value_once_set(page, selector: str, unlike: str = "") -> str:

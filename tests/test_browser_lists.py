@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.browser import log_in, needs_chromium
+from tests.browser import csp_refusals, log_in, needs_chromium
 from tests.conftest import make_user
 from tests.factories import add_account
 
@@ -35,9 +35,7 @@ def test_super_admin_sets_the_managers_account_list_and_a_manager_saves_a_view(
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser_page
-    refused = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)  # fmt: skip
+    refused = csp_refusals(page)
     north = make_user("manager", "north@example.test")
     accounts = [("C1", "Delta", "enabled", 500), ("C2", "Alpha", "enabled", 0),
                 ("C3", "Echo", "disabled", 0), ("C4", "Bravo", "enabled", 900)]  # fmt: skip

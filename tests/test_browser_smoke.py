@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from extensions import db
 from models import Account
-from tests.browser import log_in, needs_chromium
+from tests.browser import csp_refusals, log_in, needs_chromium
 from tests.conftest import make_user
 
 pytestmark = needs_chromium
@@ -34,9 +34,7 @@ def test_each_role_opens_every_menu_entry(role: str, live_server: str, browser_p
 
 def test_admin_creates_edits_and_deletes_an_account(live_server: str, browser_page) -> None:
     page = browser_page
-    refused = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)  # fmt: skip
+    refused = csp_refusals(page)
     admin = make_user("admin")
     log_in(page, live_server, admin.email)
 
