@@ -20,7 +20,6 @@ Run as `python -m reports.duckdb_isolated ATTACH-CLAUSE EXTENSION-DIRECTORY` by 
 
 from __future__ import annotations
 
-import logging
 import os
 import pickle
 import struct
@@ -31,7 +30,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-logger = logging.getLogger(__name__)
 _LENGTH = struct.Struct("!Q")
 ROWS, OUT_OF_MEMORY, FAILED = "rows", "out of memory", "failed"
 
