@@ -10,15 +10,15 @@ equals what the stream would have sent, and one function writes both.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app
 
 from bulk_io.writing import write_csv, write_xlsx
 from extensions import db
 from jobs import files, states
 from jobs.progress import ProgressWriter
+from jobs.replaying import panel_view, request_of
 from jobs.running import queue_job
 from models.config import Setting
 from models.jobs import Job
@@ -63,15 +63,12 @@ def start_list_export(
 
 def run_export_job(job: Job) -> None:
     parameters = job.parameters
-    view = _list_view(parameters["endpoint"])
-    if view is None:
+    view = panel_view(parameters["endpoint"])
+    if not hasattr(view, "export_table"):
         states.mark_failed(job.id, LIST_GONE, can_retry=False)
         return
-    replayed = current_app.test_request_context(
-        parameters["path"], query_string=parameters["query_string"]
-    )
     try:
-        with replayed, _logged_in(job.user):
+        with request_of(job.user, parameters["path"], parameters["query_string"]):
             # a replayed request runs no `before_request`: the rules as they are now, as a
             # page's request would read them (a worker's cache may predate a rule change)
             current_app.extensions["rule_book"].refresh_if_stale(db.session)
@@ -115,23 +112,3 @@ class _Counted:
             yield row
             self.done += 1
             self.tracker(self.done, max(self.total, self.done), self.done)
-
-
-def _list_view(endpoint: str) -> Any:
-    """The panel's list view of that endpoint (the worker loads the panel's views too)."""
-    for admin in current_app.extensions.get("admin", []):
-        for view in admin._views:
-            if view.endpoint == endpoint and hasattr(view, "export_table"):
-                return view
-    return None
-
-
-@contextmanager
-def _logged_in(user: User) -> Iterator[None]:
-    """The replayed request's user, as Flask-Login's `current_user`; without a login (no
-    session, no "last login" stamp, no signal)."""
-    g._login_user = user
-    try:
-        yield
-    finally:
-        g.pop("_login_user", None)

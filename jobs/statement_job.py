@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from extensions import db
 from jobs import states
 from jobs.progress import ProgressWriter
+from jobs.replaying import panel_view, request_of
 from jobs.running import queue_job
 from models import Account, AuditEvent, Job, User
 from models.readable_values import plural
@@ -32,6 +33,9 @@ from reports.statement_email import (
 
 ACCOUNTS_LISTED = 500
 """Accounts the job page lists (code, name, where the statement went)."""
+ACCOUNTS_ENDPOINT = "account"
+"""The accounts list, whose `may_email_statement` says who may e-mail statements."""
+NOT_ALLOWED = "Your role may no longer e-mail statements; nothing was sent."
 
 
 def start_statement_emails(
@@ -57,6 +61,12 @@ def start_statement_emails(
 
 
 def run_statement_job(job: Job) -> None:
+    accounts_list = panel_view(ACCOUNTS_ENDPOINT)
+    with request_of(job.user, accounts_list.url):
+        allowed = accounts_list.may_email_statement()
+    if not allowed:
+        states.mark_failed(job.id, NOT_ALLOWED, can_retry=False)
+        return
     parameters = job.parameters
     as_of = dt.date.fromisoformat(parameters["as_of"])
     start = dt.date.fromisoformat(parameters["start"]) if parameters["start"] else None

@@ -14,8 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from extensions import db
+from jobs.export_job import NOT_ALLOWED as EXPORT_NOT_ALLOWED
+from jobs.running import run_job
 from models import FormFieldRule, Job, Setting
-from models.setting_catalogue import EXPORT_IN_BACKGROUND_ABOVE_ROWS
+from models.setting_catalogue import EXPORT_IN_BACKGROUND_ABOVE_ROWS, HIDE_FINANCE_FROM_MANAGERS
 from tests.conftest import Panel, make_user
 from tests.factories import add_account, add_invoice
 from tests.job_helpers import start_worker_process, wait_for_job
@@ -185,3 +187,21 @@ def test_a_role_that_may_not_export_cannot_start_a_background_export(panel, logi
     refused = panel.post("/admin/auditevent/export-in-background/csv/", {"query_string": ""})
     assert refused.status_code == 403
     assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
+
+
+def test_a_role_that_lost_the_export_before_the_job_ran_gets_a_failed_job_and_no_file(
+    app, panel, login_as, job_queue
+):
+    a_managers_invoices()
+    panel.login("kim@example.test")
+    set_threshold(10)
+    job_id = job_id_of(export_in_background(panel, "csv"))
+    db.session.add(Setting(key=HIDE_FINANCE_FROM_MANAGERS, value="1"))  # before a worker ran it
+    db.session.commit()
+
+    run_job(job_id)
+
+    job = db.session.get(Job, job_id, populate_existing=True)
+    assert (job.status, job.message) == ("failed", EXPORT_NOT_ALLOWED)
+    assert job.result_file is None and not job.can_retry
+    assert panel.get(f"/admin/jobs/{job_id}/result").status_code == 404

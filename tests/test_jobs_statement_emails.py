@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from extensions import db
 from jobs import states
-from jobs.running import dispatch
+from jobs.running import dispatch, run_job
+from jobs.statement_job import NOT_ALLOWED as STATEMENTS_NOT_ALLOWED
 from models import AuditEvent, Job, OutboxMessage
 from tests.conftest import make_user
 from tests.factories import add_account, add_invoice
@@ -127,3 +128,26 @@ def test_without_a_mail_server_the_list_action_says_so_and_starts_nothing(
     )
     assert "E-mail is not configured on this server" in response.get_data(as_text=True)
     assert db.session.scalar(sa.func.count(Job.id)) == 0
+
+
+def test_a_role_that_lost_the_right_before_the_job_ran_gets_a_failed_job_and_no_email(
+    app, panel, login_as, job_queue, monkeypatch
+):
+    ada = login_as("admin", "ada@example.test")
+    acme = add_account("ACME", billing_email="billing@acme.test")
+    with mail_server_for(app, monkeypatch):
+        response = panel.post(
+            "/admin/account/action/",
+            {"action": "email_statements", "rowid": [str(acme.id)]},
+            follow_redirects=True,
+        )
+        job_id = int(JOB_LINK.search(response.get_data(as_text=True)).group(1))
+        ada.role = "analyst"  # analysts read and export; they write to no customer
+        db.session.commit()
+
+        run_job(job_id)
+
+    job = db.session.get(Job, job_id, populate_existing=True)
+    assert (job.status, job.message) == ("failed", STATEMENTS_NOT_ALLOWED)
+    assert outbox() == []
+    assert db.session.query(AuditEvent).filter_by(action="statement_emailed").count() == 0
