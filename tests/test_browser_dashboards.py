@@ -17,11 +17,12 @@ SHOTS = Path("/tmp/shots-dashboards")
 def test_super_admin_adds_a_chart_to_the_manager_dashboard_and_the_manager_sees_it(
     live_server,
     browser_page,
+    today,
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser_page
     refused = csp_refusals(page)
-    world = build_world()
+    world = build_world(today)
     super_admin = make_user("super_admin")
 
     log_in(page, live_server, super_admin.email)
