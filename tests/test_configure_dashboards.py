@@ -84,7 +84,10 @@ def test_back_to_the_default_layout(login_as, panel) -> None:
     submit(panel, "admin", action="remove:0")
     assert stored("admin") is not None
 
-    response = panel.post(f"{EDITOR}reset?role=admin", {})
+    page = editor(panel, "admin")
+    reset = as_submitted(page, which="configure-dashboards/reset?role=admin")
+    assert "Back to the default</button>" in page and reset["csrf_token"]
+    response = panel.post_without_csrf(f"{EDITOR}reset?role=admin", reset)
 
     assert response.status_code == 302 and stored("admin") is None
     assert len(audits()) == 2
