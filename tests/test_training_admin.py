@@ -69,7 +69,7 @@ def test_admin_builds_a_course_books_a_place_and_records_the_award(login_as, pan
 def test_an_award_cannot_expire_before_it_was_achieved(login_as, panel, today) -> None:
     login_as("admin")
     ann = add_employee(add_account("ACME"), "ann@acme.test")
-    course = add_course_date(today, today).course
+    course = add_course_date(today).course
     response = panel.post(
         "/admin/award/new/",
         {"user": str(ann.id), "course": str(course.id), "achieved_on": "2026-05-02",
@@ -81,7 +81,7 @@ def test_an_award_cannot_expire_before_it_was_achieved(login_as, panel, today) -
 
 def test_a_course_with_dates_cannot_be_deleted(login_as, panel, today) -> None:
     login_as("admin")
-    course = add_course_date(today, today).course
+    course = add_course_date(today).course
     response = panel.post("/admin/course/delete/", {"id": str(course.id)})
     assert response.status_code == 302
     assert "cannot be deleted" in panel.get(response.location).get_data(as_text=True)

@@ -138,7 +138,7 @@ def test_the_delegate_must_work_for_the_account_booked_for(
     login_as("admin")
     acme, other = add_account("ACME"), add_account("OTHER")
     outsider = add_employee(other, "zed@other.test")
-    course_date = add_course_date(today, today)
+    course_date = add_course_date(today)
     refused = book(panel, course_date, acme, outsider)
     assert "zed@other.test is not an employee of the account" in refused.get_data(as_text=True)
     assert db.session.scalar(sa.select(Booking)) is None
