@@ -65,6 +65,16 @@ def log_in(page, base_url: str, email: str) -> None:
     page.wait_for_url(f"{base_url}/admin/")
 
 
+def open_settings_page(page, base_url: str, menu_entry: str, role_tab: str) -> None:
+    """Open a super admin's settings page (Configure lists, Configure dashboards) from the menu
+    and pick the tab of `role_tab` (a role's label), as a user does. The menu's toggle is a
+    `javascript:` link, so the entry's address is followed rather than the menu clicked open."""
+    entry = page.locator(f"a.dropdown-item:has-text('{menu_entry}')")
+    page.goto(base_url + entry.get_attribute("href"))
+    page.click(f"a.nav-link:has-text('{role_tab}')")
+    page.wait_for_selector(f"a.nav-link.active:has-text('{role_tab}')")
+
+
 def csp_refusals(page) -> list[str]:
     """The console messages, from now on, where Chromium refused something under the page's
     Content Security Policy (an inline script or handler, a `javascript:` link): a test that

@@ -6,6 +6,7 @@ then starts from empty tables holding only the guest account, as a fresh install
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Iterator
@@ -154,6 +155,13 @@ class Panel:
         match = CSRF_INPUT.search(html)
         assert match, f"no CSRF token on {page}"
         return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def today() -> dt.date:
+    """The date when the test runs, the one the app reads too. A suite run may cross midnight:
+    a date read when the test module was imported would then be yesterday's for the app."""
+    return dt.date.today()
 
 
 @pytest.fixture

@@ -29,11 +29,9 @@ from models.notifications import CreditRequest
 from tests.conftest import make_user
 from tests.factories import add_account, add_invoice, add_payment
 
-TODAY = dt.date.today()
 
-
-def days(number: int) -> dt.date:
-    return TODAY + dt.timedelta(days=number)
+def days(today: dt.date, number: int) -> dt.date:
+    return today + dt.timedelta(days=number)
 
 
 @dataclass
@@ -44,29 +42,34 @@ class World:
     south_account: Account
 
 
-def build_world() -> World:
+def build_world(today: dt.date) -> World:
+    """The ledger above, its dates counted from `today`, the date the test runs on."""
     north = make_user("manager", "north@example.test", first_name="Nora")
     south = make_user("manager", "south@example.test", first_name="Sam")
     north_account = add_account("NORTH", account_manager=north, credit_limit=Decimal("1000.00"))
     south_account = add_account("SOUTH", account_manager=south, credit_limit=Decimal("500.00"))
     west = add_account("WEST")
-    late = add_invoice(north_account, "I-1", "600.00", issue_date=days(-60), due_date=days(-30))
-    add_payment(north_account, "P-1", "100.00", invoice=late, payment_date=days(-10))
-    add_invoice(north_account, "I-2", "500.00", issue_date=TODAY, due_date=days(30))
-    add_invoice(north_account, "I-3", "200.00", currency="EUR", issue_date=days(-100),
-                due_date=days(-95))  # fmt: skip
-    add_invoice(north_account, "I-4", "999.00", issue_date=days(-3), status="draft")
-    add_invoice(south_account, "I-5", "300.00", issue_date=days(-40), due_date=days(-10))
-    add_invoice(south_account, "I-6", "1000.00", currency="USD", issue_date=days(-25),
-                due_date=days(5))  # fmt: skip
-    add_invoice(west, "I-7", "50.00", issue_date=days(-5), due_date=days(25))
+    late = add_invoice(
+        north_account, "I-1", "600.00", issue_date=days(today, -60), due_date=days(today, -30)
+    )
+    add_payment(north_account, "P-1", "100.00", invoice=late, payment_date=days(today, -10))
+    add_invoice(north_account, "I-2", "500.00", issue_date=today, due_date=days(today, 30))
+    add_invoice(north_account, "I-3", "200.00", currency="EUR", issue_date=days(today, -100),
+                due_date=days(today, -95))  # fmt: skip
+    add_invoice(north_account, "I-4", "999.00", issue_date=days(today, -3), status="draft")
+    add_invoice(
+        south_account, "I-5", "300.00", issue_date=days(today, -40), due_date=days(today, -10)
+    )
+    add_invoice(south_account, "I-6", "1000.00", currency="USD", issue_date=days(today, -25),
+                due_date=days(today, 5))  # fmt: skip
+    add_invoice(west, "I-7", "50.00", issue_date=days(today, -5), due_date=days(today, 25))
     db.session.add_all([
-        FollowUpAction(account=north_account, assignee=north, due_date=days(-1),
+        FollowUpAction(account=north_account, assignee=north, due_date=days(today, -1),
                        description="Chase I-1 by phone"),
-        FollowUpAction(account=south_account, assignee=south, due_date=days(1),
+        FollowUpAction(account=south_account, assignee=south, due_date=days(today, 1),
                        description="Write to SOUTH about I-5"),
-        FollowUpAction(account=north_account, assignee=north, due_date=days(-20), status="done",
-                       description="Done long ago"),
+        FollowUpAction(account=north_account, assignee=north, due_date=days(today, -20),
+                       status="done", description="Done long ago"),
         CreditRequest(account=south_account, amount=Decimal("900.00"), reason="Seasonal",
                       status="pending"),
         OutboxMessage(dedupe_key="failed-1", event="invoice_issued", to_addresses="ap@south.test",

@@ -20,11 +20,9 @@ from models.config import HIDE_FINANCE_FROM_MANAGERS
 from tests.conftest import Panel, make_user
 from tests.factories import add_account, add_credit_note, add_invoice, add_payment
 
-TODAY = dt.date.today()
 
-
-def days_ago(days: int) -> dt.date:
-    return TODAY - dt.timedelta(days=days)
+def days_ago(today: dt.date, days: int) -> dt.date:
+    return today - dt.timedelta(days=days)
 
 
 @dataclass
@@ -34,7 +32,7 @@ class Ledger:
 
 
 @pytest.fixture
-def ledger() -> Ledger:
+def ledger(today) -> Ledger:
     """ACME's small ledger (OTHER's records must never show on ACME's page):
 
     INV-1 500.00 issued, due 60 days ago; PAY-1 200.00, CN-1 50.00 applied -> open 250.00, overdue
@@ -55,17 +53,25 @@ def ledger() -> Ledger:
         account_manager=manager,
     )
     other = add_account("OTHER", name="Other Ltd")
-    inv1 = add_invoice(acme, "INV-1", "500.00", issue_date=days_ago(90), due_date=days_ago(60))
-    add_invoice(acme, "INV-2", "300.00", issue_date=days_ago(10), due_date=days_ago(-20))
-    inv3 = add_invoice(acme, "INV-3", "100.00", issue_date=days_ago(70), due_date=days_ago(40))
-    add_invoice(acme, "INV-4", "999.00", status="draft", issue_date=days_ago(5))
-    add_invoice(acme, "INV-5", "80.00", status="void", issue_date=days_ago(5))
-    add_payment(acme, "PAY-1", "200.00", invoice=inv1, payment_date=days_ago(50))
-    add_payment(acme, "PAY-2", "100.00", invoice=inv3, payment_date=days_ago(45))
-    add_payment(acme, "PAY-3", "70.00", payment_date=days_ago(3))
-    add_credit_note(acme, "CN-1", "50.00", invoice=inv1, issue_date=days_ago(30))
-    add_credit_note(acme, "CN-2", "30.00", issue_date=days_ago(2))
-    add_invoice(other, "INV-OTHER", "700.00", issue_date=days_ago(90), due_date=days_ago(60))
+    inv1 = add_invoice(
+        acme, "INV-1", "500.00", issue_date=days_ago(today, 90), due_date=days_ago(today, 60)
+    )
+    add_invoice(
+        acme, "INV-2", "300.00", issue_date=days_ago(today, 10), due_date=days_ago(today, -20)
+    )
+    inv3 = add_invoice(
+        acme, "INV-3", "100.00", issue_date=days_ago(today, 70), due_date=days_ago(today, 40)
+    )
+    add_invoice(acme, "INV-4", "999.00", status="draft", issue_date=days_ago(today, 5))
+    add_invoice(acme, "INV-5", "80.00", status="void", issue_date=days_ago(today, 5))
+    add_payment(acme, "PAY-1", "200.00", invoice=inv1, payment_date=days_ago(today, 50))
+    add_payment(acme, "PAY-2", "100.00", invoice=inv3, payment_date=days_ago(today, 45))
+    add_payment(acme, "PAY-3", "70.00", payment_date=days_ago(today, 3))
+    add_credit_note(acme, "CN-1", "50.00", invoice=inv1, issue_date=days_ago(today, 30))
+    add_credit_note(acme, "CN-2", "30.00", issue_date=days_ago(today, 2))
+    add_invoice(
+        other, "INV-OTHER", "700.00", issue_date=days_ago(today, 90), due_date=days_ago(today, 60)
+    )
     add_payment(other, "PAY-OTHER", "70.00")
     add_credit_note(other, "CN-OTHER", "7.00")
     db.session.add_all(
@@ -74,9 +80,11 @@ def ledger() -> Ledger:
             User(email="bob@other.test", first_name="Bob", role="individual", account=other),
             Note(account=acme, body="Promised to pay by Friday"),
             Note(account=other, body="Other account's note"),
-            FollowUpAction(account=acme, due_date=days_ago(-3), description="Chase INV-1"),
-            FollowUpAction(account=acme, due_date=days_ago(9), status="done", description="Old"),
-            FollowUpAction(account=other, due_date=days_ago(-3), description="Other chase"),
+            FollowUpAction(account=acme, due_date=days_ago(today, -3), description="Chase INV-1"),
+            FollowUpAction(
+                account=acme, due_date=days_ago(today, 9), status="done", description="Old"
+            ),
+            FollowUpAction(account=other, due_date=days_ago(today, -3), description="Other chase"),
         ]
     )
     db.session.commit()
@@ -136,10 +144,10 @@ def test_key_figures_match_the_hand_computed_ledger(ledger, login_as, panel) -> 
     assert figure(html, "open_actions") == "1"  # the done action does not count
 
 
-def test_an_account_with_nothing_overdue_is_current(login_as, panel) -> None:
+def test_an_account_with_nothing_overdue_is_current(login_as, panel, today) -> None:
     login_as("admin")
     account = add_account("NEW")
-    add_invoice(account, "INV-NEW", "40.00", issue_date=TODAY, due_date=days_ago(-30))
+    add_invoice(account, "INV-NEW", "40.00", issue_date=today, due_date=days_ago(today, -30))
     html = page_of(panel, account)
     assert figure(html, "overdue") == "0.00"
     assert figure(html, "current") == "yes"

@@ -13,8 +13,6 @@ from models import Account, AuditEvent, CreditNote, FollowUpAction, FormFieldRul
 from tests.conftest import make_user
 from tests.factories import add_account, add_invoice
 
-TODAY = dt.date.today()
-
 
 @pytest.fixture
 def acme() -> Account:
@@ -49,7 +47,7 @@ def test_admin_adds_a_note_signed_and_audited(acme, login_as, panel) -> None:
     assert "Called, will pay &lt;b&gt;Friday&lt;/b&gt;" in html  # escaped, never markup
 
 
-def test_manager_adds_a_note_and_a_follow_up_action_on_their_account(acme, panel) -> None:
+def test_manager_adds_a_note_and_a_follow_up_action_on_their_account(acme, panel, today) -> None:
     panel.login("mona@example.test")
     html = page(panel, acme)
     assert 'data-testid="action-note"' in html and 'data-testid="action-follow_up"' in html
@@ -57,21 +55,21 @@ def test_manager_adds_a_note_and_a_follow_up_action_on_their_account(acme, panel
     assert db.session.query(Note).one().author.email == "mona@example.test"
     assert "Left a voicemail" in page(panel, acme, tab="notes")
     posted = post_form(
-        panel, acme, "follow_up", kind="call", status="open", due_date=TODAY.isoformat()
+        panel, acme, "follow_up", kind="call", status="open", due_date=today.isoformat()
     )
     assert posted.status_code == 302
     action = db.session.query(FollowUpAction).one()
     assert action.account == acme and action.assignee.email == "mona@example.test"
-    assert action.status == "open" and action.due_date == TODAY
+    assert action.status == "open" and action.due_date == today
     assert len(audit_of("FollowUpAction")) == 1
 
 
-def test_manager_may_not_issue_credit_nor_change_the_account_manager(acme, panel) -> None:
+def test_manager_may_not_issue_credit_nor_change_the_account_manager(acme, panel, today) -> None:
     panel.login("mona@example.test")
     html = page(panel, acme)
     assert 'data-testid="action-credit"' not in html and 'data-testid="change-manager"' not in html
     credit = post_form(
-        panel, acme, "credit", number="CN-X", amount="10.00", issue_date=TODAY.isoformat()
+        panel, acme, "credit", number="CN-X", amount="10.00", issue_date=today.isoformat()
     )
     assert credit.status_code == 403
     assert db.session.query(CreditNote).count() == 0
@@ -84,16 +82,16 @@ def test_manager_may_not_issue_credit_nor_change_the_account_manager(acme, panel
     assert acme.account_manager.email == "mona@example.test"
 
 
-def test_admin_issues_a_credit_applied_to_an_invoice(acme, login_as, panel) -> None:
+def test_admin_issues_a_credit_applied_to_an_invoice(acme, login_as, panel, today) -> None:
     login_as("admin")
-    invoice = add_invoice(acme, "INV-1", "250.00", issue_date=TODAY - dt.timedelta(days=60))
+    invoice = add_invoice(acme, "INV-1", "250.00", issue_date=today - dt.timedelta(days=60))
     response = post_form(
         panel,
         acme,
         "credit",
         number="CN-9",
         amount="250.00",
-        issue_date=TODAY.isoformat(),
+        issue_date=today.isoformat(),
         reason="Goodwill",
         invoice=str(invoice.id),
     )
@@ -107,7 +105,9 @@ def test_admin_issues_a_credit_applied_to_an_invoice(acme, login_as, panel) -> N
     assert re.search(r'data-figure="current">yes<', html)
 
 
-def test_a_credit_cannot_be_applied_to_another_accounts_invoice(acme, login_as, panel) -> None:
+def test_a_credit_cannot_be_applied_to_another_accounts_invoice(
+    acme, login_as, panel, today
+) -> None:
     login_as("admin")
     theirs = add_invoice(add_account("OTHER"), "INV-OTHER", "90.00")
     response = post_form(
@@ -116,7 +116,7 @@ def test_a_credit_cannot_be_applied_to_another_accounts_invoice(acme, login_as, 
         "credit",
         number="CN-1",
         amount="10.00",
-        issue_date=TODAY.isoformat(),
+        issue_date=today.isoformat(),
         invoice=str(theirs.id),
     )
     assert response.status_code == 302
@@ -124,9 +124,9 @@ def test_a_credit_cannot_be_applied_to_another_accounts_invoice(acme, login_as, 
     assert "This invoice belongs to another account" in page(panel, acme)
 
 
-def test_a_bad_credit_is_refused_with_the_fields_error(acme, login_as, panel) -> None:
+def test_a_bad_credit_is_refused_with_the_fields_error(acme, login_as, panel, today) -> None:
     login_as("admin")
-    post_form(panel, acme, "credit", number="CN-1", amount="", issue_date=TODAY.isoformat())
+    post_form(panel, acme, "credit", number="CN-1", amount="", issue_date=today.isoformat())
     assert db.session.query(CreditNote).count() == 0
     assert "Amount:" in page(panel, acme)
 
@@ -166,7 +166,7 @@ def rule(entity: str, field: str, role: str, **switches: bool) -> None:
     db.session.commit()
 
 
-def test_configure_forms_rules_apply_to_the_page_forms(acme, panel) -> None:
+def test_configure_forms_rules_apply_to_the_page_forms(acme, panel, today) -> None:
     rule("FollowUpAction", "description", "manager", hidden=True)
     panel.login("mona@example.test")
     html = page(panel, acme)
@@ -178,7 +178,7 @@ def test_configure_forms_rules_apply_to_the_page_forms(acme, panel) -> None:
         "follow_up",
         kind="call",
         status="open",
-        due_date=TODAY.isoformat(),
+        due_date=today.isoformat(),
         description="forged",
     )
     action = db.session.query(FollowUpAction).one()
@@ -186,10 +186,10 @@ def test_configure_forms_rules_apply_to_the_page_forms(acme, panel) -> None:
     assert audit_of("FollowUpAction", "forbidden_fields_dropped")
 
 
-def test_a_field_required_for_the_role_is_required_on_the_page(acme, panel) -> None:
+def test_a_field_required_for_the_role_is_required_on_the_page(acme, panel, today) -> None:
     rule("FollowUpAction", "description", "manager", required=True)
     panel.login("mona@example.test")
-    post_form(panel, acme, "follow_up", kind="call", status="open", due_date=TODAY.isoformat())
+    post_form(panel, acme, "follow_up", kind="call", status="open", due_date=today.isoformat())
     assert db.session.query(FollowUpAction).count() == 0
     assert "This field is required." in page(panel, acme)
 

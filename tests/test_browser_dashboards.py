@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.browser import csp_refusals, log_in, needs_chromium
+from tests.browser import csp_refusals, log_in, needs_chromium, open_settings_page
 from tests.conftest import make_user
 from tests.dashboard_world import build_world
 
@@ -17,17 +17,16 @@ SHOTS = Path("/tmp/shots-dashboards")
 def test_super_admin_adds_a_chart_to_the_manager_dashboard_and_the_manager_sees_it(
     live_server,
     browser_page,
+    today,
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser_page
     refused = csp_refusals(page)
-    world = build_world()
+    world = build_world(today)
     super_admin = make_user("super_admin")
 
     log_in(page, live_server, super_admin.email)
-    menu_entry = page.locator("a.dropdown-item:has-text('Configure dashboards')")
-    page.goto(live_server + menu_entry.get_attribute("href"))  # the menu's toggle is javascript:
-    page.click("a.nav-link:has-text('manager')")
+    open_settings_page(page, live_server, "Configure dashboards", "manager")
     page.select_option("#add-widget", "collections_chart")
     page.click("button:has-text('Add widget')")
     assert "The manager dashboard was saved." in page.content()

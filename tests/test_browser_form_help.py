@@ -38,6 +38,7 @@ def pick_account(page, code: str) -> None:
 def test_the_due_date_follows_the_chosen_accounts_terms_until_the_user_types_one(
     live_server: str,
     browser_page,
+    today: dt.date,
 ) -> None:
     page = browser_page
     refused = csp_refusals(page)
@@ -46,7 +47,7 @@ def test_the_due_date_follows_the_chosen_accounts_terms_until_the_user_types_one
 
     page.goto(f"{live_server}/admin/invoice/new/")
     assert page.input_value("#number") == "INV-00001"
-    assert page.input_value("#issue_date") == dt.date.today().isoformat()
+    assert page.input_value("#issue_date") == today.isoformat()
     page.fill("#issue_date", "2026-03-01")
     pick_account(page, "ACME")
     assert value_once_set(page, "#due_date") == "2026-04-15"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.browser import csp_refusals, log_in, needs_chromium
+from tests.browser import csp_refusals, log_in, needs_chromium, open_settings_page
 from tests.conftest import make_user
 from tests.factories import add_account
 
@@ -45,9 +45,7 @@ def test_super_admin_sets_the_managers_account_list_and_a_manager_saves_a_view(
     super_admin = make_user("super_admin")
 
     log_in(page, live_server, super_admin.email)
-    menu_entry = page.locator("a.dropdown-item:has-text('Configure lists')")
-    page.goto(live_server + menu_entry.get_attribute("href"))  # the menu's toggle is javascript:
-    page.click("a.nav-link:has-text('manager')")
+    open_settings_page(page, live_server, "Configure lists", "manager")
     page.select_option("#entity", "Account")
     page.click("button:has-text('Open')")
     for column in HIDDEN_COLUMNS:

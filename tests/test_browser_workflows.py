@@ -3,6 +3,7 @@ list and names the delegate of a placeholder place. Skipped where Chromium is mi
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -20,12 +21,13 @@ pytestmark = needs_chromium
 def test_a_manager_asks_for_credit_and_names_a_delegate_in_the_browser(
     live_server: str,
     browser_page,
+    today: dt.date,
 ) -> None:
     page = browser_page
     manager = make_user("manager", "kim@example.test")
     account = add_account("MINE", account_manager=manager, credit_limit=Decimal("1000.00"))
     add_employee(account, "ann@mine.test")
-    course_date = add_course_date("FA", starts_in_days=30, venue="Leeds")
+    course_date = add_course_date(today, "FA", starts_in_days=30, venue="Leeds")
     placeholder = add_booking(course_date, account)
     log_in(page, live_server, manager.email)
 

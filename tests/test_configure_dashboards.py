@@ -46,9 +46,9 @@ def audits() -> list[AuditEvent]:
 
 
 def test_super_admin_adds_a_widget_to_the_manager_dashboard_and_the_manager_sees_it(
-    app, login_as, panel
+    app, login_as, panel, today
 ) -> None:
-    world = build_world()
+    world = build_world(today)
     login_as("super_admin")
 
     landed = submit(panel, "manager", action="add", add_widget="top_overdue_accounts")
@@ -84,7 +84,10 @@ def test_back_to_the_default_layout(login_as, panel) -> None:
     submit(panel, "admin", action="remove:0")
     assert stored("admin") is not None
 
-    response = panel.post(f"{EDITOR}reset?role=admin", {})
+    page = editor(panel, "admin")
+    reset = as_submitted(page, which="configure-dashboards/reset?role=admin")
+    assert "Back to the default</button>" in page and reset["csrf_token"]
+    response = panel.post_without_csrf(f"{EDITOR}reset?role=admin", reset)
 
     assert response.status_code == 302 and stored("admin") is None
     assert len(audits()) == 2
@@ -161,8 +164,10 @@ def test_saving_needs_the_csrf_token(login_as, panel) -> None:
     assert stored("analyst") is None
 
 
-def test_preview_shows_the_role_dashboard_as_one_of_its_people_sees_it(login_as, panel) -> None:
-    world = build_world()
+def test_preview_shows_the_role_dashboard_as_one_of_its_people_sees_it(
+    login_as, panel, today
+) -> None:
+    world = build_world(today)
     admin = make_user("admin", "another-admin@example.test")
     login_as("super_admin")
 
@@ -178,8 +183,10 @@ def test_preview_shows_the_role_dashboard_as_one_of_its_people_sees_it(login_as,
     assert "north@example.test</strong> sees it" in first
 
 
-def test_preview_of_a_role_nobody_holds_yet_shows_an_empty_dashboard(login_as, panel) -> None:
-    build_world()
+def test_preview_of_a_role_nobody_holds_yet_shows_an_empty_dashboard(
+    login_as, panel, today
+) -> None:
+    build_world(today)
     login_as("super_admin")
     db.session.execute(sa.delete(AuditEvent))
     for user in ("north", "south"):

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from extensions import db
 from models import AuditEvent, FormFieldRule, ListView
+from tests.browser_form import as_submitted
 from tests.conftest import Panel, make_user
 from tests.factories import add_account
 from tests.page_text import flashed
@@ -200,7 +201,11 @@ def test_a_save_over_someone_elses_is_refused_and_reset_goes_back(login_as, pane
     )
     assert stored().columns == ["name", "code"]
 
-    assert panel.post(f"{EDITOR}reset?role=manager&entity=Account", {}).status_code == 302
+    page = editor(panel)
+    reset = as_submitted(page, which="configure-lists/reset?role=manager&entity=Account")
+    assert "Back to the defaults</button>" in page and reset["csrf_token"]
+    response = panel.post_without_csrf(f"{EDITOR}reset?role=manager&entity=Account", reset)
+    assert response.status_code == 302
     assert stored() is None
     assert "The list's defaults for this role." in editor(panel)
 

@@ -43,7 +43,7 @@ def invoice_form(account: Account, number: str, **values: str) -> dict[str, str]
             **values}  # fmt: skip
 
 
-def test_new_invoice_and_credit_note_forms_propose_the_next_number(login_as, panel) -> None:
+def test_new_invoice_and_credit_note_forms_propose_the_next_number(login_as, panel, today) -> None:
     login_as("admin")
     assert field_value(panel.get("/admin/invoice/new/").get_data(as_text=True), "number") == (
         "INV-00001"
@@ -56,7 +56,7 @@ def test_new_invoice_and_credit_note_forms_propose_the_next_number(login_as, pan
     page = panel.get("/admin/invoice/new/").get_data(as_text=True)
 
     assert field_value(page, "number") == "INV-00042"
-    assert field_value(page, "issue_date") == dt.date.today().isoformat()
+    assert field_value(page, "issue_date") == today.isoformat()
     assert not label_is_marked(page, "due_date")  # left empty, the terms fill it
     assert label_is_marked(page, "issue_date")
     assert "Proposed: the next number after the last one used." in page

@@ -39,9 +39,8 @@ from reports.period import PeriodParameters
 from reports.readable_columns import TOTAL
 from tests.conftest import _empty_all_tables
 
-TODAY = dt.date.today()
-LEDGER_START = TODAY - dt.timedelta(days=200)
-"""The random ledgers' day 0: their 200 days end around today, so every month end has figures."""
+LEDGER_DAYS = 200
+"""The random ledgers' day 0 is this many days before today, so every month end has figures."""
 WIDGETS = {
     "total_due": [{}],
     "overdue": [{"past_due": "0"}, {"past_due": "90"}],
@@ -64,12 +63,19 @@ def engine(app, request):
     app.config.pop("AGING_ENGINE")
 
 
-def build(monkeypatch: pytest.MonkeyPatch, drawn: dict, credit_limits: list) -> None:
+def ledger_start(today: dt.date) -> dt.date:
+    return today - dt.timedelta(days=LEDGER_DAYS)
+
+
+def build(
+    monkeypatch: pytest.MonkeyPatch, drawn: dict, credit_limits: list, today: dt.date
+) -> None:
+    """Lay the drawn ledger out so that its days end around `today`."""
     db.session.remove()  # the last example's reads end, or PostgreSQL's TRUNCATE waits on them
     _empty_all_tables()
     ensure_guest_account(db.session)
     db.session.commit()
-    monkeypatch.setattr(random_ledgers, "START", LEDGER_START)
+    monkeypatch.setattr(random_ledgers, "START", ledger_start(today))
     random_ledgers.build(drawn)
     for number, limit in enumerate(credit_limits):
         account = db.session.scalar(sa.select(Account).where(Account.code == f"A{number}"))
@@ -90,17 +96,17 @@ def computed(app, widget: str, viewer: Any, params: dict) -> Any:
         return kind.compute(db.session, viewer, kind.parsed_parameters(params))
 
 
-def former_overdue_trend(viewer: Any, months: int) -> ChartResult:
+def former_overdue_trend(viewer: Any, months: int, today: dt.date) -> ChartResult:
     """The trend as it was computed before: one aging per month end."""
     amounts_by_date = {}
-    for as_of in month_ends(TODAY, months):
+    for as_of in month_ends(today, months):
         frame = aging_by_key(db.session, AgingParameters(as_of=as_of, viewer=viewer),
                              "account-manager")  # fmt: skip
         amounts_by_date[as_of] = per_currency(frame, buckets_past(0))
     currencies = sorted(
         {c for amounts in amounts_by_date.values() for c, a in amounts.items() if a}
     )
-    labels = tuple(d.strftime("%b %Y") if d != TODAY else "today" for d in amounts_by_date)
+    labels = tuple(d.strftime("%b %Y") if d != today else "today" for d in amounts_by_date)
     panels = tuple(
         ChartPanel(currency, labels, tuple(
             (amounts.get(currency, money(0)),) for amounts in amounts_by_date.values()))
@@ -109,10 +115,10 @@ def former_overdue_trend(viewer: Any, months: int) -> ChartResult:
     return ChartResult(("overdue",), panels, False, "Nothing was overdue.", ("reports.index", {}))
 
 
-def former_credit_used(viewer: Any, threshold: int) -> tuple[int, int]:
+def former_credit_used(viewer: Any, threshold: int, today: dt.date) -> tuple[int, int]:
     """(at the threshold, over the limit) as counted before, from `Account.balance`."""
     accounts = restrict_to_visible_rows(sa.select(Account), Account, viewer)
-    figures = account_figures(accounts, TODAY).subquery()
+    figures = account_figures(accounts, today).subquery()
     has_limit = figures.c.credit_limit > 0
     at_threshold, over = db.session.execute(sa.select(
         sa.func.count(sa.case((has_limit & (figures.c.balance * 100 >= figures.c.credit_limit
@@ -122,9 +128,9 @@ def former_credit_used(viewer: Any, threshold: int) -> tuple[int, int]:
     return int(at_threshold or 0), int(over or 0)
 
 
-def former_dso(viewer: Any, days: int) -> tuple[FigureLine, ...]:
+def former_dso(viewer: Any, days: int, today: dt.date) -> tuple[FigureLine, ...]:
     """The DSO lines as computed before: the collections report with its own aging."""
-    period = PeriodParameters(TODAY - dt.timedelta(days=days - 1), TODAY, viewer)
+    period = PeriodParameters(today - dt.timedelta(days=days - 1), today, viewer)
     figures = collections_per_manager(db.session, period)
     totals = figures[figures["account_manager"] == TOTAL]
     return tuple(
@@ -134,16 +140,16 @@ def former_dso(viewer: Any, days: int) -> tuple[FigureLine, ...]:
     )
 
 
-def former_figures(app, widget: str, viewer: Any, params: dict) -> Any:
+def former_figures(app, widget: str, viewer: Any, params: dict, today: dt.date) -> Any:
     """What the former code gave, where it differed from today's; None where it is the same."""
     parsed = REGISTRY[widget].parsed_parameters(params)
     with app.app_context(), app.test_request_context():
         if widget == "overdue_trend":
-            return former_overdue_trend(viewer, parsed["months"])
+            return former_overdue_trend(viewer, parsed["months"], today)
         if widget == "dso":
-            return former_dso(viewer, int(parsed["period_days"]))
+            return former_dso(viewer, int(parsed["period_days"]), today)
         if widget == "credit_used":
-            return former_credit_used(viewer, parsed["threshold_percent"])
+            return former_credit_used(viewer, parsed["threshold_percent"], today)
     return None
 
 
@@ -169,7 +175,8 @@ settings_for_ledgers = settings(
 def test_every_widget_gives_the_former_figures_through_either_engine(
     app, monkeypatch, drawn, credit_limits
 ) -> None:
-    build(monkeypatch, drawn, credit_limits)
+    today = dt.date.today()  # per example, as the widgets read it: examples may cross midnight
+    build(monkeypatch, drawn, credit_limits, today)
     for viewer in viewers():
         for widget, variants in WIDGETS.items():
             for params in variants:
@@ -178,7 +185,7 @@ def test_every_widget_gives_the_former_figures_through_either_engine(
                     app.config["AGING_ENGINE"] = engine_name
                     try:
                         through[engine_name] = computed(app, widget, viewer, params)
-                        former = former_figures(app, widget, viewer, params)
+                        former = former_figures(app, widget, viewer, params, today)
                     finally:
                         app.config.pop("AGING_ENGINE")
                     if former is not None:
@@ -195,11 +202,12 @@ dates_drawn = st.lists(st.integers(0, 230), min_size=1, max_size=8)
 def test_aging_on_several_dates_equals_one_aging_per_date(
     app, engine, monkeypatch, drawn, days, disputed_only
 ) -> None:
-    build(monkeypatch, drawn, [None] * 5)
-    dates = [LEDGER_START + dt.timedelta(days=day) for day in days]
+    today = dt.date.today()  # per example: the drawn days count from the today it reads
+    build(monkeypatch, drawn, [None] * 5, today)
+    dates = [ledger_start(today) + dt.timedelta(days=day) for day in days]
     for viewer in viewers():
         parameters = AgingParameters(
-            as_of=TODAY, viewer=viewer, basis=drawn["basis"], bucket_edges=drawn["edges"],
+            as_of=today, viewer=viewer, basis=drawn["basis"], bucket_edges=drawn["edges"],
             disputed_only=disputed_only,
         )  # fmt: skip
         for grouping in ("account-manager", "account"):
@@ -229,7 +237,7 @@ def _rows(frame) -> dict:
 @settings_for_ledgers
 @given(drawn=random_ledgers.ledger)
 def test_balances_in_one_pass_equal_each_accounts_balance(app, engine, monkeypatch, drawn):
-    build(monkeypatch, drawn, [None] * 5)
+    build(monkeypatch, drawn, [None] * 5, dt.date.today())
     for viewer in viewers():
         accounts = restrict_to_visible_rows(sa.select(Account), Account, viewer)
         grouped = {
@@ -240,19 +248,21 @@ def test_balances_in_one_pass_equal_each_accounts_balance(app, engine, monkeypat
             assert grouped.get(account.id, Decimal(0)) == account.balance, account.code
 
 
-def test_credit_used_counts_balances_exactly_at_the_threshold_and_the_limit(app, engine) -> None:
+def test_credit_used_counts_balances_exactly_at_the_threshold_and_the_limit(
+    app, engine, today
+) -> None:
     """Amounts whose float sums are not exact (0.10 + 0.20): the count is made in cents."""
     from tests.factories import add_account, add_invoice, add_payment
 
     at_limit = add_account("AT-LIMIT", credit_limit=Decimal("1000.30"))
     for number, amount in enumerate(("500.10", "500.20", "0.10", "0.20")):
-        add_invoice(at_limit, f"L-{number}", amount, issue_date=TODAY)
-    add_payment(at_limit, "L-P", "0.30", payment_date=TODAY)  # balance 1,000.30: at the limit
+        add_invoice(at_limit, f"L-{number}", amount, issue_date=today)
+    add_payment(at_limit, "L-P", "0.30", payment_date=today)  # balance 1,000.30: at the limit
     at_threshold = add_account("AT-80", credit_limit=Decimal("1000.00"))
-    add_invoice(at_threshold, "T-1", "800.10", issue_date=TODAY)
-    add_payment(at_threshold, "T-P", "0.10", payment_date=TODAY)  # 800.00: 80% exactly
+    add_invoice(at_threshold, "T-1", "800.10", issue_date=today)
+    add_payment(at_threshold, "T-P", "0.10", payment_date=today)  # 800.00: 80% exactly
     below = add_account("BELOW", credit_limit=Decimal("1000.00"))
-    add_invoice(below, "B-1", "799.99", issue_date=TODAY)
+    add_invoice(below, "B-1", "799.99", issue_date=today)
     with app.app_context(), app.test_request_context():
         result = REGISTRY["credit_used"].compute(
             db.session, RoleViewer("admin"), {"threshold_percent": 80}
@@ -261,13 +271,13 @@ def test_credit_used_counts_balances_exactly_at_the_threshold_and_the_limit(app,
     assert (line.value, line.note) == (2, "at 80% of their credit limit or more; 0 over it")
 
 
-def test_trend_and_dso_share_what_they_can_with_the_days_aging(app, engine) -> None:
+def test_trend_and_dso_share_what_they_can_with_the_days_aging(app, engine, today) -> None:
     """One request: the DSO reuses the aging the total due computed (same figures)."""
     from tests.factories import add_account, add_invoice
 
     account = add_account("SHARED")
-    add_invoice(account, "S-1", "120.00", issue_date=TODAY - dt.timedelta(days=40),
-                due_date=TODAY - dt.timedelta(days=10))  # fmt: skip
+    add_invoice(account, "S-1", "120.00", issue_date=today - dt.timedelta(days=40),
+                due_date=today - dt.timedelta(days=10))  # fmt: skip
     viewer = RoleViewer("admin")
     with app.app_context(), app.test_request_context():
         day = aging_today(db.session, viewer, "account-manager")

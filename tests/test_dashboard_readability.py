@@ -15,20 +15,19 @@ from tests.conftest import Panel, make_user
 from tests.factories import add_account, add_invoice
 from tests.page_text import flashed, widget_texts
 
-TODAY = dt.date.today()
 SENTINEL_LIMIT = Decimal("7654.31")
 SENTINEL_TEXTS = ("7,654.31", "7654.31", "7654", "118%", "117%")  # 9,000 is 117.6% of the limit
 EDITOR = "/admin/configure-dashboards/"
 
 
 @pytest.fixture
-def manager_with_a_hidden_limit(app) -> Panel:
+def manager_with_a_hidden_limit(app, today) -> Panel:
     """A manager whose layout (saved before the rule) places Credit used; then the credit limit
     is hidden from managers."""
     manager = make_user("manager")
     acme = add_account("ACME", account_manager=manager, credit_limit=SENTINEL_LIMIT)
-    add_invoice(acme, "INV-1", "9000.00", issue_date=TODAY - dt.timedelta(days=40),
-                due_date=TODAY - dt.timedelta(days=10))  # fmt: skip
+    add_invoice(acme, "INV-1", "9000.00", issue_date=today - dt.timedelta(days=40),
+                due_date=today - dt.timedelta(days=10))  # fmt: skip
     super_admin = Panel(app.test_client())
     make_user("super_admin")
     super_admin.login("super_admin@example.test")

@@ -21,8 +21,8 @@ def dashboard(panel: Panel) -> str:
     return page
 
 
-def test_admin_dashboard_answers_what_is_owed_overdue_and_waiting(login_as, panel) -> None:
-    build_world()
+def test_admin_dashboard_answers_what_is_owed_overdue_and_waiting(login_as, panel, today) -> None:
+    build_world(today)
     login_as("admin")
     page = dashboard(panel)
 
@@ -47,8 +47,10 @@ def test_admin_dashboard_answers_what_is_owed_overdue_and_waiting(login_as, pane
     assert "north" in aging and "south" in aging and "(unassigned)" in aging
 
 
-def test_analyst_dashboard_shows_overdue_by_age_and_dso_per_currency(login_as, panel) -> None:
-    build_world()
+def test_analyst_dashboard_shows_overdue_by_age_and_dso_per_currency(
+    login_as, panel, today
+) -> None:
+    build_world(today)
     login_as("analyst")
     page = dashboard(panel)
 
@@ -62,8 +64,8 @@ def test_analyst_dashboard_shows_overdue_by_age_and_dso_per_currency(login_as, p
     assert not widget_texts(page, "emails_failed")  # analysts cannot open the outbox
 
 
-def test_super_admin_dashboard_shows_failed_emails_and_shortcuts(login_as, panel) -> None:
-    build_world()
+def test_super_admin_dashboard_shows_failed_emails_and_shortcuts(login_as, panel, today) -> None:
+    build_world(today)
     login_as("super_admin")
     page = dashboard(panel)
 
@@ -72,8 +74,8 @@ def test_super_admin_dashboard_shows_failed_emails_and_shortcuts(login_as, panel
     assert "83.8 days GBP" in widget_text(page, "dso")
 
 
-def test_manager_tiles_cover_only_their_accounts(panel) -> None:
-    world = build_world()
+def test_manager_tiles_cover_only_their_accounts(panel, today) -> None:
+    world = build_world(today)
     panel.login(world.north.email)
     page = dashboard(panel)
 
@@ -88,8 +90,8 @@ def test_manager_tiles_cover_only_their_accounts(panel) -> None:
         assert elsewhere not in page, elsewhere
 
 
-def test_manager_accounts_table_keeps_each_currency_apart(panel) -> None:
-    world = build_world()
+def test_manager_accounts_table_keeps_each_currency_apart(panel, today) -> None:
+    world = build_world(today)
     panel.login(world.north.email)
     table = widget_text(dashboard(panel), "my_accounts")
 
@@ -97,10 +99,10 @@ def test_manager_accounts_table_keeps_each_currency_apart(panel) -> None:
     assert "NORTH — NORTH Ltd GBP 1,000.00 500.00 2 1,000.00 —" in table
 
 
-def test_a_single_currency_account_shows_its_credit_limit_use(panel) -> None:
-    world = build_world()
+def test_a_single_currency_account_shows_its_credit_limit_use(panel, today) -> None:
+    world = build_world(today)
     panel.login(world.south.email)
-    add_invoice(world.south_account, "I-8", "100.00", currency="USD", issue_date=days(-1))
+    add_invoice(world.south_account, "I-8", "100.00", currency="USD", issue_date=days(today, -1))
     db.session.execute(db.text("DELETE FROM invoices WHERE number = 'I-5'"))
     db.session.commit()
     table = widget_text(dashboard(panel), "my_accounts")
@@ -108,11 +110,11 @@ def test_a_single_currency_account_shows_its_credit_limit_use(panel) -> None:
     assert "SOUTH — SOUTH Ltd USD 1,100.00 0.00 2 500.00 220%" in table
 
 
-def test_figures_are_kept_until_refreshed_and_say_when_they_were_computed(panel) -> None:
-    world = build_world()
+def test_figures_are_kept_until_refreshed_and_say_when_they_were_computed(panel, today) -> None:
+    world = build_world(today)
     panel.login(world.north.email)
     assert "GBP 1,000.00" in widget_text(dashboard(panel), "total_due")
-    add_invoice(world.north_account, "I-9", "25.00", issue_date=days(-1))
+    add_invoice(world.north_account, "I-9", "25.00", issue_date=days(today, -1))
 
     kept = dashboard(panel)
     assert "GBP 1,000.00" in widget_text(kept, "total_due")
@@ -135,12 +137,12 @@ def test_every_role_lands_on_a_dashboard_even_with_no_data(role, login_as, panel
     assert "Nothing is owed." in widget_text(page, "total_due")
 
 
-def test_warm_command_computes_the_figures_before_anyone_looks(app, login_as, panel) -> None:
-    world = build_world()
+def test_warm_command_computes_the_figures_before_anyone_looks(app, login_as, panel, today) -> None:
+    world = build_world(today)
     result = app.test_cli_runner().invoke(args=["dashboards", "warm"])
     assert result.exit_code == 0, result.output
     assert "for 5 viewer(s)" in result.output  # three roles that see every row, two managers
-    add_invoice(world.north_account, "I-9", "25.00", issue_date=days(-1))
+    add_invoice(world.north_account, "I-9", "25.00", issue_date=days(today, -1))
 
     login_as("admin")
     assert "GBP 1,350.00" in widget_text(dashboard(panel), "total_due")  # as warmed
@@ -149,10 +151,10 @@ def test_warm_command_computes_the_figures_before_anyone_looks(app, login_as, pa
     assert "GBP 1,000.00" in widget_text(dashboard(manager), "total_due")
 
 
-def test_chart_labels_are_text_not_markup(login_as, panel) -> None:
+def test_chart_labels_are_text_not_markup(login_as, panel, today) -> None:
     manager = login_as("manager")
     account = add_account("<img src=x>", account_manager=manager)
-    add_invoice(account, "I-X", "10.00", issue_date=days(-40), due_date=days(-10))
+    add_invoice(account, "I-X", "10.00", issue_date=days(today, -40), due_date=days(today, -10))
 
     chart = dashboard(panel).split('data-testid="widget-aging_chart"')[1].split("</section>")[0]
 

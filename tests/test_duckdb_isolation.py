@@ -32,23 +32,23 @@ def aging_on_duckdb(app, login_as):
     app.config.pop("AGING_ENGINE")
 
 
-def read_aging_page(panel) -> str:
-    add_invoice(add_account("ACME"), "INV-1", "125.00", due_date=dt.date.today())
+def read_aging_page(panel, today: dt.date) -> str:
+    add_invoice(add_account("ACME"), "INV-1", "125.00", due_date=today)
     page = panel.get("/admin/reports/aging/account").get_data(as_text=True)
     assert "ACME" in page and "125.00" in page
     return page
 
 
 @pytest.mark.skipif(not MAPS.exists(), reason="reads the process's memory map (Linux)")
-def test_the_apps_process_never_loads_duckdbs_sqlite_library(aging_on_duckdb, panel) -> None:
-    read_aging_page(panel)
+def test_the_apps_process_never_loads_duckdbs_sqlite_library(aging_on_duckdb, panel, today) -> None:
+    read_aging_page(panel, today)
     assert "sqlite_scanner" not in MAPS.read_text()
 
 
 def test_another_process_sees_what_the_app_commits_after_a_duckdb_report(
-    aging_on_duckdb, panel
+    aging_on_duckdb, panel, today
 ) -> None:
-    read_aging_page(panel)
+    read_aging_page(panel, today)
     for round_ in range(3):
         db.session.add(Account(code=f"LATER{round_}", name="Committed after the report"))
         db.session.commit()

@@ -29,9 +29,6 @@ def mail_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Loopbac
         yield server
 
 
-TODAY = dt.date.today()
-
-
 def save(panel: Panel, event: str, loaded_version: str = "0", **parts: str) -> object:
     wording = {"subject": "Bill {{ invoice.number }}", "body_text": "Pay {{ invoice.amount }}."}
     return panel.post(f"{PAGE}{event}/", {**wording, **parts, "loaded_version": loaded_version})
@@ -110,20 +107,22 @@ def test_anything_but_plain_placeholders_is_refused(
     assert db.session.scalar(sa.select(sa.func.count(EmailTemplate.id))) == 0
 
 
-def test_an_override_written_around_the_page_is_not_used(app: Flask, mail_server, login_as) -> None:
+def test_an_override_written_around_the_page_is_not_used(
+    app: Flask, mail_server, login_as, today: dt.date
+) -> None:
     db.session.add(
         EmailTemplate(event="invoice_issued", subject="{{ invoice.number|upper }}", body_text="x")
     )
     switch_on(switches.INVOICE_ISSUED_EMAILS)
     add_invoice(
-        add_account("ACME", billing_email="b@acme.test"), "inv-1", "10.00", issue_date=TODAY
+        add_account("ACME", billing_email="b@acme.test"), "inv-1", "10.00", issue_date=today
     )
     run_notify_command(app)
     assert mail_server.inbox.subjects() == ["Invoice inv-1 for 10.00 GBP"]
 
 
 def test_a_value_hidden_from_the_recipient_stays_hidden_in_an_override(
-    app: Flask, login_as, panel: Panel
+    app: Flask, login_as, panel: Panel, today: dt.date
 ) -> None:
     login_as("super_admin")
     save(panel, "invoice_issued", subject="Bill {{ invoice.number }}: {{ invoice.amount }}")
@@ -131,7 +130,7 @@ def test_a_value_hidden_from_the_recipient_stays_hidden_in_an_override(
     db.session.add(FormFieldRule(entity="Invoice", field="amount", role="manager", hidden=True))
     switch_on(switches.INVOICE_ISSUED_EMAILS)
     account = add_account("ACME", billing_email=manager.email)
-    add_invoice(account, "INV-7", "99.00", issue_date=TODAY)
+    add_invoice(account, "INV-7", "99.00", issue_date=today)
 
     run_notify_command(app)
 

@@ -25,14 +25,13 @@ from notifications.detection import detect_credit_limit_crossings
 from tests.conftest import Panel, make_user
 from tests.factories import add_account, add_invoice
 
-TODAY = dt.date.today()
 HIDDEN_LIMIT = "7,654.00"
 HIDDEN_EMAIL = "secret-billing@hidden.test"
 HIDDEN_SURNAME = "Zanzibarson"
 
 
 @pytest.fixture
-def manager(login_as) -> User:
+def manager(login_as, today) -> User:
     """A manager of ACME, for whom the credit limit, billing e-mail and last names are hidden."""
     user = login_as("manager")
     contact = make_user("individual", "contact@acme.test", first_name="Pat",
@@ -40,14 +39,14 @@ def manager(login_as) -> User:
     acme = add_account("ACME", account_manager=user, credit_limit=Decimal("7654.00"),
                        billing_email=HIDDEN_EMAIL, primary_contact=contact)  # fmt: skip
     contact.account = acme
-    add_invoice(acme, "INV-1", "9000.00", issue_date=TODAY - dt.timedelta(days=90),
-                due_date=TODAY - dt.timedelta(days=60))  # fmt: skip
+    add_invoice(acme, "INV-1", "9000.00", issue_date=today - dt.timedelta(days=90),
+                due_date=today - dt.timedelta(days=60))  # fmt: skip
     db.session.add_all(
         [
             FormFieldRule(entity="Account", field="credit_limit", role="manager", hidden=True),
             FormFieldRule(entity="Account", field="billing_email", role="manager", hidden=True),
             FormFieldRule(entity="User", field="last_name", role="manager", hidden=True),
-            FollowUpAction(account=acme, assignee=contact, due_date=TODAY, description="Call"),
+            FollowUpAction(account=acme, assignee=contact, due_date=today, description="Call"),
         ]
     )
     db.session.commit()

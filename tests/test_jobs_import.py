@@ -267,14 +267,14 @@ def test_an_upload_above_the_import_limit_is_refused_and_other_posts_keep_the_us
     assert other_form.status_code == 413
 
 
-def test_notify_runs_every_minute_in_the_worker(panel, worker):
+def test_notify_runs_every_minute_in_the_worker(panel, worker, today):
     """`flask notify`'s work is a periodic task of the queue; run here without the minute's wait."""
     switch_on(switches.INVOICE_ISSUED_EMAILS)
     account = add_account("ACME", billing_email="billing@acme.test")
-    add_invoice(account, "INV-1", "100.00", issue_date=dt.date.today())
+    add_invoice(account, "INV-1", "100.00", issue_date=today)
     periodic = {task.name for task in worker.huey.read_periodic(dt.datetime.now())}
     assert {"notify", "fail_dead_jobs"} <= periodic
-    on_the_hour = dt.datetime.combine(dt.date.today(), dt.time(12, 0))
+    on_the_hour = dt.datetime.combine(today, dt.time(12, 0))
     assert "warm_dashboards" in {task.name for task in worker.huey.read_periodic(on_the_hour)}
 
     worker.notify()

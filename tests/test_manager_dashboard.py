@@ -10,20 +10,20 @@ from models import FollowUpAction, Payment
 from tests.conftest import Panel
 from tests.factories import add_account, add_invoice
 
-TODAY = dt.date.today()
 
-
-def test_dashboard_shows_balance_overdue_open_invoices_and_limit_use(login_as, panel) -> None:
+def test_dashboard_shows_balance_overdue_open_invoices_and_limit_use(
+    login_as, panel, today
+) -> None:
     manager = login_as("manager")
     mine = add_account("MINE", account_manager=manager, credit_limit=Decimal("1000.00"))
     add_account("THEIRS")
-    overdue = add_invoice(mine, "I-1", "600.00", issue_date=TODAY - dt.timedelta(days=60),
-                          due_date=TODAY - dt.timedelta(days=30))  # fmt: skip
-    add_invoice(mine, "I-2", "500.00", issue_date=TODAY, due_date=TODAY + dt.timedelta(days=30))
-    add_invoice(mine, "I-3", "999.00", issue_date=TODAY, status="draft")
+    overdue = add_invoice(mine, "I-1", "600.00", issue_date=today - dt.timedelta(days=60),
+                          due_date=today - dt.timedelta(days=30))  # fmt: skip
+    add_invoice(mine, "I-2", "500.00", issue_date=today, due_date=today + dt.timedelta(days=30))
+    add_invoice(mine, "I-3", "999.00", issue_date=today, status="draft")
     db.session.add(Payment(reference="P-1", account=mine, invoice=overdue,
-                           amount=Decimal("100.00"), payment_date=TODAY))  # fmt: skip
-    db.session.add(FollowUpAction(account=mine, assignee=manager, due_date=TODAY,
+                           amount=Decimal("100.00"), payment_date=today))  # fmt: skip
+    db.session.add(FollowUpAction(account=mine, assignee=manager, due_date=today,
                                   description="Call about I-1"))  # fmt: skip
     db.session.commit()
 

@@ -24,7 +24,6 @@ from tests.factories import add_account, add_invoice
 from tests.notification_helpers import mail_server_for, outbox, switch_on
 from tests.smtp_server import LoopbackSmtpServer
 
-TODAY = dt.date.today()
 INVOICES = 30
 RUNNERS = 3
 
@@ -61,7 +60,7 @@ def run_at_once(app: Flask, runners: int) -> list[NotifyReport]:
 
 
 def test_concurrent_notify_runs_send_every_email_exactly_once(
-    app: Flask, mail_server: LoopbackSmtpServer
+    app: Flask, mail_server: LoopbackSmtpServer, today: dt.date
 ) -> None:
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the concurrent claim relies on PostgreSQL row locks")
@@ -83,8 +82,8 @@ def test_concurrent_notify_runs_send_every_email_exactly_once(
             account,
             f"INV-{number}",
             "10.00",
-            issue_date=TODAY - dt.timedelta(days=3),
-            due_date=TODAY - dt.timedelta(days=1) if number % 2 else TODAY,
+            issue_date=today - dt.timedelta(days=3),
+            due_date=today - dt.timedelta(days=1) if number % 2 else today,
         )
     db.session.commit()
 

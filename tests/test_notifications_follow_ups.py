@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from extensions import db
 from models import AuditEvent, FollowUpAction
-from notifications import switches
+from notifications import runner, switches
 from notifications.follow_ups import open_actions_for
 from tests.conftest import Panel, make_user
 from tests.factories import add_account, add_invoice, add_payment
 from tests.notification_helpers import run_notify_command, set_settings
-
-TODAY = dt.date.today()
 
 
 def add_action(account, assignee, due: dt.date, description: str, **fields) -> FollowUpAction:
@@ -28,14 +27,16 @@ def add_action(account, assignee, due: dt.date, description: str, **fields) -> F
     return action
 
 
-def test_my_actions_lists_my_open_actions_earliest_first(login_as, panel: Panel) -> None:
+def test_my_actions_lists_my_open_actions_earliest_first(
+    login_as, panel: Panel, today: dt.date
+) -> None:
     manager = login_as("manager")
     colleague = make_user("manager", "other@example.test")
     mine = add_account("MINE", account_manager=manager)
-    add_action(mine, manager, TODAY + dt.timedelta(days=3), "Send the letter")
-    add_action(mine, manager, TODAY - dt.timedelta(days=1), "Call <Bob>")
-    add_action(mine, manager, TODAY, "Already done", status="done")
-    add_action(mine, colleague, TODAY, "Colleague's call")
+    add_action(mine, manager, today + dt.timedelta(days=3), "Send the letter")
+    add_action(mine, manager, today - dt.timedelta(days=1), "Call <Bob>")
+    add_action(mine, manager, today, "Already done", status="done")
+    add_action(mine, colleague, today, "Colleague's call")
 
     html = panel.get("/admin/my-actions/").get_data(as_text=True)
 
@@ -47,9 +48,11 @@ def test_my_actions_lists_my_open_actions_earliest_first(login_as, panel: Panel)
     ]
 
 
-def test_marking_an_action_done_records_who_and_when(login_as, panel: Panel) -> None:
+def test_marking_an_action_done_records_who_and_when(
+    login_as, panel: Panel, today: dt.date
+) -> None:
     manager = login_as("manager")
-    action = add_action(add_account("MINE", account_manager=manager), manager, TODAY, "Call")
+    action = add_action(add_account("MINE", account_manager=manager), manager, today, "Call")
 
     response = panel.post(f"/admin/my-actions/{action.id}/done", {})
 
@@ -64,10 +67,10 @@ def test_marking_an_action_done_records_who_and_when(login_as, panel: Panel) -> 
     assert "Nothing open." in panel.get("/admin/my-actions/").get_data(as_text=True)
 
 
-def test_nobody_marks_another_persons_action_done(login_as, panel: Panel) -> None:
+def test_nobody_marks_another_persons_action_done(login_as, panel: Panel, today: dt.date) -> None:
     login_as("manager")
     colleague = make_user("manager", "other@example.test")
-    theirs = add_action(add_account("THEIRS", account_manager=colleague), colleague, TODAY, "x")
+    theirs = add_action(add_account("THEIRS", account_manager=colleague), colleague, today, "x")
 
     assert panel.post(f"/admin/my-actions/{theirs.id}/done", {}).status_code == 404
     assert panel.post_without_csrf(f"/admin/my-actions/{theirs.id}/done", {}).status_code == 400
@@ -75,15 +78,35 @@ def test_nobody_marks_another_persons_action_done(login_as, panel: Panel) -> Non
     assert db.session.get(FollowUpAction, theirs.id).status == "open"
 
 
-def test_an_action_on_an_account_no_longer_managed_is_not_listed(login_as, panel: Panel) -> None:
+def test_an_action_on_an_account_no_longer_managed_is_not_listed(
+    login_as, panel: Panel, today: dt.date
+) -> None:
     manager = login_as("manager")
     other = add_account("GONE")
-    add_action(other, manager, TODAY, "Left over")
+    add_action(other, manager, today, "Left over")
 
     assert "Left over" not in panel.get("/admin/my-actions/").get_data(as_text=True)
 
 
-def test_overdue_invoices_create_one_follow_up_for_the_account_manager(app: Flask) -> None:
+def test_overdue_invoices_create_one_follow_up_for_the_account_manager(
+    app: Flask, today: dt.date
+) -> None:
+    assert_one_follow_up_for_the_late_invoice(app, today)
+
+
+def test_a_run_past_midnight_counts_days_from_the_date_it_reads(
+    app: Flask, today: dt.date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A suite run may cross midnight after this module was imported: the test's dates and the
+    notify run's must still be of one day (here the next one, five seconds in)."""
+    tomorrow = today + dt.timedelta(days=1)
+    just_past_midnight = dt.datetime.combine(tomorrow, dt.time(0, 0, 5))
+    monkeypatch.setattr(runner, "utcnow", lambda: just_past_midnight)
+    assert_one_follow_up_for_the_late_invoice(app, tomorrow)
+
+
+def assert_one_follow_up_for_the_late_invoice(app: Flask, today: dt.date) -> None:
+    """Of a late, a recent and a paid invoice, two notify runs on `today` make one action."""
     set_settings({switches.FOLLOW_UP_DAYS_OVERDUE: "10"})
     manager = make_user("manager", "kim@example.test")
     account = add_account("ACME", account_manager=manager)
@@ -91,17 +114,17 @@ def test_overdue_invoices_create_one_follow_up_for_the_account_manager(app: Flas
         account,
         "INV-LATE",
         "100.00",
-        issue_date=TODAY - dt.timedelta(days=40),
-        due_date=TODAY - dt.timedelta(days=12),
+        issue_date=today - dt.timedelta(days=40),
+        due_date=today - dt.timedelta(days=12),
     )
-    recent = TODAY - dt.timedelta(days=5)
+    recent = today - dt.timedelta(days=5)
     add_invoice(account, "INV-RECENT", "100.00", issue_date=recent, due_date=recent)
     settled = add_invoice(
         account,
         "INV-PAID",
         "100.00",
-        issue_date=TODAY - dt.timedelta(days=40),
-        due_date=TODAY - dt.timedelta(days=12),
+        issue_date=today - dt.timedelta(days=40),
+        due_date=today - dt.timedelta(days=12),
     )
     add_payment(account, "PAY-1", "100.00", invoice=settled)
 
@@ -113,7 +136,7 @@ def test_overdue_invoices_create_one_follow_up_for_the_account_manager(app: Flas
         late.id,
         manager.id,
         "open",
-        TODAY,
+        today,
     )
     assert action.description == "Invoice INV-LATE is 12 days past due: chase payment."
 

@@ -22,7 +22,6 @@ from tests.factories import add_account, add_invoice, add_payment
 from tests.notification_helpers import mail_server_for, outbox, run_notify_command, switch_on
 from tests.smtp_server import LoopbackSmtpServer, free_port
 
-TODAY = dt.date.today()
 ALL_INVOICE_EMAILS = (
     switches.INVOICE_ISSUED_EMAILS,
     switches.INVOICE_PAID_EMAILS,
@@ -44,11 +43,11 @@ def customer_with_manager(**fields: object):
 
 
 def test_issued_invoice_is_emailed_once_with_the_account_manager_in_copy(
-    app: Flask, mail_server: LoopbackSmtpServer
+    app: Flask, mail_server: LoopbackSmtpServer, today: dt.date
 ) -> None:
     switch_on(switches.INVOICE_ISSUED_EMAILS, switches.CC_ACCOUNT_MANAGER)
     account, _manager = customer_with_manager()
-    invoice = add_invoice(account, "INV-1", "250.00", issue_date=TODAY)
+    invoice = add_invoice(account, "INV-1", "250.00", issue_date=today)
 
     run_notify_command(app)
     run_notify_command(app)
@@ -66,17 +65,17 @@ def test_issued_invoice_is_emailed_once_with_the_account_manager_in_copy(
 
 
 def test_paid_and_overdue_invoices_are_each_emailed_once(
-    app: Flask, mail_server: LoopbackSmtpServer
+    app: Flask, mail_server: LoopbackSmtpServer, today: dt.date
 ) -> None:
     switch_on(*ALL_INVOICE_EMAILS)
     account = add_account("ACME", billing_email="billing@acme.test")
-    old = TODAY - dt.timedelta(days=40)
+    old = today - dt.timedelta(days=40)
     add_invoice(
-        account, "INV-LATE", "100.00", issue_date=old, due_date=TODAY - dt.timedelta(days=2)
+        account, "INV-LATE", "100.00", issue_date=old, due_date=today - dt.timedelta(days=2)
     )
-    paid = add_invoice(account, "INV-PAID", "80.00", issue_date=old, due_date=TODAY)
-    add_payment(account, "PAY-1", "30.00", invoice=paid, payment_date=TODAY - dt.timedelta(days=1))
-    add_payment(account, "PAY-2", "50.00", invoice=paid, payment_date=TODAY)
+    paid = add_invoice(account, "INV-PAID", "80.00", issue_date=old, due_date=today)
+    add_payment(account, "PAY-1", "30.00", invoice=paid, payment_date=today - dt.timedelta(days=1))
+    add_payment(account, "PAY-2", "50.00", invoice=paid, payment_date=today)
 
     run_notify_command(app)
     run_notify_command(app)
@@ -90,26 +89,26 @@ def test_paid_and_overdue_invoices_are_each_emailed_once(
 
 
 def test_a_partly_paid_invoice_is_not_announced_as_paid(
-    app: Flask, mail_server: LoopbackSmtpServer
+    app: Flask, mail_server: LoopbackSmtpServer, today: dt.date
 ) -> None:
     switch_on(switches.INVOICE_PAID_EMAILS)
     account = add_account("ACME", billing_email="billing@acme.test")
-    invoice = add_invoice(account, "INV-1", "100.00", issue_date=TODAY - dt.timedelta(days=3))
-    add_payment(account, "PAY-1", "99.99", invoice=invoice, payment_date=TODAY)
+    invoice = add_invoice(account, "INV-1", "100.00", issue_date=today - dt.timedelta(days=3))
+    add_payment(account, "PAY-1", "99.99", invoice=invoice, payment_date=today)
 
     run_notify_command(app)
     assert mail_server.inbox.received == []
 
-    add_payment(account, "PAY-2", "0.01", invoice=invoice, payment_date=TODAY)
+    add_payment(account, "PAY-2", "0.01", invoice=invoice, payment_date=today)
     run_notify_command(app)
     assert mail_server.inbox.subjects() == ["Invoice INV-1 is paid"]
 
 
 def test_events_switched_off_are_recorded_and_not_replayed_when_switched_on(
-    app: Flask, mail_server: LoopbackSmtpServer
+    app: Flask, mail_server: LoopbackSmtpServer, today: dt.date
 ) -> None:
     account = add_account("ACME", billing_email="billing@acme.test")
-    add_invoice(account, "INV-1", "100.00", issue_date=TODAY)
+    add_invoice(account, "INV-1", "100.00", issue_date=today)
 
     run_notify_command(app)
     switch_on(switches.INVOICE_ISSUED_EMAILS)
@@ -121,12 +120,12 @@ def test_events_switched_off_are_recorded_and_not_replayed_when_switched_on(
 
 
 def test_an_account_that_opted_out_gets_no_invoice_emails(
-    app: Flask, mail_server: LoopbackSmtpServer
+    app: Flask, mail_server: LoopbackSmtpServer, today: dt.date
 ) -> None:
     switch_on(*ALL_INVOICE_EMAILS)
     account = add_account("ACME", billing_email="billing@acme.test")
     db.session.add(InvoiceEmailOptOut(account=account, reason="Prefers post"))
-    add_invoice(account, "INV-1", "100.00", issue_date=TODAY)
+    add_invoice(account, "INV-1", "100.00", issue_date=today)
 
     run_notify_command(app)
 
@@ -146,11 +145,11 @@ def test_old_invoices_are_history_not_news(app: Flask, mail_server: LoopbackSmtp
 
 
 def test_without_a_mail_server_emails_wait_in_the_outbox_visible_in_the_panel(
-    app: Flask, login_as, panel
+    app: Flask, login_as, panel, today: dt.date
 ) -> None:
     switch_on(switches.INVOICE_ISSUED_EMAILS)
     account = add_account("ACME", billing_email="billing@acme.test")
-    add_invoice(account, "INV-1", "100.00", issue_date=TODAY)
+    add_invoice(account, "INV-1", "100.00", issue_date=today)
 
     output = run_notify_command(app)
 
@@ -163,14 +162,14 @@ def test_without_a_mail_server_emails_wait_in_the_outbox_visible_in_the_panel(
 
 
 def test_a_down_smtp_server_keeps_messages_queued_and_they_are_sent_later(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
+    app: Flask, monkeypatch: pytest.MonkeyPatch, today: dt.date
 ) -> None:
     port = free_port()  # nothing listens here yet
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", port)
     switch_on(switches.INVOICE_ISSUED_EMAILS)
     account = add_account("ACME", billing_email="billing@acme.test")
-    add_invoice(account, "INV-1", "100.00", issue_date=TODAY)
+    add_invoice(account, "INV-1", "100.00", issue_date=today)
 
     output = run_notify_command(app)
 
@@ -196,12 +195,12 @@ def test_a_down_smtp_server_keeps_messages_queued_and_they_are_sent_later(
 
 
 def test_a_message_is_given_up_after_the_last_attempt(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
+    app: Flask, monkeypatch: pytest.MonkeyPatch, today: dt.date
 ) -> None:
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())
     switch_on(switches.INVOICE_ISSUED_EMAILS)
-    add_invoice(add_account("ACME", billing_email="b@acme.test"), "INV-1", "1.00", issue_date=TODAY)
+    add_invoice(add_account("ACME", billing_email="b@acme.test"), "INV-1", "1.00", issue_date=today)
     settings = MailSettings.from_config(app.config)
     run_notify(db.session, settings)
 
@@ -214,12 +213,14 @@ def test_a_message_is_given_up_after_the_last_attempt(
     assert (message.status, message.attempts) == ("failed", MAX_ATTEMPTS)
 
 
-def test_html_part_escapes_what_users_typed(app: Flask, mail_server: LoopbackSmtpServer) -> None:
+def test_html_part_escapes_what_users_typed(
+    app: Flask, mail_server: LoopbackSmtpServer, today: dt.date
+) -> None:
     switch_on(switches.INVOICE_ISSUED_EMAILS)
     account = add_account(
         "ACME", name="<script>alert(1)</script> & Co", billing_email="billing@acme.test"
     )
-    add_invoice(account, "INV-1", "100.00", issue_date=TODAY)
+    add_invoice(account, "INV-1", "100.00", issue_date=today)
 
     run_notify_command(app)
 
@@ -231,7 +232,7 @@ def test_html_part_escapes_what_users_typed(app: Flask, mail_server: LoopbackSmt
 
 
 def test_a_super_admin_edits_a_template_and_it_is_used(
-    app: Flask, mail_server: LoopbackSmtpServer, login_as, panel
+    app: Flask, mail_server: LoopbackSmtpServer, login_as, panel, today: dt.date
 ) -> None:
     login_as("super_admin")
     response = panel.post(
@@ -245,13 +246,13 @@ def test_a_super_admin_edits_a_template_and_it_is_used(
     assert response.status_code == 302, response.get_data(as_text=True)
     switch_on(switches.INVOICE_ISSUED_EMAILS)
     account = add_account("ACME", billing_email="billing@acme.test")
-    add_invoice(account, "INV-9", "12.50", issue_date=TODAY, due_date=TODAY)
+    add_invoice(account, "INV-9", "12.50", issue_date=today, due_date=today)
 
     run_notify_command(app)
 
     [received] = mail_server.inbox.received
     assert received.subject == "Your bill INV-9 from us"
-    assert received.part("text/plain").strip() == f"Pay 12.50 by {TODAY.isoformat()}."
+    assert received.part("text/plain").strip() == f"Pay 12.50 by {today.isoformat()}."
     assert db.session.scalar(sa.select(sa.func.count(EmailTemplate.id))) == 1
 
 
@@ -261,10 +262,12 @@ def test_admins_may_read_the_outbox_but_not_edit_templates(login_as, panel) -> N
     assert panel.get("/admin/email-templates/").status_code == 403
 
 
-def test_money_in_emails_is_exact(app: Flask, mail_server: LoopbackSmtpServer) -> None:
+def test_money_in_emails_is_exact(
+    app: Flask, mail_server: LoopbackSmtpServer, today: dt.date
+) -> None:
     switch_on(switches.INVOICE_ISSUED_EMAILS)
     account = add_account("ACME", billing_email="billing@acme.test")
-    add_invoice(account, "INV-1", "1234567.89", issue_date=TODAY)
+    add_invoice(account, "INV-1", "1234567.89", issue_date=today)
 
     run_notify_command(app)
 
@@ -286,14 +289,14 @@ def test_a_template_with_a_syntax_error_is_refused(login_as, panel) -> None:
 
 
 def test_a_template_that_fails_to_render_falls_back_to_the_default(
-    app: Flask, mail_server: LoopbackSmtpServer
+    app: Flask, mail_server: LoopbackSmtpServer, today: dt.date
 ) -> None:
     db.session.add(
         EmailTemplate(event="invoice_issued", subject="{{ no_such_value }}", body_text="x")
     )
     switch_on(switches.INVOICE_ISSUED_EMAILS)
     account = add_account("ACME", billing_email="billing@acme.test")
-    add_invoice(account, "INV-1", "100.00", issue_date=TODAY)
+    add_invoice(account, "INV-1", "100.00", issue_date=today)
 
     run_notify_command(app)
 

@@ -22,26 +22,25 @@ MANY_LINES = "\n".join(f"line {number}" for number in range(3_000))
 EVERY_SCRIPT = "Emoji 😀🎉 CJK 漢字テスト RTL שלום مرحبا controls \x01\x02\x07\x1b\x7f\u202e end"
 LONG_NAME = (EVERY_SCRIPT + " " + "N" * 200)[:200]
 """An account name as long as the column holds, in every script, with a run of no spaces."""
-TODAY = dt.date.today()
 CUT_NOTE = "were cut to fit the page; the full text is in"
 
 
 @pytest.fixture
-def typed_text_everywhere() -> Account:
+def typed_text_everywhere(today) -> Account:
     """An account whose name and records hold text of every awkward shape, as users typed it."""
     manager = make_user("manager", "mo@example.test", first_name=EVERY_SCRIPT[:100])
     account = add_account("WIDE", name=LONG_NAME, account_manager=manager,
                           billing_address=LONG_NOTE)  # fmt: skip
     invoice = add_invoice(account, "INV-😀-1", "120.00", description=LONG_NOTE,
-                          issue_date=TODAY - dt.timedelta(days=70),
-                          due_date=TODAY - dt.timedelta(days=40))  # fmt: skip
-    add_payment(account, "PAY-漢字", "20.00", invoice=invoice, payment_date=TODAY)
-    add_credit_note(account, "CN-1", "5.00", reason=MANY_LINES, issue_date=TODAY)
+                          issue_date=today - dt.timedelta(days=70),
+                          due_date=today - dt.timedelta(days=40))  # fmt: skip
+    add_payment(account, "PAY-漢字", "20.00", invoice=invoice, payment_date=today)
+    add_credit_note(account, "CN-1", "5.00", reason=MANY_LINES, issue_date=today)
     db.session.add_all(
         [
             User(email="ann@wide.test", first_name=EVERY_SCRIPT[:100], last_name="W" * 100,
                  role="individual", account=account),
-            FollowUpAction(account=account, due_date=TODAY, description=LONG_WORD),
+            FollowUpAction(account=account, due_date=today, description=LONG_WORD),
         ]
     )  # fmt: skip
     db.session.commit()

@@ -17,7 +17,6 @@ from models import FormFieldRule
 from reports.pdf_document import WORD_BREAK, PanelPdf
 from tests.factories import add_account, add_invoice, add_payment
 
-TODAY = dt.date.today()
 AGING_COLUMNS = ["account_manager", "currency", "current", "days_1_30", "days_31_60",
                  "days_61_90", "days_over_90", "total", "unapplied_credit", "net_total",
                  "disputed", "open_invoices"]  # fmt: skip
@@ -29,14 +28,16 @@ def pdf_pages(content: bytes) -> list[str]:
     ]
 
 
-def test_statement_pdf_has_the_billing_address_currency_and_page_numbers(login_as, panel) -> None:
+def test_statement_pdf_has_the_billing_address_currency_and_page_numbers(
+    login_as, panel, today
+) -> None:
     login_as("admin")
     acme = add_account("ACME", name="Acme Ltd", billing_address="1 High Street\nLeeds LS1 1AA")
     for number in range(60):  # enough activity for a second page
         add_invoice(acme, f"INV-{number:03}", "10.00", currency="EUR",
-                    issue_date=TODAY - dt.timedelta(days=20))  # fmt: skip
-    add_payment(acme, "PAY-1", "15.00", payment_date=TODAY - dt.timedelta(days=5))
-    start = (TODAY - dt.timedelta(days=30)).isoformat()
+                    issue_date=today - dt.timedelta(days=20))  # fmt: skip
+    add_payment(acme, "PAY-1", "15.00", payment_date=today - dt.timedelta(days=5))
+    start = (today - dt.timedelta(days=30)).isoformat()
 
     response = panel.get(f"/admin/account/details/statement/pdf/?id={acme.id}&start={start}")
     pages = pdf_pages(response.data)
@@ -49,21 +50,21 @@ def test_statement_pdf_has_the_billing_address_currency_and_page_numbers(login_a
         assert f"Page {number} of {len(pages)}" in text
 
 
-def test_statement_without_a_readable_address_prints_none(login_as, panel) -> None:
+def test_statement_without_a_readable_address_prints_none(login_as, panel, today) -> None:
     db.session.add(FormFieldRule(entity="Account", field="billing_address", role="analyst",
                                  hidden=True))  # fmt: skip
     login_as("analyst")
     acme = add_account("ACME", billing_address="Secret Street 9")
-    add_invoice(acme, "INV-1", "10.00", issue_date=TODAY)
+    add_invoice(acme, "INV-1", "10.00", issue_date=today)
 
     pages = pdf_pages(panel.get(f"/admin/account/details/statement/pdf/?id={acme.id}").data)
 
     assert "Secret Street" not in "".join(pages) and "Currency: GBP" in pages[0]
 
 
-def test_aging_pdf_and_page_name_columns_by_their_labels(login_as, panel) -> None:
+def test_aging_pdf_and_page_name_columns_by_their_labels(login_as, panel, today) -> None:
     login_as("analyst")
-    add_invoice(add_account("ACME"), "INV-1", "100.00", issue_date=TODAY - dt.timedelta(days=80))
+    add_invoice(add_account("ACME"), "INV-1", "100.00", issue_date=today - dt.timedelta(days=80))
 
     text = pdf_pages(panel.get("/admin/reports/aging/manager/download/pdf").data)[0]
     page = panel.get("/admin/reports/aging/manager").get_data(as_text=True)
@@ -74,9 +75,9 @@ def test_aging_pdf_and_page_name_columns_by_their_labels(login_as, panel) -> Non
     assert "Page 1 of 1" in text
 
 
-def test_csv_and_xlsx_keep_column_names_and_offer_a_label_row(login_as, panel) -> None:
+def test_csv_and_xlsx_keep_column_names_and_offer_a_label_row(login_as, panel, today) -> None:
     login_as("analyst")
-    add_invoice(add_account("ACME"), "INV-1", "100.00", issue_date=TODAY - dt.timedelta(days=80))
+    add_invoice(add_account("ACME"), "INV-1", "100.00", issue_date=today - dt.timedelta(days=80))
     url = "/admin/reports/aging/manager/download/{}"
 
     plain = list(csv.reader(io.StringIO(panel.get(url.format("csv")).get_data(as_text=True))))

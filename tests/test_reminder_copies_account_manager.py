@@ -24,7 +24,6 @@ from tests.notification_helpers import (
 )
 from tests.smtp_server import LoopbackSmtpServer
 
-TODAY = dt.date.today()
 MANAGER_EMAIL = "kim@example.test"
 
 
@@ -39,24 +38,24 @@ def manager() -> User:
     return make_user("manager", MANAGER_EMAIL)
 
 
-def account_with_late_and_new_invoices(manager: User) -> Account:
+def account_with_late_and_new_invoices(manager: User, today: dt.date) -> Account:
     account = add_account("ACME", billing_email="billing@acme.test", account_manager=manager)
     add_invoice(
         account,
         "INV-LATE",
         "1234.56",
-        issue_date=TODAY - dt.timedelta(days=40),
-        due_date=TODAY - dt.timedelta(days=3),
+        issue_date=today - dt.timedelta(days=40),
+        due_date=today - dt.timedelta(days=3),
     )
-    add_invoice(account, "INV-NEW", "99.00", issue_date=TODAY)
+    add_invoice(account, "INV-NEW", "99.00", issue_date=today)
     return account
 
 
 def test_the_overdue_reminder_copies_the_account_manager_by_default(
-    app: Flask, mail_server: LoopbackSmtpServer, manager: User
+    app: Flask, mail_server: LoopbackSmtpServer, manager: User, today: dt.date
 ) -> None:
     switch_on(switches.INVOICE_OVERDUE_EMAILS, switches.INVOICE_ISSUED_EMAILS)
-    account_with_late_and_new_invoices(manager)
+    account_with_late_and_new_invoices(manager, today)
 
     run_notify_command(app)
 
@@ -71,11 +70,11 @@ def test_the_overdue_reminder_copies_the_account_manager_by_default(
 
 @pytest.mark.parametrize("value", ["no", "false", "0", "off", ""])
 def test_a_super_admin_turns_the_copy_off(
-    app: Flask, mail_server: LoopbackSmtpServer, manager: User, value: str
+    app: Flask, mail_server: LoopbackSmtpServer, manager: User, value: str, today: dt.date
 ) -> None:
     switch_on(switches.INVOICE_OVERDUE_EMAILS)
     set_settings({CC_ACCOUNT_MANAGER_ON_REMINDERS: value})
-    account_with_late_and_new_invoices(manager)
+    account_with_late_and_new_invoices(manager, today)
 
     run_notify_command(app)
 
@@ -91,16 +90,16 @@ def test_the_setting_is_on_when_absent_and_off_when_said_so(app: Flask) -> None:
 
 
 def test_an_account_without_a_manager_or_with_a_deactivated_one_copies_nobody(
-    app: Flask, manager: User
+    app: Flask, manager: User, today: dt.date
 ) -> None:
     switch_on(switches.INVOICE_OVERDUE_EMAILS)
-    account = account_with_late_and_new_invoices(manager)
+    account = account_with_late_and_new_invoices(manager, today)
     add_invoice(
         add_account("SOLO", billing_email="billing@solo.test"),
         "INV-SOLO",
         "10.00",
-        issue_date=TODAY - dt.timedelta(days=40),
-        due_date=TODAY - dt.timedelta(days=2),
+        issue_date=today - dt.timedelta(days=40),
+        due_date=today - dt.timedelta(days=2),
     )
     manager.active = False
     db.session.commit()
@@ -114,14 +113,14 @@ def test_an_account_without_a_manager_or_with_a_deactivated_one_copies_nobody(
 
 
 def test_a_manager_who_may_not_read_the_amount_gets_a_copy_without_it(
-    app: Flask, mail_server: LoopbackSmtpServer, manager: User
+    app: Flask, mail_server: LoopbackSmtpServer, manager: User, today: dt.date
 ) -> None:
     """The customer's reminder is complete; the manager, for whom Configure Forms hides invoice
     amounts, gets their own copy with the amount hidden (notifications.outbox.enqueue_email)."""
     switch_on(switches.INVOICE_OVERDUE_EMAILS)
     db.session.add(FormFieldRule(entity="Invoice", field="amount", role="manager", hidden=True))
     db.session.commit()
-    account_with_late_and_new_invoices(manager)
+    account_with_late_and_new_invoices(manager, today)
 
     run_notify_command(app)
 
@@ -140,13 +139,13 @@ def test_a_manager_who_may_not_read_the_amount_gets_a_copy_without_it(
 
 
 def test_without_the_copy_the_customer_reads_every_value(
-    app: Flask, mail_server: LoopbackSmtpServer, manager: User
+    app: Flask, mail_server: LoopbackSmtpServer, manager: User, today: dt.date
 ) -> None:
     switch_on(switches.INVOICE_OVERDUE_EMAILS)
     set_settings({CC_ACCOUNT_MANAGER_ON_REMINDERS: "no"})
     db.session.add(FormFieldRule(entity="Invoice", field="amount", role="manager", hidden=True))
     db.session.commit()
-    account_with_late_and_new_invoices(manager)
+    account_with_late_and_new_invoices(manager, today)
 
     run_notify_command(app)
 

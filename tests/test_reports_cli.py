@@ -33,9 +33,9 @@ def test_bad_arguments_exit_non_zero_with_a_reason(app, options: list[str], reas
     assert reason in result.output
 
 
-def test_as_of_defaults_to_today(app) -> None:
+def test_as_of_defaults_to_today(app, today) -> None:
     account = add_account("A1")
-    add_invoice(account, "I-1", "5.00", issue_date=dt.date.today(), due_date=dt.date.today())
+    add_invoice(account, "I-1", "5.00", issue_date=today, due_date=today)
     lines = run(app).stdout.splitlines()
     assert lines[1].startswith("(unassigned),GBP,5.00,")
 

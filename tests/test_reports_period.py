@@ -15,8 +15,6 @@ from models import FollowUpAction
 from tests.conftest import Panel, make_user
 from tests.factories import add_account, add_credit_note, add_invoice, add_payment
 
-TODAY = dt.date.today()
-
 
 def download_csv(panel: Panel, name: str, query: str = "") -> list[dict[str, str]]:
     response = panel.get(f"/admin/reports/period/{name}/download/csv?{query}")
@@ -63,14 +61,16 @@ def test_actions_per_manager_count_due_open_overdue_and_completed(login_as, pane
     assert list(rows[0]) == ["account_manager", "due", "open", "overdue", "completed"]
 
 
-def test_credit_control_lists_accounts_over_limit_or_not_current(app, login_as, panel) -> None:
+def test_credit_control_lists_accounts_over_limit_or_not_current(
+    app, login_as, panel, today
+) -> None:
     ann, _zoe, a1, z1 = two_managers_accounts()
     nobody = add_account("NOBODY")
-    add_invoice(a1, "A1-1", "150.00", issue_date=TODAY - dt.timedelta(days=40),
-                due_date=TODAY - dt.timedelta(days=10))  # fmt: skip
-    add_invoice(z1, "Z1-1", "500.00", issue_date=TODAY, due_date=TODAY + dt.timedelta(days=20))
-    add_invoice(nobody, "N-1", "20.00", issue_date=TODAY - dt.timedelta(days=31),
-                due_date=TODAY - dt.timedelta(days=1))  # fmt: skip
+    add_invoice(a1, "A1-1", "150.00", issue_date=today - dt.timedelta(days=40),
+                due_date=today - dt.timedelta(days=10))  # fmt: skip
+    add_invoice(z1, "Z1-1", "500.00", issue_date=today, due_date=today + dt.timedelta(days=20))
+    add_invoice(nobody, "N-1", "20.00", issue_date=today - dt.timedelta(days=31),
+                due_date=today - dt.timedelta(days=1))  # fmt: skip
     login_as("analyst")
     rows = download_csv(panel, "credit")
     assert [list(row.values()) for row in rows] == [

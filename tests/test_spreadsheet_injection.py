@@ -26,26 +26,25 @@ LINES = "Called\n+SUM(1,2)\r\n-2+3\n@A1\r\r=1+1\tend"
 """Every line break (LF, CRLF, CR, CR CR) followed by every formula start."""
 EMAIL = "+mo@example.test"
 """An e-mail the form accepts that starts with a formula character."""
-TODAY = dt.date.today()
 
 
 @pytest.fixture
-def typed_formulas() -> Account:
+def typed_formulas(today) -> Account:
     manager = make_user("manager", EMAIL)
     account = add_account("ACME", name=PAYLOAD, account_manager=manager)
     overdue = {
-        "issue_date": TODAY - dt.timedelta(days=70),
-        "due_date": TODAY - dt.timedelta(days=40),
+        "issue_date": today - dt.timedelta(days=70),
+        "due_date": today - dt.timedelta(days=40),
     }
     add_invoice(account, "INV-1", "100.00", description=LINES, **overdue)
     employee = add_employee(account, "ann@acme.test")
     employee.first_name = PAYLOAD
-    course = add_course_date("FA").course
+    course = add_course_date(today, "FA").course
     db.session.add_all(
         [
             Note(account=account, body=LINES),
-            FollowUpAction(account=account, due_date=TODAY, description=LINES),
-            Award(user=employee, course=course, achieved_on=TODAY - dt.timedelta(days=1)),
+            FollowUpAction(account=account, due_date=today, description=LINES),
+            Award(user=employee, course=course, achieved_on=today - dt.timedelta(days=1)),
         ]
     )
     db.session.commit()

@@ -18,16 +18,15 @@ from tests.conftest import Panel, make_user
 from tests.factories import add_account
 from tests.test_training_bookings import add_booking, add_course_date, add_employee
 
-AS_OF = dt.date.today()
 WITHIN_DAYS = 60
 
 
-def day(offset: int) -> dt.date:
-    return AS_OF + dt.timedelta(days=offset)
+def day(today: dt.date, offset: int) -> dt.date:
+    return today + dt.timedelta(days=offset)
 
 
 @pytest.fixture
-def example() -> dict[str, User]:
+def example(today) -> dict[str, User]:
     """Ann, Bob and Dan work for MINE (managed by Mona); Cat for THEIRS.
 
     FA = First aid, FS = Fire safety. What each award should show as of today, 60-day window:
@@ -50,8 +49,8 @@ def example() -> dict[str, User]:
         "dan": add_employee(mine, "dan@mine.test"),
         "cat": add_employee(theirs, "cat@theirs.test"),
     }
-    first_aid = add_course_date("FA", starts_in_days=20).course
-    fire_safety = add_course_date("FS", starts_in_days=20).course
+    first_aid = add_course_date(today, "FA", starts_in_days=20).course
+    fire_safety = add_course_date(today, "FS", starts_in_days=20).course
     first_aid.title, fire_safety.title = "First aid", '=HYPERLINK("http://x")'
     courses = {"FA": first_aid, "FS": fire_safety}
     for who, code, achieved, expires in [
@@ -68,8 +67,8 @@ def example() -> dict[str, User]:
             Award(
                 user=people[who],
                 course=courses[code],
-                achieved_on=day(achieved),
-                expires_on=None if expires is None else day(expires),
+                achieved_on=day(today, achieved),
+                expires_on=None if expires is None else day(today, expires),
             )
         )
     db.session.commit()
@@ -79,16 +78,20 @@ def example() -> dict[str, User]:
     return people | {"mona": mona}
 
 
-EXPECTED_FOR_MONA = [
-    # email, course, achieved, expires, days_left, status, renewed, renewing
-    ("ann@mine.test", "FA", day(-1100), day(-10), -10, "expired", True, False),
-    ("ann@mine.test", "FA", day(-5), day(1090), 1090, "current", False, False),
-    ("ann@mine.test", "FS", day(-400), day(61), 61, "current", False, False),
-    ("bob@mine.test", "FA", day(-1000), day(30), 30, "expiring", False, True),
-    ("bob@mine.test", "FS", day(-200), None, None, "current", False, False),
-    ("dan@mine.test", "FA", day(-700), day(0), 0, "expiring", False, False),
-]
-CAT = ("cat@theirs.test", "FA", day(-100), day(60), 60, "expiring", False, False)
+def expected_for_mona(today: dt.date) -> list[tuple]:
+    return [
+        # email, course, achieved, expires, days_left, status, renewed, renewing
+        ("ann@mine.test", "FA", day(today, -1100), day(today, -10), -10, "expired", True, False),
+        ("ann@mine.test", "FA", day(today, -5), day(today, 1090), 1090, "current", False, False),
+        ("ann@mine.test", "FS", day(today, -400), day(today, 61), 61, "current", False, False),
+        ("bob@mine.test", "FA", day(today, -1000), day(today, 30), 30, "expiring", False, True),
+        ("bob@mine.test", "FS", day(today, -200), None, None, "current", False, False),
+        ("dan@mine.test", "FA", day(today, -700), day(today, 0), 0, "expiring", False, False),
+    ]
+
+
+def cat_row(today: dt.date) -> tuple:
+    return ("cat@theirs.test", "FA", day(today, -100), day(today, 60), 60, "expiring", False, False)
 
 
 def figures(frame: pd.DataFrame) -> list[tuple]:
@@ -102,27 +105,27 @@ def figures(frame: pd.DataFrame) -> list[tuple]:
     ]
 
 
-def test_report_figures_match_the_hand_worked_example(example) -> None:
-    frame = awards_report(db.session, example["mona"], AS_OF, WITHIN_DAYS)
+def test_report_figures_match_the_hand_worked_example(example, today) -> None:
+    frame = awards_report(db.session, example["mona"], today, WITHIN_DAYS)
     assert list(frame.columns) == list(COLUMNS)
-    assert figures(frame) == EXPECTED_FOR_MONA
+    assert figures(frame) == expected_for_mona(today)
     assert set(frame["account_code"]) == {"MINE"}
 
 
-def test_admins_see_every_account_in_the_report(example) -> None:
+def test_admins_see_every_account_in_the_report(example, today) -> None:
     admin = make_user("admin", "boss@example.test")
-    frame = awards_report(db.session, admin, AS_OF, WITHIN_DAYS)
-    assert figures(frame) == [*EXPECTED_FOR_MONA, CAT]
+    frame = awards_report(db.session, admin, today, WITHIN_DAYS)
+    assert figures(frame) == [*expected_for_mona(today), cat_row(today)]
 
 
-def test_a_wider_window_turns_current_awards_into_expiring_ones(example) -> None:
-    frame = awards_report(db.session, example["mona"], AS_OF, 61)
+def test_a_wider_window_turns_current_awards_into_expiring_ones(example, today) -> None:
+    frame = awards_report(db.session, example["mona"], today, 61)
     ann_fire_safety = frame[(frame["email"] == "ann@mine.test") & (frame["course_code"] == "FS")]
     assert list(ann_fire_safety["status"]) == ["expiring"]
 
 
-def test_an_empty_report_has_the_columns(login_as) -> None:
-    frame = awards_report(db.session, login_as("analyst"), AS_OF, WITHIN_DAYS)
+def test_an_empty_report_has_the_columns(login_as, today) -> None:
+    frame = awards_report(db.session, login_as("analyst"), today, WITHIN_DAYS)
     assert frame.empty and list(frame.columns) == list(COLUMNS)
 
 
@@ -137,20 +140,22 @@ def test_the_page_filters_by_status(example, panel: Panel) -> None:
     assert panel.get("/admin/awards/?as_of=yesterday").status_code == 400
 
 
-def test_csv_export_holds_the_report_with_formulas_neutralised(example, panel: Panel) -> None:
+def test_csv_export_holds_the_report_with_formulas_neutralised(
+    example, panel: Panel, today: dt.date
+) -> None:
     panel.login("mona@example.test")
     response = panel.get(f"/admin/awards/export/csv?within_days={WITHIN_DAYS}")
     assert response.headers["Content-Disposition"].startswith("attachment;filename=awards_all_")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [row["email"] for row in rows] == [row[0] for row in EXPECTED_FOR_MONA]
+    assert [row["email"] for row in rows] == [row[0] for row in expected_for_mona(today)]
     bob_fa = rows[3]
     assert (bob_fa["days_left"], bob_fa["status"], bob_fa["renewing"]) == ("30", "expiring", "true")
-    assert bob_fa["expires_on"] == day(30).isoformat()
+    assert bob_fa["expires_on"] == day(today, 30).isoformat()
     assert rows[2]["course_title"] == '\'=HYPERLINK("http://x")'
     assert rows[4]["expires_on"] == "" and rows[4]["days_left"] == ""
 
 
-def test_xlsx_export_keeps_numbers_and_dates_typed(example, panel: Panel) -> None:
+def test_xlsx_export_keeps_numbers_and_dates_typed(example, panel: Panel, today: dt.date) -> None:
     panel.login("mona@example.test")
     response = panel.get(f"/admin/awards/export/xlsx?show=expiring&within_days={WITHIN_DAYS}")
     sheet = load_workbook(io.BytesIO(response.get_data())).active
@@ -158,7 +163,7 @@ def test_xlsx_export_keeps_numbers_and_dates_typed(example, panel: Panel) -> Non
     assert header == list(COLUMNS)
     bob = dict(zip(header, rows[0], strict=True))
     assert bob["email"] == "bob@mine.test" and bob["days_left"] == 30
-    assert bob["expires_on"].date() == day(30) and bob["renewing"] is True
+    assert bob["expires_on"].date() == day(today, 30) and bob["renewing"] is True
     assert len(rows) == 2
 
 

@@ -17,16 +17,14 @@ from models import Account, AuditEvent, Booking, Course, CourseDate, Setting, Us
 from tests.conftest import Panel, make_user
 from tests.factories import add_account
 
-TODAY = dt.date.today()
-
 
 def add_course_date(
-    code: str = "FA", starts_in_days: int = 30, capacity: int = 2, **fields: Any
+    today: dt.date, code: str = "FA", starts_in_days: int = 30, capacity: int = 2, **fields: Any
 ) -> CourseDate:
     course = db.session.scalar(sa.select(Course).where(Course.code == code))
     if course is None:
         course = Course(code=code, title=f"{code} course")
-    start = TODAY + dt.timedelta(days=starts_in_days)
+    start = today + dt.timedelta(days=starts_in_days)
     course_date = CourseDate(
         course=course,
         start_date=start,
@@ -79,7 +77,7 @@ def panel_for(app: Any, role: str, email: str) -> Panel:
 
 
 @pytest.fixture
-def team(login_as) -> dict[str, Any]:
+def team(login_as, today) -> dict[str, Any]:
     """A manager of one account with two employees, and a course date with two places."""
     manager = login_as("manager", "mona@example.test")
     mine = add_account("MINE", account_manager=manager)
@@ -88,7 +86,7 @@ def team(login_as) -> dict[str, Any]:
         "mine": mine,
         "ann": add_employee(mine, "ann@mine.test"),
         "bob": add_employee(mine, "bob@mine.test"),
-        "date": add_course_date(capacity=2),
+        "date": add_course_date(today, capacity=2),
     }
 
 
@@ -114,16 +112,16 @@ def test_the_last_place_goes_once_then_the_date_is_full(team, panel: Panel) -> N
 
 @pytest.mark.parametrize("starts_in_days", [0, -1, -30])
 def test_a_date_that_has_started_or_passed_cannot_be_booked(
-    starts_in_days: int, team, panel: Panel
+    starts_in_days: int, team, panel: Panel, today: dt.date
 ) -> None:
-    past = add_course_date("FS", starts_in_days=starts_in_days)
+    past = add_course_date(today, "FS", starts_in_days=starts_in_days)
     refused = book(panel, past, team["mine"], team["ann"])
     assert "has already started or is in the past" in refused.get_data(as_text=True)
     assert db.session.scalar(sa.select(Booking)) is None
 
 
-def test_a_cancelled_place_frees_up_for_someone_else(team, panel: Panel) -> None:
-    full = add_course_date("FS", capacity=1)
+def test_a_cancelled_place_frees_up_for_someone_else(team, panel: Panel, today: dt.date) -> None:
+    full = add_course_date(today, "FS", capacity=1)
     taken = add_booking(full, team["mine"], team["ann"])
     assert "is full" in book(panel, full, team["mine"], team["bob"]).get_data(as_text=True)
     taken.status = "cancelled"
@@ -134,11 +132,13 @@ def test_a_cancelled_place_frees_up_for_someone_else(team, panel: Panel) -> None
     assert "FS course" in listing
 
 
-def test_the_delegate_must_work_for_the_account_booked_for(login_as, panel: Panel) -> None:
+def test_the_delegate_must_work_for_the_account_booked_for(
+    login_as, panel: Panel, today: dt.date
+) -> None:
     login_as("admin")
     acme, other = add_account("ACME"), add_account("OTHER")
     outsider = add_employee(other, "zed@other.test")
-    course_date = add_course_date()
+    course_date = add_course_date(today)
     refused = book(panel, course_date, acme, outsider)
     assert "zed@other.test is not an employee of the account" in refused.get_data(as_text=True)
     assert db.session.scalar(sa.select(Booking)) is None
@@ -160,11 +160,11 @@ def test_a_delegate_holds_at_most_one_place_on_a_date(team, panel: Panel) -> Non
     assert places_held(team["date"]) == 1
 
 
-def test_placeholders_are_booked_now_and_named_later(team, panel: Panel) -> None:
+def test_placeholders_are_booked_now_and_named_later(team, panel: Panel, today: dt.date) -> None:
     assert book(panel, team["date"], team["mine"], None).status_code == 302
     placeholder = db.session.scalar(sa.select(Booking))
     assert placeholder.delegate_id is None and places_held(team["date"]) == 1
-    other_date = add_course_date("FS")
+    other_date = add_course_date(today, "FS")
     named = panel.post(
         f"/admin/booking/edit/?id={placeholder.id}",
         {"delegate": str(team["bob"].id), "course_date": str(other_date.id),
@@ -189,10 +189,12 @@ def test_a_manager_cannot_set_status_invoice_or_who_booked(team, panel: Panel) -
     assert 'name="status"' not in form_page and 'name="invoice"' not in form_page
 
 
-def test_reinstating_a_cancelled_booking_needs_a_free_place(login_as, panel: Panel) -> None:
+def test_reinstating_a_cancelled_booking_needs_a_free_place(
+    login_as, panel: Panel, today: dt.date
+) -> None:
     login_as("admin")
     acme = add_account("ACME")
-    course_date = add_course_date(capacity=1)
+    course_date = add_course_date(today, capacity=1)
     cancelled = add_booking(course_date, acme, add_employee(acme, "ann@acme.test"))
     cancelled.status = "cancelled"
     db.session.commit()
@@ -238,11 +240,11 @@ def test_a_course_date_cannot_end_before_it_starts(login_as, panel: Panel) -> No
 
 
 def test_the_booking_form_offers_only_dates_with_a_free_place_still_to_come(
-    team, panel: Panel
+    team, panel: Panel, today: dt.date
 ) -> None:
-    full = add_course_date("FS", capacity=1, venue="York")
+    full = add_course_date(today, "FS", capacity=1, venue="York")
     add_booking(full, team["mine"], team["ann"])
-    add_course_date("HS", starts_in_days=-3, venue="Hull")
+    add_course_date(today, "HS", starts_in_days=-3, venue="Hull")
     offered = panel.get("/admin/booking/ajax/lookup/?name=course_date&query=").get_json()
     assert [label for _id, label in offered] == [str(team["date"])]
 
@@ -295,10 +297,12 @@ def test_with_the_setting_a_manager_cancels_directly(team, panel: Panel) -> None
     assert event.action == "cancel"
 
 
-def test_a_manager_cannot_cancel_once_the_course_has_started(team, panel: Panel) -> None:
+def test_a_manager_cannot_cancel_once_the_course_has_started(
+    team, panel: Panel, today: dt.date
+) -> None:
     booking = add_booking(team["date"], team["mine"], team["ann"])
     course_date = team["date"]
-    course_date.start_date = TODAY  # the course was moved forward to today
+    course_date.start_date = today  # the course was moved forward to today
     db.session.commit()
     response = cancel(panel, booking)
     assert "already started" in panel.get(response.location).get_data(as_text=True)
@@ -325,11 +329,11 @@ def test_analysts_cannot_cancel(team, app) -> None:
 
 
 def test_two_managers_booking_the_last_place_at_once_get_one_booking(
-    app, monkeypatch: pytest.MonkeyPatch
+    app, monkeypatch: pytest.MonkeyPatch, today: dt.date
 ) -> None:
     """On PostgreSQL the course date's row lock decides; on SQLite, taking the single write lock
     first. Both requests pass the form checks before either takes the lock."""
-    course_date = add_course_date(capacity=1)
+    course_date = add_course_date(today, capacity=1)
     attempts = []
     for name in ("mona", "carl"):
         manager = make_user("manager", f"{name}@example.test")

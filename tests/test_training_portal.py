@@ -16,8 +16,6 @@ from tests.conftest import Panel, make_user
 from tests.factories import add_account
 from tests.test_training_bookings import add_booking, add_course_date, add_employee
 
-TODAY = dt.date.today()
-
 
 @dataclass
 class Team:
@@ -51,9 +49,9 @@ def page(panel: Panel, url: str) -> str:
     return response.get_data(as_text=True)
 
 
-def move_into_the_past(course_date: CourseDate, days_ago: int = 10) -> None:
+def move_into_the_past(course_date: CourseDate, today: dt.date, days_ago: int = 10) -> None:
     """A course that has run: booked while it was to come, then its dates passed."""
-    course_date.start_date = TODAY - dt.timedelta(days=days_ago)
+    course_date.start_date = today - dt.timedelta(days=days_ago)
     course_date.end_date = course_date.start_date
     db.session.commit()
 
@@ -62,14 +60,14 @@ def move_into_the_past(course_date: CourseDate, days_ago: int = 10) -> None:
 
 
 def test_the_course_list_shows_dates_to_come_with_free_places_and_books_from_there(
-    team: Team, panel: Panel
+    team: Team, panel: Panel, today: dt.date
 ) -> None:
-    upcoming = add_course_date("FA", starts_in_days=20, capacity=3, venue="Leeds")
-    full = add_course_date("FA", starts_in_days=40, capacity=1, venue="Fullham")
+    upcoming = add_course_date(today, "FA", starts_in_days=20, capacity=3, venue="Leeds")
+    full = add_course_date(today, "FA", starts_in_days=40, capacity=1, venue="Fullham")
     add_booking(full, team.theirs, team.zed)
-    ran = add_course_date("FA", starts_in_days=5, venue="Pastbury")
-    move_into_the_past(ran)
-    add_course_date("GDPR", starts_in_days=60, venue="York")
+    ran = add_course_date(today, "FA", starts_in_days=5, venue="Pastbury")
+    move_into_the_past(ran, today)
+    add_course_date(today, "GDPR", starts_in_days=60, venue="York")
     panel.login(team.manager.email)
 
     html = page(panel, "/admin/training/courses/")
@@ -85,12 +83,14 @@ def test_the_course_list_shows_dates_to_come_with_free_places_and_books_from_the
     assert f'value="{upcoming.id}"' in form, "the booking form starts on the chosen date"
 
 
-def test_course_search_finds_dates_by_words_and_start_dates(team: Team, panel: Panel) -> None:
-    add_course_date("FA", starts_in_days=10, venue="Leeds")
-    add_course_date("FA", starts_in_days=50, venue="Leeds Central")
-    add_course_date("GDPR", starts_in_days=20, venue="York")
+def test_course_search_finds_dates_by_words_and_start_dates(
+    team: Team, panel: Panel, today: dt.date
+) -> None:
+    add_course_date(today, "FA", starts_in_days=10, venue="Leeds")
+    add_course_date(today, "FA", starts_in_days=50, venue="Leeds Central")
+    add_course_date(today, "GDPR", starts_in_days=20, venue="York")
     panel.login(team.manager.email)
-    until = (TODAY + dt.timedelta(days=30)).isoformat()
+    until = (today + dt.timedelta(days=30)).isoformat()
 
     by_words = page(panel, "/admin/training/course-search/?q=leeds")
     in_range = page(panel, f"/admin/training/course-search/?q=fa+course&until={until}")
@@ -102,9 +102,9 @@ def test_course_search_finds_dates_by_words_and_start_dates(team: Team, panel: P
 
 
 def test_course_search_can_include_full_dates_without_offering_to_book_them(
-    team: Team, panel: Panel
+    team: Team, panel: Panel, today: dt.date
 ) -> None:
-    full = add_course_date("FA", starts_in_days=10, capacity=1, venue="Fullham")
+    full = add_course_date(today, "FA", starts_in_days=10, capacity=1, venue="Fullham")
     add_booking(full, team.mine, team.ann)
     panel.login(team.manager.email)
 
@@ -127,9 +127,9 @@ def test_course_search_refuses_a_date_it_cannot_read(team: Team, panel: Panel, b
 
 
 def test_an_analyst_browses_the_courses_but_is_not_offered_to_book(
-    team: Team, panel: Panel
+    team: Team, panel: Panel, today: dt.date
 ) -> None:
-    course_date = add_course_date("FA", starts_in_days=10)
+    course_date = add_course_date(today, "FA", starts_in_days=10)
     panel.login(make_user("analyst").email)
 
     html = page(panel, "/admin/training/courses/")
@@ -138,8 +138,10 @@ def test_an_analyst_browses_the_courses_but_is_not_offered_to_book(
     assert f"book-{course_date.id}" not in html
 
 
-def test_a_hidden_field_is_neither_shown_nor_searched(team: Team, panel: Panel) -> None:
-    add_course_date("FA", starts_in_days=10, venue="Secretville")
+def test_a_hidden_field_is_neither_shown_nor_searched(
+    team: Team, panel: Panel, today: dt.date
+) -> None:
+    add_course_date(today, "FA", starts_in_days=10, venue="Secretville")
     db.session.add(FormFieldRule(entity="CourseDate", field="venue", role="manager", hidden=True))
     db.session.commit()
     panel.login(team.manager.email)
@@ -172,15 +174,15 @@ def test_the_portal_is_in_the_managers_training_menu(team: Team, panel: Panel) -
 
 
 def test_managers_see_all_and_future_delegates_of_their_accounts_only(
-    team: Team, panel: Panel
+    team: Team, panel: Panel, today: dt.date
 ) -> None:
-    ran = add_course_date("FA", starts_in_days=3)
+    ran = add_course_date(today, "FA", starts_in_days=3)
     add_booking(ran, team.mine, team.ann)
-    move_into_the_past(ran)
-    coming = add_course_date("GDPR", starts_in_days=30)
+    move_into_the_past(ran, today)
+    coming = add_course_date(today, "GDPR", starts_in_days=30)
     add_booking(coming, team.mine, team.bob)
     add_booking(coming, team.theirs, team.zed)
-    cancelled = add_booking(add_course_date("HS", starts_in_days=40), team.mine, team.ann)
+    cancelled = add_booking(add_course_date(today, "HS", starts_in_days=40), team.mine, team.ann)
     cancelled.status = "cancelled"
     db.session.commit()
     panel.login(team.manager.email)
@@ -195,10 +197,10 @@ def test_managers_see_all_and_future_delegates_of_their_accounts_only(
     assert "ann@mine.test" not in future and "zed@theirs.test" not in future
 
 
-def test_delegates_are_searched_by_name_or_course(team: Team, panel: Panel) -> None:
-    coming = add_course_date("GDPR", starts_in_days=30)
+def test_delegates_are_searched_by_name_or_course(team: Team, panel: Panel, today: dt.date) -> None:
+    coming = add_course_date(today, "GDPR", starts_in_days=30)
     add_booking(coming, team.mine, team.bob)
-    add_booking(add_course_date("FA", starts_in_days=20), team.mine, team.ann)
+    add_booking(add_course_date(today, "FA", starts_in_days=20), team.mine, team.ann)
     panel.login(team.manager.email)
 
     found = page(panel, "/admin/training/delegates/?q=gdpr")
@@ -208,8 +210,8 @@ def test_delegates_are_searched_by_name_or_course(team: Team, panel: Panel) -> N
     assert "ann@mine.test" in by_mail and "bob@mine.test" not in by_mail
 
 
-def test_delegates_page_through_fifty_at_a_time(team: Team, panel: Panel) -> None:
-    course_date = add_course_date("FA", starts_in_days=30, capacity=60)
+def test_delegates_page_through_fifty_at_a_time(team: Team, panel: Panel, today: dt.date) -> None:
+    course_date = add_course_date(today, "FA", starts_in_days=30, capacity=60)
     for number in range(55):
         add_booking(course_date, team.mine, add_employee(team.mine, f"p{number:02d}@mine.test"))
     panel.login(team.manager.email)
@@ -227,8 +229,8 @@ def test_delegates_page_through_fifty_at_a_time(team: Team, panel: Panel) -> Non
 
 
 @pytest.fixture
-def placeholders(team: Team) -> tuple[Booking, Booking]:
-    course_date = add_course_date("FA", starts_in_days=14, capacity=4)
+def placeholders(team: Team, today: dt.date) -> tuple[Booking, Booking]:
+    course_date = add_course_date(today, "FA", starts_in_days=14, capacity=4)
     return add_booking(course_date, team.mine), add_booking(course_date, team.theirs)
 
 
@@ -356,10 +358,10 @@ def test_a_read_only_delegate_rule_stops_naming(
 
 
 def test_a_manager_whose_account_has_no_people_is_offered_to_add_one(
-    team: Team, panel: Panel
+    team: Team, panel: Panel, today: dt.date
 ) -> None:
     empty = add_account("EMPTY", account_manager=team.manager)
-    add_booking(add_course_date("FA", starts_in_days=14), empty)
+    add_booking(add_course_date(today, "FA", starts_in_days=14), empty)
     panel.login(team.manager.email)
 
     listed = page(panel, "/admin/training/placeholders/")

@@ -17,8 +17,6 @@ from tests.conftest import Panel, make_user
 from tests.factories import add_account
 from tests.test_training_bookings import add_booking, add_course_date, add_employee
 
-TODAY = dt.date.today()
-
 
 @dataclass
 class World:
@@ -33,19 +31,19 @@ class World:
 
 
 @pytest.fixture
-def world(login_as) -> World:
+def world(login_as, today) -> World:
     manager = login_as("manager", "mona@example.test")
     colleague = make_user("manager", "carl@example.test")
     mine = add_account("MINE", account_manager=manager)
     granted = add_account("GRANTED", account_manager=colleague)
     theirs = add_account("THEIRS", account_manager=colleague)
     db.session.add(ManagerAccess(user=manager, account=granted))
-    upcoming = add_course_date("FA", capacity=10, venue="Leeds")
-    past = add_course_date("FA", starts_in_days=-60, venue="Hull")
+    upcoming = add_course_date(today, "FA", capacity=10, venue="Leeds")
+    past = add_course_date(today, "FA", starts_in_days=-60, venue="Hull")
     records: dict[str, dict[str, object]] = {}
     for side, account in (("mine", mine), ("theirs", theirs)):
         employee = add_employee(account, f"staff@{account.code.lower()}.test")
-        award = Award(user=employee, course=upcoming.course, achieved_on=TODAY - dt.timedelta(40))
+        award = Award(user=employee, course=upcoming.course, achieved_on=today - dt.timedelta(40))
         db.session.add(award)
         db.session.commit()
         records.setdefault("booking", {})[side] = add_booking(upcoming, account, employee)
@@ -185,10 +183,12 @@ def test_the_awards_report_shows_only_the_managers_people(world, panel: Panel) -
 
 
 @pytest.mark.parametrize("role", ["analyst", "admin", "super_admin"])
-def test_other_panel_roles_see_every_award(role: str, login_as, panel: Panel) -> None:
+def test_other_panel_roles_see_every_award(
+    role: str, login_as, panel: Panel, today: dt.date
+) -> None:
     employee = add_employee(add_account("ACME"), "staff@acme.test")
     course = Course(code="FA", title="First aid")
-    db.session.add(Award(user=employee, course=course, achieved_on=TODAY))
+    db.session.add(Award(user=employee, course=course, achieved_on=today))
     db.session.commit()
     login_as(role)
     response = panel.get("/admin/awards/")
