@@ -40,7 +40,7 @@ from extensions import db
 from forms_config import may_read
 from models import Account, CreditNote, CreditRequest, FollowUpAction, Invoice, Note, User
 from models.account_currency import currency_of_account
-from models.base import CENT
+from models.base import CENT, utc_today
 from models.ledger import account_figures, credit_use_percent, receivables_per_account
 from reports.table_pdf import table_pdf
 
@@ -177,7 +177,7 @@ class AccountPageMixin:
         invoice_view = self.view_for(Invoice)
         money_visible = invoice_view is not None and invoice_view.is_accessible()
         search_text = searchable_text(request.args.get("q"))
-        today = dt.date.today()
+        today = utc_today()
         return view.render(
             self.details_template,
             model=account,
@@ -233,7 +233,7 @@ class AccountPageMixin:
         if not target.can_export:
             abort(403)
         header, rows = export_table(target, tab, account, ListArguments.from_args(request.args))
-        name = secure_filename(f"{account.code}_{tab.key}_{dt.date.today().isoformat()}")
+        name = secure_filename(f"{account.code}_{tab.key}_{utc_today().isoformat()}")
         if export_type == "csv":
             body: Any = csv_chunks(header, rows)
             mimetype = "text/csv"
@@ -257,7 +257,7 @@ class AccountPageMixin:
         arguments = dataclasses.replace(ListArguments.from_args(request.args), page=0)
         listing = list_tab(target, tab, account, arguments, page_size=EXPORT_ROW_LIMIT)
         return render_template(
-            "admin/accounts/print_tab.html", account=account, listing=listing, today=dt.date.today()
+            "admin/accounts/print_tab.html", account=account, listing=listing, today=utc_today()
         )
 
     # --- actions ---------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ actions). The account comes through the scoped `get_one`: outside a manager's ac
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
@@ -19,6 +18,7 @@ from markupsafe import Markup
 from extensions import db
 from jobs.statement_job import start_statement_emails
 from models import Account, FollowUpAction, Invoice, Job
+from models.base import utc_today
 from reports.parameters import date_parameter
 from reports.statement import AccountStatement, account_statement
 from reports.statement_email import mail_configured, statement_file_name
@@ -39,7 +39,7 @@ class AccountStatementMixin:
         invoices = page.view_for(Invoice)
         if invoices is None or not invoices.is_accessible():
             abort(403)
-        as_of = date_parameter(request.values, "as_of", "The statement date", dt.date.today())
+        as_of = date_parameter(request.values, "as_of", "The statement date", utc_today())
         start = date_parameter(request.values, "start", "The period's start", as_of.replace(day=1))
         if start > as_of:
             abort(400, "The period cannot start after the statement date.")

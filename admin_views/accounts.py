@@ -4,7 +4,6 @@ accounts' statements (a background job)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +33,7 @@ from extensions import db
 from jobs.statement_job import start_statement_emails
 from models import Account, Invoice, User
 from models.audit import changed_values
+from models.base import utc_today
 from models.labels import field_label
 from reports.statement_email import mail_configured
 
@@ -65,7 +65,7 @@ class AccountView(AccountStatementMixin, AccountPageMixin, RoleAwareModelView):
             flash("Tick the accounts whose statements to e-mail.", "warning")
             return redirect(url_for(".index_view"))
         job = start_statement_emails(
-            current_user._get_current_object(), accounts, None, dt.date.today(),
+            current_user._get_current_object(), accounts, None, utc_today(),
             request.remote_addr,
         )  # fmt: skip
         flash(job_started_message(job, "The statements are being prepared and e-mailed"), "info")

@@ -27,6 +27,7 @@ from admin_views.generic import RoleAwareModelView, _record_id
 from auth.permissions import CREATE, EDIT
 from extensions import db
 from models.accounts import Account
+from models.base import utc_today
 from models.numbering import next_number, number_taken
 from models.scoping import restrict_to_visible_rows
 
@@ -61,7 +62,7 @@ class NumberedDocumentMixin:
             kept = [v for v in form.number.validators if not isinstance(v, Unique)]
             form.number.validators = [*kept, self._refuse_taken_number]  # says what to do instead
         if request.method == "GET" and _writable(form, "issue_date") and not form.issue_date.data:
-            form.issue_date.data = dt.date.today()
+            form.issue_date.data = utc_today()
         return form
 
     def _proposed_number(self) -> str:

@@ -6,8 +6,6 @@ uses too; marking done records who and when, and is audited.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, flash, redirect, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
@@ -18,6 +16,7 @@ from admin_views.access import LoginOrForbidden
 from auth.impersonation import audit_actor
 from auth.permissions import VIEW, allowed_operations
 from extensions import db
+from models.base import utc_today
 from notifications.follow_ups import mark_done, open_actions_for
 
 
@@ -34,7 +33,7 @@ class MyActionsView(LoginOrForbidden, BaseView):
         return self.render(
             "notifications/my_actions.html",
             actions=open_actions_for(db.session, current_user),
-            today=dt.date.today(),
+            today=utc_today(),
         )
 
     @expose("/<int:action_id>/done", methods=["POST"])

@@ -9,7 +9,6 @@ draws pages and hands frames to the writers.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from extensions import db
 from jobs.report_job import start_report
 from models import AccountGroup
 from models.accounts import ACCOUNT_TYPES
+from models.base import utc_today
 from reports.actions import actions_per_manager
 from reports.aging import TOTAL, aging_report, open_invoices_of_account
 from reports.aging_file import GROUPING_BY_PAGE, TITLES, aging_file
@@ -62,7 +62,7 @@ PERIOD_REPORTS = {
     "actions": PeriodReport("Follow-up actions per account manager", actions_per_manager),
     "credit": PeriodReport(
         "Credit control",
-        lambda session, parameters: credit_control(session, parameters.viewer, dt.date.today()),
+        lambda session, parameters: credit_control(session, parameters.viewer, utc_today()),
         uses_period=False,
     ),
     "collections": PeriodReport("Collections figures per account manager", collections_per_manager),

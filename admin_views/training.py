@@ -36,6 +36,7 @@ from bulk_io.writing import XLSX_MIMETYPE, csv_chunks, file_chunks, xlsx_file
 from extensions import db
 from forms_config import may_read, reader_role
 from models.audit import changed_values
+from models.base import utc_today
 from models.config import Setting
 from models.setting_catalogue import MANAGERS_MAY_CANCEL_BOOKINGS
 from models.training import BookingRefused, Course, CourseDate, cancellation_status
@@ -113,7 +114,7 @@ class UpcomingCourseDateLoader(ScopedAjaxModelLoader):
         return (
             super()
             .get_query()
-            .filter(CourseDate.start_date > dt.date.today(), CourseDate.free_places > 0)
+            .filter(CourseDate.start_date > utc_today(), CourseDate.free_places > 0)
             .order_by(CourseDate.start_date)
         )
 
@@ -175,7 +176,7 @@ class BookingView(BookingRulesOnFormMixin, RoleAwareModelView):
             return redirect(details)
         try:
             status = cancellation_status(
-                booking, current_user.role, self._managers_may_cancel(), dt.date.today()
+                booking, current_user.role, self._managers_may_cancel(), utc_today()
             )
         except BookingRefused as refusal:
             flash(str(refusal), "danger")
@@ -221,7 +222,7 @@ class CourseDateView(BookingRulesOnFormMixin, RoleAwareModelView):
     @staticmethod
     def _upcoming_for_managers(query: Any) -> Any:
         if current_user.is_authenticated and current_user.role == "manager":
-            return query.filter(CourseDate.start_date > dt.date.today())
+            return query.filter(CourseDate.start_date > utc_today())
         return query
 
 
@@ -237,7 +238,7 @@ class AwardsReportView(LoginOrForbidden, BaseView):
         return VIEW in self._operations()
 
     def _parameters(self) -> tuple[dt.date, int, str]:
-        as_of = date_parameter(request.args, "as_of", "The as-of date", dt.date.today())
+        as_of = date_parameter(request.args, "as_of", "The as-of date", utc_today())
         within_days = whole_number_parameter(request.args, "within_days", "The days ahead")
         show = choice_parameter(
             request.args, "show", ("all", *AWARD_STATUSES), "Choose which awards to show."

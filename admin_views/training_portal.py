@@ -14,7 +14,6 @@ delegate writes through the booking view's rules, audit and the booking rules of
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from typing import Any
 
@@ -32,6 +31,7 @@ from auth.permissions import CREATE, VIEW, allowed_operations
 from extensions import db
 from forms_config.readability import readable
 from models.audit import changed_values
+from models.base import utc_today
 from models.people import User
 from models.training import Booking, BookingRefused
 from models.training_listings import (
@@ -93,7 +93,7 @@ class CourseListView(PortalPage):
 
     @expose("/")
     def index(self) -> str:
-        today = dt.date.today()
+        today = utc_today()
         courses = db.session.scalars(catalogue(current_user)).all()
         upcoming = bookable_dates(current_user, CourseDateSearch(), today, COURSE_LIST_DATES)
         dates_by_course: dict[int, list[Any]] = defaultdict(list)
@@ -132,7 +132,7 @@ class CourseSearchView(PortalPage):
             )
             return page, 400
         dates = db.session.scalars(
-            bookable_dates(current_user, search, dt.date.today(), SEARCH_RESULTS + 1)
+            bookable_dates(current_user, search, utc_today(), SEARCH_RESULTS + 1)
         ).all()
         return self.render(
             "admin/training/course_search.html",
@@ -155,7 +155,7 @@ class DelegatesView(PortalPage):
     def index(self) -> str:
         words = " ".join(request.args.get("q", "").split())[:200]
         page = page_parameter(request.args, "page")
-        query = delegate_bookings(current_user, dt.date.today(), self.from_today_on, words)
+        query = delegate_bookings(current_user, utc_today(), self.from_today_on, words)
         rows = db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
         return self.render(
             "admin/training/delegates.html",

@@ -8,13 +8,13 @@ and roles ask for it.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 from flask import g, has_app_context
 
+from models.base import utc_today
 from models.scoping import SCOPED_ROLES
 from reports.aging import AgingParameters, aging_by_key
 from reports.aging_parameters import DEFAULT_BUCKET_EDGES, bucket_names
@@ -30,7 +30,7 @@ PAST_DUE_CHOICES = {
 
 def aging_today(session: Any, viewer: Any, grouping: str) -> pd.DataFrame:
     """`aging_by_key` as of today (cents, per key and currency) within the viewer's rows."""
-    today = dt.date.today()
+    today = utc_today()
     rows = viewer.id if viewer.role in SCOPED_ROLES else "every row"  # the same for all such roles
     memo_key = (grouping, today, rows)
     memo = g.setdefault("dashboard_aging", {}) if has_app_context() else {}

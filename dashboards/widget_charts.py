@@ -17,6 +17,7 @@ from dashboards.registry import CHART, ChoiceParameter, IntParameter, WidgetKind
 from dashboards.results import ChartPanel, ChartResult
 from dashboards.widget_figures import RECEIVABLES_READ
 from models import Account, Invoice, Payment, User
+from models.base import utc_today
 from models.billing import DEFAULT_CURRENCY
 from models.scoping import restrict_to_visible_rows
 from reports.aging import UNASSIGNED, AgingParameters, aging_by_key_on_dates, rows_of
@@ -71,7 +72,7 @@ def month_ends(today: dt.date, months: int) -> list[dt.date]:
 def overdue_trend(session: Any, user: Any, params: Mapping[str, Any]) -> ChartResult:
     """The overdue amount at each month end and today: the month ends' agings in one pass over
     the ledger (`aging_by_key_on_dates`), today's the one the other widgets share."""
-    today = dt.date.today()
+    today = utc_today()
     *ends, _today = month_ends(today, params["months"])
     aging = aging_by_key_on_dates(
         session, AgingParameters(as_of=today, viewer=user), "account-manager", ends
@@ -95,7 +96,7 @@ def overdue_trend(session: Any, user: Any, params: Mapping[str, Any]) -> ChartRe
 def collections_by_month(session: Any, user: Any, params: Mapping[str, Any]) -> ChartResult:
     """Payments received per month, in the currency of the invoice each settles (a payment on no
     invoice in the default currency, as the aging counts account credit)."""
-    today = dt.date.today()
+    today = utc_today()
     start = month_ends(today, params["months"])[0].replace(day=1)
     currency = sa.func.coalesce(Invoice.currency, DEFAULT_CURRENCY)
     statement = (

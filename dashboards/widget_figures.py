@@ -31,6 +31,7 @@ from dashboards.registry import (
 )
 from dashboards.results import FigureLine, FigureResult
 from models import Account, Award, FollowUpAction
+from models.base import utc_today
 from models.ledger import balances_per_account, cents
 from models.scoping import SCOPED_ROLES, restrict_to_visible_rows
 from reports.aging import rows_of
@@ -67,7 +68,7 @@ def overdue(session: Any, user: Any, params: Mapping[str, Any]) -> FigureResult:
 
 
 def days_sales_outstanding(session: Any, user: Any, params: Mapping[str, Any]) -> FigureResult:
-    today = dt.date.today()
+    today = utc_today()
     period = PeriodParameters(
         today - dt.timedelta(days=int(params["period_days"]) - 1), today, user
     )
@@ -121,7 +122,7 @@ def credit_used(session: Any, user: Any, params: Mapping[str, Any]) -> FigureRes
 def open_actions(session: Any, user: Any, params: Mapping[str, Any]) -> FigureResult:
     query = sa.select(
         sa.func.count(),
-        sa.func.count(sa.case((FollowUpAction.due_date < dt.date.today(), 1))),
+        sa.func.count(sa.case((FollowUpAction.due_date < utc_today(), 1))),
     ).where(FollowUpAction.status == "open")
     if params["assigned_to_me"]:
         query = query.where(FollowUpAction.assignee_id == user.id)
@@ -134,7 +135,7 @@ def open_actions(session: Any, user: Any, params: Mapping[str, Any]) -> FigureRe
 
 
 def awards_expiring(session: Any, user: Any, params: Mapping[str, Any]) -> FigureResult:
-    today = dt.date.today()
+    today = utc_today()
     within = params["within_days"]
     query = sa.select(sa.func.count()).where(
         Award.expires_on.between(today, today + dt.timedelta(days=within))

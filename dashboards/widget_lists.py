@@ -3,7 +3,6 @@ e-mails failed, the manager's accounts table, and the shortcuts of the role's me
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +23,7 @@ from dashboards.results import AccountLine, AccountsResult, Amount, LinksResult,
 from dashboards.widget_figures import RECEIVABLES_READ
 from forms_config.readability import readable
 from models import Account, CreditRequest, OutboxMessage
+from models.base import utc_today
 from models.ledger import credit_use_percent
 from models.scoping import restrict_to_visible_rows
 from notifications.follow_ups import open_actions_for
@@ -61,7 +61,7 @@ def top_overdue_accounts(session: Any, user: Any, params: Mapping[str, Any]) -> 
 
 def my_open_actions(session: Any, user: Any, params: Mapping[str, Any]) -> RowsResult:
     actions = open_actions_for(session, user)[: params["limit"]]
-    today = dt.date.today()
+    today = utc_today()
     rows = tuple(
         (
             action.due_date,

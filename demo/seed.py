@@ -25,7 +25,7 @@ from models import (
     User,
 )
 from models.accounts import ensure_guest_account
-from models.base import CENT
+from models.base import CENT, utc_today
 
 DEMO_LOGINS = (
     ("super_admin", "super@demo.accountsdesk.test", "demo-super-admin"),
@@ -47,7 +47,7 @@ def seed_demo_data(account_count: int, seed: int = 2026) -> bool:
     if db.session.scalar(sa.select(User).where(User.email == DEMO_LOGINS[0][1])) is not None:
         return False
     rng = random.Random(seed)
-    today = dt.date.today()
+    today = utc_today()
     ensure_guest_account(db.session)
 
     logins = [
@@ -158,7 +158,7 @@ def _demo_ledger(rng: random.Random, account: Account, index: int, today: dt.dat
 def _pay(
     invoice: Invoice, amount: Decimal, issued: dt.date, rng: random.Random, reference: str
 ) -> None:
-    paid_on = min(issued + dt.timedelta(days=rng.randint(5, 70)), dt.date.today())
+    paid_on = min(issued + dt.timedelta(days=rng.randint(5, 70)), utc_today())
     db.session.add(
         Payment(
             reference=reference,

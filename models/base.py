@@ -25,6 +25,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def utc_today() -> dt.date:
+    """The panel's "today": the UTC date, as its timestamps are UTC and shown so. One answer for
+    pages, reports, e-mails and workers, so they agree around midnight on a server in any zone."""
+    return utcnow().date()
+
+
 class PanelModel:
     """What the generic admin view needs to know about a model beyond its columns.
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from extensions import db
 from models.accounts import Account
-from models.base import CustomFieldValues, Money, PanelModel, Versioned
+from models.base import CustomFieldValues, Money, PanelModel, Versioned, utc_today
 
 INVOICE_STATUSES = ("draft", "issued", "void")
 PAYMENT_METHODS = ("bank_transfer", "card", "direct_debit", "cheque", "cash", "other")
@@ -79,7 +79,7 @@ class Invoice(Versioned, PanelModel, db.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.status == "issued" and self.open_amount > 0 and self.due_date < dt.date.today()
+        return self.status == "issued" and self.open_amount > 0 and self.due_date < utc_today()
 
     @classmethod
     def cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, rela
 
 from extensions import db
 from models.accounts import Account
-from models.base import CustomFieldValues, Money, PanelModel, Versioned, utcnow
+from models.base import CustomFieldValues, Money, PanelModel, Versioned, utc_today, utcnow
 from models.billing import invoice_must_belong_to_account
 from models.people import User
 
@@ -356,7 +356,7 @@ def _course_date_id_of(record: Booking | CourseDate) -> int:
 @sa.event.listens_for(Session, "before_flush")
 def _enforce_booking_rules(session: Session, _flush_context: Any, _instances: Any) -> None:
     """Every booking written, by any path, passes the rules in the transaction that saves it."""
-    today = dt.date.today()
+    today = utc_today()
     problems: dict[str, str] = {}
     # Course dates are locked in id order, so two transactions never wait on each other in a cycle.
     for record in sorted(

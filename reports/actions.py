@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import Account, FollowUpAction, User
+from models.base import utc_today
 from models.scoping import restrict_to_visible_rows
 from reports.aging import TOTAL, UNASSIGNED
 from reports.period import PeriodParameters
@@ -32,7 +33,7 @@ def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
 def actions_per_manager(session: Session, parameters: PeriodParameters) -> pd.DataFrame:
     """One row per account manager with any action counted, then a TOTAL row."""
     start, end = parameters.start, parameters.end
-    overdue_before = min(end, dt.date.today())
+    overdue_before = min(end, utc_today())
     after_end = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
     manager = sa.func.coalesce(User.email, UNASSIGNED)  # one bind, so GROUP BY matches SELECT
     is_open = FollowUpAction.status == "open"

@@ -28,7 +28,9 @@ OUTPUT_FORMATS = ("csv", "xlsx", "pdf")
 
 def _as_of(_context: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
     if value is None:
-        return dt.date.today()
+        from models.base import utc_today  # the models load when a report runs, not for --help
+
+        return utc_today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

@@ -25,6 +25,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 from forms_config.readability import HIDDEN
 from models import Account, AccountGroup, User
 from models.accounts import ACCOUNT_TYPES
+from models.base import utc_today
 from models.scoping import HasRole, restrict_to_visible_rows
 from reports.aging import UNASSIGNED
 from reports.aging_parameters import BASES, AgingParameters, parse_bucket_edges
@@ -105,7 +106,7 @@ def aging_parameters(session: Session, args: Mapping[str, str], viewer: Any) -> 
     except ValueError as problem:
         raise ParameterError(str(problem)) from None
     parameters = AgingParameters(
-        as_of=date_parameter(args, "as_of", "The as-of date", dt.date.today()),
+        as_of=date_parameter(args, "as_of", "The as-of date", utc_today()),
         viewer=viewer,
         basis=choice_parameter(args, "basis", BASES,
                                "Choose days past the due date or the issue date.") or "due",
@@ -127,7 +128,7 @@ def aging_parameters(session: Session, args: Mapping[str, str], viewer: Any) -> 
 
 def period_parameters(args: Mapping[str, str], viewer: Any) -> PeriodParameters:
     """A period report's parameters: the last 90 days to today when left out."""
-    end = date_parameter(args, "end", "The period's end", dt.date.today())
+    end = date_parameter(args, "end", "The period's end", utc_today())
     default_start = max(end - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1), EARLIEST_DATE)
     start = date_parameter(args, "start", "The period's start", default_start)
     try:

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from fpdf.fonts import FontFace
 
+from models.base import utc_today
 from reports.pdf_document import FAMILY, PanelPdf, printable_text
 
 LINES_PER_CELL = 12
@@ -34,7 +35,7 @@ class TablePdf(PanelPdf):
         title_text, _lines = self.fitted(title, self.epw, TITLE_LINES)
         self.multi_cell(0, 8, title_text, new_x="LMARGIN", new_y="NEXT")
         self.set_font(FAMILY, "", 8)
-        self.cell(0, 5, f"Printed {dt.date.today().isoformat()}", new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 5, f"Printed {utc_today().isoformat()}", new_x="LMARGIN", new_y="NEXT")
         self.ln(2)
 
     def heading(self, text: str) -> None:

@@ -24,6 +24,7 @@ from auth.passwords import hash_password
 from extensions import db
 from models import User
 from models.accounts import ensure_guest_account
+from models.base import utc_today
 from schema_migrations import upgrade_schema
 
 pytest_plugins = [
@@ -161,7 +162,7 @@ class Panel:
 def today() -> dt.date:
     """The date when the test runs, the one the app reads too. A suite run may cross midnight:
     a date read when the test module was imported would then be yesterday's for the app."""
-    return dt.date.today()
+    return utc_today()
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from dashboards.widget_charts import month_ends
 from extensions import db
 from models import Account, User
 from models.accounts import ensure_guest_account
+from models.base import utc_today
 from models.ledger import account_figures, balances_per_account
 from models.scoping import restrict_to_visible_rows
 from reports.aging import AgingParameters, aging_by_key, aging_by_key_on_dates
@@ -175,7 +176,7 @@ settings_for_ledgers = settings(
 def test_every_widget_gives_the_former_figures_through_either_engine(
     app, monkeypatch, drawn, credit_limits
 ) -> None:
-    today = dt.date.today()  # per example, as the widgets read it: examples may cross midnight
+    today = utc_today()  # per example, as the widgets read it: examples may cross midnight
     build(monkeypatch, drawn, credit_limits, today)
     for viewer in viewers():
         for widget, variants in WIDGETS.items():
@@ -202,7 +203,7 @@ dates_drawn = st.lists(st.integers(0, 230), min_size=1, max_size=8)
 def test_aging_on_several_dates_equals_one_aging_per_date(
     app, engine, monkeypatch, drawn, days, disputed_only
 ) -> None:
-    today = dt.date.today()  # per example: the drawn days count from the today it reads
+    today = utc_today()  # per example: the drawn days count from the today it reads
     build(monkeypatch, drawn, [None] * 5, today)
     dates = [ledger_start(today) + dt.timedelta(days=day) for day in days]
     for viewer in viewers():
@@ -237,7 +238,7 @@ def _rows(frame) -> dict:
 @settings_for_ledgers
 @given(drawn=random_ledgers.ledger)
 def test_balances_in_one_pass_equal_each_accounts_balance(app, engine, monkeypatch, drawn):
-    build(monkeypatch, drawn, [None] * 5, dt.date.today())
+    build(monkeypatch, drawn, [None] * 5, utc_today())
     for viewer in viewers():
         accounts = restrict_to_visible_rows(sa.select(Account), Account, viewer)
         grouped = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-CLOCK_READS = {"today", "now", "utcnow"}
+CLOCK_READS = {"today", "now", "utcnow", "utc_today"}
 TESTS = Path(__file__).parent
 
 
@@ -33,7 +33,9 @@ class ImportTimeClockReads(ast.NodeVisitor):
                 self.visit(part)
 
     def visit_Call(self, node: ast.Call) -> None:
-        if isinstance(node.func, ast.Attribute) and node.func.attr in CLOCK_READS:
+        called = node.func
+        name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
+        if name in CLOCK_READS:
             self.lines.append(node.lineno)
         self.generic_visit(node)
 
@@ -60,5 +62,6 @@ def test_the_check_finds_a_date_read_at_import_and_lets_one_read_in_a_test_pass(
         "@pytest.mark.parametrize('day', [dt.date.today()])\n"
         "def test_day(day, later=lambda: dt.datetime.now()):\n"
         "    assert dt.date.today() >= day\n"
+        "START = utc_today()\n"
     )
-    assert import_time_clock_reads(source) == [2, 3]
+    assert import_time_clock_reads(source) == [2, 3, 6]
