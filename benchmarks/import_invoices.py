@@ -29,6 +29,8 @@ contenders take turns, and the rows each adds are deleted again outside the timi
 (PostgreSQL is vacuumed), so every turn starts from the same table. With PostgreSQL the server's
 CPU is added: each process names itself (`application_name`) and its backend's CPU is read from
 /proc every 50 ms while it runs (the last 50 ms of a backend may be missed).
+`--methods bare` adds the earlier yardstick, not counted as a reference: `read_csv` and
+`to_sql` of the file as it is into a table of its own, without indexes or account ids.
 `--trigger` adds, for the run, a row-level trigger on invoices that bumps a row of
 `config_stamps` (as a ledger change stamp would), on both sides, and removes it at the end.
 After the last turn, the rows our import wrote are exported (`export_statement`, as `flask
@@ -167,6 +169,7 @@ def remove_imported(url: str, above_id: int) -> None:
     with app_for(url).app_context(), db.engine.connect() as connection:
         connection.exec_driver_sql(f"DELETE FROM invoices WHERE id > {int(above_id)}")
         connection.exec_driver_sql("DELETE FROM audit_events WHERE action = 'import'")
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {BARE_TABLE}")
         connection.commit()
         if db.engine.dialect.name == "postgresql":
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
@@ -225,6 +228,10 @@ def reference_import(url: str, source: Path, method: str) -> None:
 
     how: dict[str, Any] = {"executemany": {}, "multi": {"method": "multi", "chunksize": 1000},
                            "copy": {"method": copy_rows}}[method]  # fmt: skip
+    if method == "bare":  # the earlier yardstick: the file as it is, into a table of its own
+        with engine.begin() as connection:
+            pd.read_csv(source).to_sql(BARE_TABLE, connection, if_exists="replace", index=False)
+        return
     with engine.begin() as connection:
         frame = pd.read_csv(source, dtype={"amount": str}, keep_default_na=False,
                             na_values={"description": [""], "due_date": [""]})  # fmt: skip
@@ -410,7 +417,8 @@ def run_scenario(
         print(f"    {contender.name:28}{wall[0]:10.2f}{wall[1]:10.2f}{cpu[0]:10.2f}{cpu[1]:10.2f}"
               f"{server[1]:14.2f}{both[1]:12.2f}{peak:9.0f}")  # fmt: skip
     ours, references = runners[0], runners[1:]
-    fairest = min(references, key=lambda contender: _best_median(contender.runs, "both")[1])
+    same_work = [contender for contender in references if "bare" not in contender.name]
+    fairest = min(same_work, key=lambda contender: _best_median(contender.runs, "both")[1])
     ratios = {key: _best_median(ours.runs, key)[1] / _best_median(fairest.runs, key)[1]
               for key in ("wall", "cpu", "both")}  # fmt: skip
     print(f"    ours / {fairest.name} (the fastest reference), medians: {ratios['wall']:.2f}x wall,"

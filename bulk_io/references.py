@@ -94,8 +94,8 @@ class References:
         for chunk in chunks(missing):
             for value in chunk:
                 cache[value] = None
-            for row in self.session.connection().execute(self._statement(reference, chunk)):
-                cache[row[0]] = Found(*row[1:])
+            rows = self.session.connection().execute(self._statement(reference, chunk)).all()
+            cache.update((row[0], Found(*row[1:])) for row in rows)  # all(): one fetchall
         return list(map(cache.get, values))
 
     def _statement(self, reference: str, values: list[str]) -> sa.Select[Any]:
@@ -156,7 +156,7 @@ class ExistingRecords:
             named = one_of(self.key_column, chunk, self.dialect)
             statement = sa.select(*self.columns).where(named)
             scoped = restrict_to_visible_rows(statement, self.kind.model, self.actor)
-            for row in self.session.connection().execute(scoped).mappings():
+            for row in self.session.connection().execute(scoped).mappings().all():
                 visible[row[self.kind.key]] = dict(row)
             if self.actor.role in SCOPED_ROLES:
                 everything = sa.select(self.key_column).where(named)
