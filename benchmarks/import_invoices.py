@@ -226,12 +226,12 @@ def reference_import(url: str, source: Path, method: str) -> None:
         with cursor, cursor.copy(statement) as copy:
             copy.write(buffer.getvalue())
 
-    how: dict[str, Any] = {"executemany": {}, "multi": {"method": "multi", "chunksize": 1000},
-                           "copy": {"method": copy_rows}}[method]  # fmt: skip
     if method == "bare":  # the earlier yardstick: the file as it is, into a table of its own
         with engine.begin() as connection:
             pd.read_csv(source).to_sql(BARE_TABLE, connection, if_exists="replace", index=False)
         return
+    how: dict[str, Any] = {"executemany": {}, "multi": {"method": "multi", "chunksize": 1000},
+                           "copy": {"method": copy_rows}}[method]  # fmt: skip
     with engine.begin() as connection:
         frame = pd.read_csv(source, dtype={"amount": str}, keep_default_na=False,
                             na_values={"description": [""], "due_date": [""]})  # fmt: skip
