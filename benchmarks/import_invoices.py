@@ -1,8 +1,9 @@
-"""Benchmark: import invoices from CSV with full validation, against pandas' raw `to_sql`.
+"""Benchmark: `flask import invoices FILE`, end to end, against pandas `to_sql` into the same table.
 
     python benchmarks/import_invoices.py --database-url URL [--populated-url URL]
-                                         [--rows 1000000] [--populated-rows 100000]
-                                         [--scenarios sequential,varied,populated] [--repeat 3]
+                                         [--rows 200000] [--populated-rows 100000]
+                                         [--scenarios sequential,varied,populated] [--repeat 5]
+                                         [--methods executemany,multi,copy] [--trigger]
 
 Three scenarios, each on the database(s) given (SQLite or PostgreSQL):
 - `sequential`: the first review's best case, `--rows` invoices in one currency and one status,
@@ -13,18 +14,27 @@ Three scenarios, each on the database(s) given (SQLite or PostgreSQL):
   accented or with commas and quotes, numbered with gaps and in shuffled order, into the same
   empty table;
 - `populated`: `--populated-rows` varied invoices into the `invoices` table of a database that
-  already holds `generate.py`'s 1,000,000 (`--populated-url`), its own accounts' codes.
-Each turn times, each in its own process: `pandas.read_csv` + `DataFrame.to_sql` of the file into
-a bare, index-free table in the same database (the issue's yardstick), then `run_import` as
-`flask import invoices` runs it (every cell parsed and checked, account codes resolved, keys
-checked against the file and the table, the model's rules, one transaction). After each import
-its rows are deleted again (outside the timing), so every turn starts from the same table.
-After the last turn, the imported rows are exported (`export_kind`, as `flask export invoices`)
-and compared with the file: the same rows, in the same order, the same text in every cell.
+  already holds `generate.py`'s 1,000,000 (`--populated-url`, a copy: it is written to).
 
-Printed per scenario: wall and CPU seconds of this process, best and median of `--repeat` turns;
-with PostgreSQL also the database server's CPU seconds (its backend process, read from /proc),
-and the load average at the start and the end. The ratios are import / to_sql.
+Each contender runs as the user runs it, a process of its own timed from start to exit (wall
+clock, and CPU seconds from `wait4`): ours is `flask --app app import invoices FILE`; the
+reference is what a pandas user would write to load the same file into the same `invoices`
+table, with its indexes, constraints and the app's SQLite pragmas: `read_csv`, account codes
+turned into ids by one `read_sql` of the accounts and a `merge`, the columns the model fills
+itself (`custom_fields`, `version_id`) added, then `to_sql(if_exists="append")` with each
+`--methods` way of writing: `executemany` (pandas' default), `multi` (multi-row VALUES, 1,000
+rows a statement) and, on PostgreSQL, `copy` (the COPY callable of pandas' documentation, for
+psycopg 3). The fastest of them (by median CPU, with the server's) is the yardstick. The
+contenders take turns, and the rows each adds are deleted again outside the timing
+(PostgreSQL is vacuumed), so every turn starts from the same table. With PostgreSQL the server's
+CPU is added: each process names itself (`application_name`) and its backend's CPU is read from
+/proc every 50 ms while it runs (the last 50 ms of a backend may be missed).
+`--methods bare` adds the earlier yardstick, not counted as a reference: `read_csv` and
+`to_sql` of the file as it is into a table of its own, without indexes or account ids.
+`--trigger` adds, for the run, a row-level trigger on invoices that bumps a row of
+`config_stamps` (as a ledger change stamp would), on both sides, and removes it at the end.
+After the last turn, the rows our import wrote are exported (`export_statement`, as `flask
+export invoices`) and compared with the file: the same rows, in the same order, the same text.
 """
 
 from __future__ import annotations
@@ -36,15 +46,19 @@ import multiprocessing
 import os
 import queue
 import random
-import resource
 import statistics
+import subprocess
 import sys
+import threading
 import time
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
+PYTHON = sys.executable
 
 HEADER = ["number", "account_code", "issue_date", "due_date", "amount", "currency", "status",
           "disputed", "description"]  # fmt: skip
@@ -154,6 +168,7 @@ def remove_imported(url: str, above_id: int) -> None:
 
     with app_for(url).app_context(), db.engine.connect() as connection:
         connection.exec_driver_sql(f"DELETE FROM invoices WHERE id > {int(above_id)}")
+        connection.exec_driver_sql("DELETE FROM audit_events WHERE action = 'import'")
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {BARE_TABLE}")
         connection.commit()
         if db.engine.dialect.name == "postgresql":
@@ -162,72 +177,175 @@ def remove_imported(url: str, above_id: int) -> None:
             )
 
 
-def backend_pid(connection: Any) -> int | None:
-    """The PostgreSQL server process serving `connection` (None for SQLite)."""
-    if connection.dialect.name != "postgresql":
-        return None
-    return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+TRIGGER = (
+    "CREATE TRIGGER bench_ledger_stamp AFTER INSERT ON invoices BEGIN "
+    "UPDATE config_stamps SET version = version + 1 WHERE name = 'ledger'; END"
+)
 
 
-def server_cpu(pid: int | None) -> float:
-    """CPU seconds used so far by PostgreSQL's process `pid`, from /proc (0 for SQLite)."""
-    if pid is None:
-        return 0.0
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def set_trigger(url: str, present: bool) -> None:
+    """Add (or drop) the row-level SQLite trigger of `--trigger`, and the stamp row it bumps."""
+    import sqlalchemy as sa
+
+    with sa.create_engine(url).begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER IF EXISTS bench_ledger_stamp")
+        connection.exec_driver_sql("DELETE FROM config_stamps WHERE name = 'ledger'")
+        if present:
+            connection.exec_driver_sql(
+                "INSERT INTO config_stamps (name, version) VALUES ('ledger', 1)"
+            )
+            connection.exec_driver_sql(TRIGGER)
 
 
-class Timed:
-    """Wall-clock and CPU seconds of a block, the server's CPU, and the peak memory after it."""
+def reference_import(url: str, source: Path, method: str) -> None:
+    """What a pandas user writes to load the file into `invoices`: the yardstick."""
+    import csv as csv_module
+    import io
 
-    def __init__(self, connection: Any) -> None:
-        self.pid = backend_pid(connection)  # the import's commit hands the connection back
-
-    def __enter__(self) -> Timed:
-        self.server = server_cpu(self.pid)
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.wall = time.perf_counter() - self.wall
-        self.cpu = time.process_time() - self.cpu
-        self.server = server_cpu(self.pid) - self.server
-        self.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    def result(self, rows: int) -> dict[str, float]:
-        return {"rows": rows, "wall": self.wall, "cpu": self.cpu, "server": self.server,
-                "peak_mb": self.peak_mb}  # fmt: skip
-
-
-def time_import(url: str, source: Path, results: Any) -> None:
-    from bulk_io import SystemActor, run_import
-    from extensions import db
-
-    with app_for(url).app_context():
-        with Timed(db.session.connection()) as timed:
-            report = run_import(db.session, "invoices", source, SystemActor())
-        assert report.ok and report.created == report.rows, report.summary()
-        results.put(timed.result(report.rows))
-
-
-def time_to_sql(url: str, source: Path, results: Any) -> None:
     import pandas as pd
     import sqlalchemy as sa
+
+    from bulk_io.inserting import IMPORT_CACHE_KIB
 
     engine = sa.create_engine(url)
     if engine.dialect.name == "sqlite":
 
         @sa.event.listens_for(engine, "connect")
-        def _pragmas(connection: Any, _record: Any) -> None:  # the app's own pragmas
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
+        def _pragmas(connection: Any, _record: Any) -> None:  # as the app, and its import's cache
+            for pragma in ("journal_mode=WAL", "busy_timeout=10000", "foreign_keys=ON",
+                           "synchronous=NORMAL", f"cache_size=-{IMPORT_CACHE_KIB}"):  # fmt: skip
+                connection.execute(f"PRAGMA {pragma}")
 
+    def copy_rows(table: Any, connection: Any, keys: list[str], rows: Any) -> None:
+        """pandas' documented COPY method, for psycopg 3."""
+        buffer = io.StringIO()
+        csv_module.writer(buffer).writerows(rows)
+        columns = ", ".join(f'"{key}"' for key in keys)
+        statement = f"COPY {table.name} ({columns}) FROM STDIN WITH (FORMAT csv)"
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor, cursor.copy(statement) as copy:
+            copy.write(buffer.getvalue())
+
+    if method == "bare":  # the earlier yardstick: the file as it is, into a table of its own
+        with engine.begin() as connection:
+            pd.read_csv(source).to_sql(BARE_TABLE, connection, if_exists="replace", index=False)
+        return
+    how: dict[str, Any] = {"executemany": {}, "multi": {"method": "multi", "chunksize": 1000},
+                           "copy": {"method": copy_rows}}[method]  # fmt: skip
     with engine.begin() as connection:
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {BARE_TABLE}")
-    with engine.begin() as connection, Timed(connection) as timed:
-        frame = pd.read_csv(source)
-        frame.to_sql(BARE_TABLE, connection, index=False)
-    results.put(timed.result(len(frame)))
+        frame = pd.read_csv(source, dtype={"amount": str}, keep_default_na=False,
+                            na_values={"description": [""], "due_date": [""]})  # fmt: skip
+        accounts = pd.read_sql("SELECT code AS account_code, id AS account_id FROM accounts",
+                               connection)  # fmt: skip
+        frame = frame.merge(accounts, on="account_code", how="left").drop(columns="account_code")
+        for name in ("issue_date", "due_date"):
+            frame[name] = pd.to_datetime(frame[name], format="%Y-%m-%d").dt.date
+        frame["custom_fields"] = [{}] * len(frame)
+        frame["version_id"] = 1
+        with warnings.catch_warnings():  # the expression index on lower(number) is not reflected
+            warnings.simplefilter("ignore", sa.exc.SAWarning)
+            table = sa.Table("invoices", sa.MetaData(), autoload_with=connection)
+        types = {column.name: column.type for column in table.c if column.name in frame}
+        frame.to_sql("invoices", connection, if_exists="append", index=False, dtype=types, **how)
+
+
+def backend_cpu(pids: set[int]) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL server process in `pids` still running."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+class ServerWatch(threading.Thread):
+    """Follows the PostgreSQL backends named `name` and keeps the CPU each was last seen at."""
+
+    def __init__(self, url: str, name: str) -> None:
+        super().__init__(daemon=True)
+        import sqlalchemy as sa
+
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        self.name, self.seen, self.running = name, {}, True  # type: ignore[var-annotated]
+
+    def run(self) -> None:
+        with self.engine.connect() as connection:
+            while self.running:
+                pids = set(connection.exec_driver_sql(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = %(name)s",
+                    {"name": self.name}).scalars())  # fmt: skip
+                connection.rollback()
+                self.seen.update(backend_cpu(pids | set(self.seen)))
+                time.sleep(0.05)
+
+    def stop(self) -> float:
+        self.running = False
+        self.join()
+        self.engine.dispose()
+        return sum(self.seen.values())
+
+
+@dataclass
+class Contender:
+    name: str
+    tag: str
+    """The `application_name` its PostgreSQL connections carry."""
+    command: list[str]
+    environment: dict[str, str] = field(default_factory=dict)
+    folder: Path = PROJECT_ROOT
+    """Where it runs: `--app-root` for ours (another checkout, for a before/after)."""
+    runs: list[dict[str, float]] = field(default_factory=list)
+
+    def run_once(self, url: str) -> None:
+        watch = ServerWatch(url, self.tag) if url.startswith("postgresql") else None
+        if watch is not None:
+            watch.start()
+        load = os.getloadavg()[0]
+        started = time.perf_counter()
+        process = subprocess.Popen(self.command, cwd=self.folder, stdout=subprocess.DEVNULL,
+                                   env={**os.environ, **self.environment})  # fmt: skip
+        _pid, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        server = watch.stop() if watch is not None else 0.0
+        if status != 0:
+            raise SystemExit(f"{self.name} failed with status {status}")
+        cpu = usage.ru_utime + usage.ru_stime
+        self.runs.append({"wall": wall, "cpu": cpu, "server": server, "both": cpu + server,
+                          "peak_mb": usage.ru_maxrss / 1024, "load": load})  # fmt: skip
+
+
+def _named(url: str, tag: str) -> str:
+    """`url` with an `application_name`, so the server's process can be found (PostgreSQL)."""
+    if not url.startswith("postgresql"):
+        return url
+    return f"{url}{'&' if '?' in url else '?'}application_name={tag}"
+
+
+def contenders(url: str, source: Path, methods: list[str], app_root: Path) -> list[Contender]:
+    ours = Contender("flask import invoices", "bench-ours",
+                     [PYTHON, "-m", "flask", "--app", "app", "import", "invoices", str(source)],
+                     {"DATABASE_URL": _named(url, "bench-ours")}, app_root)  # fmt: skip
+    references = [
+        Contender(
+            f"to_sql {method}",
+            f"bench-{method}",
+            [
+                PYTHON,
+                __file__,
+                "--reference",
+                method,
+                "--database-url",
+                _named(url, f"bench-{method}"),
+                str(source),
+            ],
+        )  # fmt: skip
+        for method in methods
+        if method != "copy" or url.startswith("postgresql")
+    ]
+    return [ours, *references]
 
 
 def exported_rows_match(url: str, source: Path, above_id: int) -> bool:
@@ -270,61 +388,72 @@ def _load() -> str:
     return "/".join(f"{load:.1f}" for load in os.getloadavg())
 
 
-def _summary(runs: list[dict[str, float]], key: str) -> tuple[float, float]:
+def _best_median(runs: list[dict[str, float]], key: str) -> tuple[float, float]:
     values = [run[key] for run in runs]
     return min(values), statistics.median(values)
 
 
-def run_scenario(name: str, url: str, source: Path, repeat: int) -> None:
-    above_id = highest_invoice_id(url)
-    remove_imported(url, above_id)
+def run_scenario(
+    name: str, url: str, source: Path, repeat: int, methods: list[str], app_root: Path
+) -> None:
+    above_id = _in_own_process(_highest_id, url)
+    _in_own_process(_remove, url, above_id)
     load_before = _load()
-    to_sql_runs, import_runs = [], []
+    runners = contenders(url, source, methods, app_root)
     for turn in range(repeat):
-        to_sql_runs.append(_in_own_process(time_to_sql, url, source))
-        import_runs.append(_in_own_process(time_import, url, source))
-        identical = exported_rows_match(url, source, above_id) if turn == repeat - 1 else None
-        remove_imported(url, above_id)
-    rows = import_runs[0]["rows"]
-    print(f"\n{name}: {rows:,} rows into a table of {above_id:,} invoices, {url.split('@')[-1]}"
+        for index, contender in enumerate(runners):
+            contender.run_once(url)
+            if index == 0 and turn == repeat - 1:
+                identical = _in_own_process(_exported_match, url, source, above_id)
+            _in_own_process(_remove, url, above_id)
+    print(f"\n{name}: {source.name} into a table of {above_id:,} invoices, {url.split('@')[-1]}"
           f" (load average {load_before} at the start, {_load()} at the end)")  # fmt: skip
-    print(f"    {'':10}{'wall s best/median':>20}{'CPU s best/median':>20}"
-          f"{'server CPU s':>14}{'peak MB':>9}")  # fmt: skip
-    for label, runs in (("to_sql", to_sql_runs), ("import", import_runs)):
-        wall, cpu, server = _summary(runs, "wall"), _summary(runs, "cpu"), _summary(runs, "server")
-        print(f"    {label:10}{wall[0]:10.1f}{wall[1]:10.1f}{cpu[0]:10.1f}{cpu[1]:10.1f}"
-              f"{server[1]:14.1f}{max(run['peak_mb'] for run in runs):9.0f}")  # fmt: skip
-    ratios = {
-        key: (_summary(import_runs, key)[1] / _summary(to_sql_runs, key)[1])
-        for key in ("wall", "cpu")
-    }
-    both = (
-        [i["cpu"] + i["server"] for i in import_runs],
-        [t["cpu"] + t["server"] for t in to_sql_runs],
-    )
-    print(f"    import / to_sql, medians: {ratios['wall']:.2f}x wall, {ratios['cpu']:.2f}x CPU,"
-          f" {statistics.median(both[0]) / statistics.median(both[1]):.2f}x CPU with the server's;"
+    print(f"    {'':28}{'wall s best/median':>20}{'CPU s best/median':>20}"
+          f"{'server CPU s':>14}{'CPU+server':>12}{'peak MB':>9}")  # fmt: skip
+    for contender in runners:
+        wall, cpu = _best_median(contender.runs, "wall"), _best_median(contender.runs, "cpu")
+        server, both = _best_median(contender.runs, "server"), _best_median(contender.runs, "both")
+        peak = max(run["peak_mb"] for run in contender.runs)
+        print(f"    {contender.name:28}{wall[0]:10.2f}{wall[1]:10.2f}{cpu[0]:10.2f}{cpu[1]:10.2f}"
+              f"{server[1]:14.2f}{both[1]:12.2f}{peak:9.0f}")  # fmt: skip
+    ours, references = runners[0], runners[1:]
+    same_work = [contender for contender in references if "bare" not in contender.name]
+    fairest = min(same_work, key=lambda contender: _best_median(contender.runs, "both")[1])
+    ratios = {key: _best_median(ours.runs, key)[1] / _best_median(fairest.runs, key)[1]
+              for key in ("wall", "cpu", "both")}  # fmt: skip
+    print(f"    ours / {fairest.name} (the fastest reference), medians: {ratios['wall']:.2f}x wall,"
+          f" {ratios['cpu']:.2f}x CPU, {ratios['both']:.2f}x CPU with the server's;"
           f" export of the imported rows identical to the file: {identical}")  # fmt: skip
-    turns = {label: ", ".join(f"{run['wall']:.1f}" for run in runs)
-             for label, runs in (("to_sql", to_sql_runs), ("import", import_runs))}  # fmt: skip
-    print(f"    each turn, wall s: to_sql {turns['to_sql']}; import {turns['import']}")
+    for contender in runners:
+        turns = ", ".join(f"{run['wall']:.1f}/{run['both']:.1f}" for run in contender.runs)
+        print(f"    {contender.name}, each turn wall/CPU+server s: {turns}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="a scratch database for the empty-table runs")
     parser.add_argument("--populated-url", help="a generate.py database (1,000,000 invoices)")
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--populated-rows", type=int, default=100_000)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--scenarios", default="sequential,varied,populated")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--methods", default="executemany,copy")
+    parser.add_argument("--app-root", type=Path, default=PROJECT_ROOT,
+                        help="the checkout whose `flask import` is timed")  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--trigger", action="store_true", help="a row-level trigger on invoices")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/accounts-desk-bench-imports"))
+    parser.add_argument("--reference", help=argparse.SUPPRESS)  # one run of the yardstick
+    parser.add_argument("file", nargs="?", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.reference:
+        reference_import(options.database_url, options.file, options.reference)
+        return
     options.workdir.mkdir(parents=True, exist_ok=True)
     scenarios = options.scenarios.split(",")
+    methods = options.methods.split(",")
     rng = random.Random(2026)
-
+    runs: list[tuple[str, str, Path]] = []
     if {"sequential", "varied"} & set(scenarios):
         if not options.database_url:
             parser.error("the sequential and varied scenarios need --database-url")
@@ -334,15 +463,23 @@ def main() -> None:
             if name in scenarios:
                 source = options.workdir / f"{name}-{options.rows}.csv"
                 write_csv(source, make(options.rows, codes, rng))
-                run_scenario(f"{name}, empty table", options.database_url, source, options.repeat)
+                runs.append((f"{name}, empty table", options.database_url, source))
     if "populated" in scenarios:
         if not options.populated_url:
             parser.error("the populated scenario needs --populated-url")
         codes = _in_own_process(_codes, options.populated_url)
         source = options.workdir / f"populated-{options.populated_rows}.csv"
         write_csv(source, varied_rows(options.populated_rows, codes, rng))
-        run_scenario("varied, into the populated table", options.populated_url, source,
-                     options.repeat)  # fmt: skip
+        runs.append(("varied, into the populated table", options.populated_url, source))
+    for name, url, source in runs:
+        if options.trigger:
+            set_trigger(url, present=True)
+        try:
+            run_scenario(name + (", with a row trigger" if options.trigger else ""), url, source,
+                         options.repeat, methods, options.app_root)  # fmt: skip
+        finally:
+            if options.trigger:
+                set_trigger(url, present=False)
 
 
 def _prepare_empty(url: str, accounts: int, results: Any) -> None:
@@ -352,6 +489,19 @@ def _prepare_empty(url: str, accounts: int, results: Any) -> None:
 
 def _codes(url: str, results: Any) -> None:
     results.put(account_codes(url))
+
+
+def _highest_id(url: str, results: Any) -> None:
+    results.put(highest_invoice_id(url))
+
+
+def _remove(url: str, above_id: int, results: Any) -> None:
+    remove_imported(url, above_id)
+    results.put(True)
+
+
+def _exported_match(url: str, source: Path, above_id: int, results: Any) -> None:
+    results.put(exported_rows_match(url, source, above_id))
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ One job per module:
 - `row_checks`: the checks that need a whole row (what the role may set, Configure Forms, the
   model's rules between fields) and each good row's fate;
 - `importing`: the all-or-nothing run (one transaction, written in batches) and its audit event;
-- `inserting`: the fast INSERT path (the driver's executemany, SQLAlchemy's processing kept;
-  on SQLite, a big import's plain indexes built once at the end);
+- `inserting`: the fast write path (SQLAlchemy's processing kept; SQLite: the driver's
+  executemany, a big import's plain indexes built once at the end; PostgreSQL: COPY);
 - `writing`: streaming CSV and XLSX writers, formula-safe;
 - `exporting`: the rows of a kind, scoped to the user, streamed from the database;
 - `command_line`: the `flask import` and `flask export` commands.

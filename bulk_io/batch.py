@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 
@@ -67,7 +68,15 @@ class Batch:
                     self.errors[position] = [extra]
         if min(lengths) < width:  # short rows: the missing cells are blank
             records = [cells + [""] * (width - len(cells)) for cells in records]
-        self.texts = [[cells[index].strip() for cells in records] for index in range(width)]
+        # zip turns rows into columns and map(str.strip) strips them, both in C: a comprehension
+        # indexing each cell was a tenth of an import's time. Rows are at least `width` long
+        # now; cells beyond it (reported above) are not columns, hence not strict.
+        columns = (
+            islice(zip(*records, strict=False), width)
+            if records
+            else ([] for _index in range(width))
+        )
+        self.texts = [list(map(str.strip, cells)) for cells in columns]
         """Stripped cell text, by column index then position in the batch."""
 
     def __len__(self) -> int:
