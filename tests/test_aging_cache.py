@@ -278,3 +278,30 @@ def test_every_ledger_stamp_trigger_is_in_the_database(app) -> None:
     else:
         query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
     assert expected_trigger_names(dialect) <= set(db.session.scalars(sa.text(query)))
+
+
+def test_a_downgrade_and_upgrade_keeps_the_stamp_growing(tmp_path) -> None:
+    from alembic import command
+
+    from app import create_app
+    from schema_migrations import upgrade_schema
+
+    url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    migrated = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with migrated.app_context():
+        upgrade_schema()
+        first = ledger_stamp()
+        command.downgrade(
+            migrated.extensions["migrate"].migrate.get_config(), "0013_outbox_attachments"
+        )
+        assert not db.session.scalars(
+            sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        ).all()
+        upgrade_schema()
+        db.session.expire_all()
+        assert ledger_stamp() > first
+        names = set(
+            db.session.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+        )
+        assert expected_trigger_names("sqlite") <= names
+        db.session.remove()

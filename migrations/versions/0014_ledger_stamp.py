@@ -9,9 +9,10 @@ by (`reports/aging_cache.py`). Watched: invoices, payments and credit notes (any
 accounts' code, name, type, group and manager; account groups (a group filter takes sub-groups);
 manager access grants (a manager's rows); users' e-mail (the manager's label) and deleted users.
 
-PostgreSQL: one statement-level trigger per table and event (a million-row insert bumps the
-stamp once), BEFORE the statement so that the stamp row is locked ahead of the rows the statement
-locks; TRUNCATE too. SQLite has only row-level triggers: one small UPDATE per changed row.
+PostgreSQL: one statement-level trigger per table and event, BEFORE the statement so that the
+stamp row is locked ahead of the rows the statement locks; TRUNCATE too. The function bumps the
+stamp once a transaction (a transaction-local setting remembers it). SQLite has only row-level
+triggers: one small UPDATE per changed row.
 
 The trigger bodies are written out here, frozen with this revision; `flask report verify`
 checks that every trigger named in `reports.ledger_stamp` exists.
@@ -26,7 +27,19 @@ branch_labels = None
 depends_on = None
 
 BUMP = "UPDATE config_stamps SET version = version + 1 WHERE name = 'ledger'"
-# table -> the events that change what the aging shows (None: every column of an UPDATE)
+# A driver's executemany is one statement per row (psycopg's pipeline): bumped once, the stamp
+# row is locked and new to every later reader all the same, without a million row versions.
+ONCE_A_TRANSACTION = f"""
+CREATE FUNCTION bump_ledger_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('accounts_desk.ledger_stamp_bumped', true) IS DISTINCT FROM 'on' THEN
+        {BUMP};
+        PERFORM set_config('accounts_desk.ledger_stamp_bumped', 'on', true);
+    END IF;
+    RETURN NULL;
+END $$
+"""
+# table -> the events that change what the aging shows
 WATCHED = {
     "invoices": ("INSERT", "UPDATE", "DELETE"),
     "payments": ("INSERT", "UPDATE", "DELETE"),
@@ -48,11 +61,10 @@ def upgrade():
     exists = bind.execute(sa.text("SELECT 1 FROM config_stamps WHERE name = 'ledger'")).first()
     if exists is None:
         op.bulk_insert(stamps, [{"name": "ledger", "version": 1}])
+    else:  # upgraded again after a downgrade: the ledger may have changed unwatched meanwhile
+        op.execute(BUMP)
     if bind.dialect.name == "postgresql":
-        op.execute(
-            "CREATE FUNCTION bump_ledger_stamp() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN {BUMP}; RETURN NULL; END $$"
-        )
+        op.execute(ONCE_A_TRANSACTION)
         for table, events in WATCHED.items():
             for event in (*events, *(("TRUNCATE",) if "DELETE" in events else ())):
                 op.execute(
@@ -79,4 +91,4 @@ def downgrade():
             op.execute(f"DROP TRIGGER {name} ON {table}" if postgresql else f"DROP TRIGGER {name}")
     if postgresql:
         op.execute("DROP FUNCTION bump_ledger_stamp()")
-    op.execute("DELETE FROM config_stamps WHERE name = 'ledger'")
+    # The row stays: a stamp only ever grows, or figures cached before could look current again.
