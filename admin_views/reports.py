@@ -98,12 +98,13 @@ class ReportsView(LoginOrForbidden, BaseView):
                 problem=problem.message, period_reports=PERIOD_REPORTS,
             )  # fmt: skip
             return page_html, 400
-        figures = aging_figures(db.session, parameters, grouping)
         sort = request.args.get("sort", "")
         descending = request.args.get("desc") == "1"
         first = (page_number - 1) * ROWS_PER_PAGE
+        rows_needed = None if sort else first + ROWS_PER_PAGE  # the report's order: a head does
+        figures = aging_figures(db.session, parameters, grouping, rows_needed)
         shown = figures.page(sort, descending, first, ROWS_PER_PAGE)
-        row_count = len(figures.rows)
+        row_count = figures.row_count
         return self.render(
             "reports/aging.html",
             page=page,

@@ -11,7 +11,8 @@ newer than its stamp, never older.
 Entries keep money as whole cents (`int64`): 246,000 rows by account unpickle in ~0.05 s, where
 the same frame of `Decimal`s took 0.8 s. A page sorts on the cents and turns only its own rows
 back into `Decimal`; downloads get the whole frame back (`cached_aging_report`), equal to
-`aging_report`'s.
+`aging_report`'s. Beside each entry, its head (the first `HEAD_ROWS` rows, the totals and the
+row count) serves the first pages in the report's own order without loading the 30 MB entry.
 
 One index entry lists the entries made under the newest stamp, with what each was built from:
 storing under a newer stamp deletes the older stamp's entries (so the store holds one ledger's
@@ -40,6 +41,10 @@ ENTRY_SECONDS = 24 * 60 * 60
 """How long an entry may wait unread: entries never go stale (the stamp decides); this only
 bounds what an idle store keeps."""
 INDEX_KEY = "aging:entries"
+HEAD_ROWS = 1000
+"""Rows kept in an entry's head (`AgingFigures.head`), stored beside it under `HEAD_SUFFIX`: the
+first five pages in the report's order, served without loading every row."""
+HEAD_SUFFIX = ":head"
 _HUNDRED = Decimal(100)
 
 
@@ -54,6 +59,8 @@ class AgingFigures:
     in_cents: tuple[str, ...]
     columns_shown: list[str]
     """The page's columns (`columns_worth_showing` of the whole report)."""
+    row_count: int
+    """The report's rows but TOTAL rows: `len(rows)`, but in a head (`head`)."""
 
     @classmethod
     def of_report(cls, report: pd.DataFrame, parameters: AgingParameters) -> AgingFigures:
@@ -68,7 +75,12 @@ class AgingFigures:
             rows[column] = np.fromiter(
                 map(int, map(_HUNDRED.__mul__, rows[column])), dtype="int64", count=len(rows)
             )
-        return cls(rows, report[is_total], in_cents, columns_worth_showing(report))
+        return cls(rows, report[is_total], in_cents, columns_worth_showing(report), len(rows))
+
+    def head(self, count: int) -> AgingFigures:
+        """The same figures with only the first `count` rows: enough for the first pages in the
+        report's order, and small enough to load in milliseconds."""
+        return dataclasses.replace(self, rows=self.rows.iloc[:count])
 
     def page(self, sort: str, descending: bool, first: int, count: int) -> pd.DataFrame:
         """Rows `first` to `first + count` ordered by column `sort` (when it is one; ties keep
@@ -80,7 +92,7 @@ class AgingFigures:
         return self._in_money(self.rows.iloc[first : first + count])
 
     def report(self) -> pd.DataFrame:
-        """The whole report as `aging_report` gave it."""
+        """The report as `aging_report` gave it (a head: its first rows and the TOTAL rows)."""
         return pd.concat([self._in_money(self.rows), self.totals])
 
     def _in_money(self, rows: pd.DataFrame) -> pd.DataFrame:
@@ -121,14 +133,21 @@ def ledger_stamp(session: Session) -> int:
     return config_stamp(session, LEDGER_STAMP)
 
 
-def aging_figures(session: Session, parameters: AgingParameters, grouping: str) -> AgingFigures:
+def aging_figures(
+    session: Session, parameters: AgingParameters, grouping: str, rows_needed: int | None = None
+) -> AgingFigures:
     """`aging_report`'s figures for these parameters and viewer: from the store when they were
-    built under the current ledger stamp, else built now and stored."""
+    built under the current ledger stamp, else built now and stored. With `rows_needed`, figures
+    holding at least the first that many rows in the report's order will do (a head)."""
     stamp = ledger_stamp(session)  # before the figures: they are then at least this recent
     if stamp == 0:
         return AgingFigures.of_report(aging_report(session, parameters, grouping), parameters)
     recipe = parameters_recipe(parameters, grouping)
     key = entry_key(stamp, recipe)
+    if rows_needed is not None and rows_needed <= HEAD_ROWS:
+        head = figures_cache.get(key + HEAD_SUFFIX)
+        if head is not None:
+            return head
     figures = figures_cache.get(key)
     if figures is None:
         figures = AgingFigures.of_report(aging_report(session, parameters, grouping), parameters)
@@ -153,15 +172,17 @@ def _store(key: str, stamp: int, recipe: dict[str, Any], figures: AgingFigures) 
         return  # built under a stamp already superseded: nobody will ask for it again
     if index is None or index["stamp"] < stamp:
         if index is not None:
-            figures_cache.delete_many(*index["entries"])
+            older = [key + suffix for key in index["entries"] for suffix in ("", HEAD_SUFFIX)]
+            figures_cache.delete_many(*older)
         index = {"stamp": stamp, "entries": {}}
     figures_cache.set(key, figures, timeout=ENTRY_SECONDS)
+    figures_cache.set(key + HEAD_SUFFIX, figures.head(HEAD_ROWS), timeout=ENTRY_SECONDS)
     index["entries"][key] = recipe
     figures_cache.set(INDEX_KEY, index, timeout=ENTRY_SECONDS)
 
 
-def stored_figures(key: str) -> AgingFigures | None:
-    return figures_cache.get(key)
+def stored_figures(key: str, head: bool = False) -> AgingFigures | None:
+    return figures_cache.get(key + HEAD_SUFFIX if head else key)
 
 
 def cached_entries() -> tuple[int | None, dict[str, dict[str, Any]]]:

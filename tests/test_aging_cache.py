@@ -18,7 +18,7 @@ from dashboards.cache import figures_cache
 from extensions import db
 from models import FormFieldRule, Invoice, ManagerAccess
 from reports.aging import aging_report
-from reports.aging_cache import AgingFigures, cached_entries, stored_figures
+from reports.aging_cache import HEAD_SUFFIX, AgingFigures, cached_entries, stored_figures
 from reports.aging_parameters import AgingParameters
 from reports.aging_verify import expected_trigger_names
 from reports.queries import FULL_ACCESS
@@ -256,18 +256,21 @@ def test_report_verify_recomputes_every_cached_report_and_passes(ledger_world, a
     assert "2 cached report(s) recomputed, 0 problem(s)" in output
 
 
-def test_report_verify_fails_on_a_tampered_entry(ledger_world, app, panel) -> None:
+@pytest.mark.parametrize("head", [True, False], ids=["first rows", "whole report"])
+def test_report_verify_fails_on_a_tampered_entry(head: bool, ledger_world, app, panel) -> None:
     totals_on(panel, ACCOUNT_PAGE)
     (key,) = cached_entries()[1]
-    figures = stored_figures(key)
+    figures = stored_figures(key, head=head)
     figures.rows.loc[figures.rows.index[0], "days_1_30"] += 1  # one cent more
-    figures_cache.set(key, figures)
-    assert totals_on(panel, ACCOUNT_PAGE)["ACME"][5] == "100.01"  # the page reads the entry
+    figures_cache.set(key + HEAD_SUFFIX if head else key, figures)
+    shown = totals_on(panel, ACCOUNT_PAGE + ("" if head else "&sort=account_code"))
+    assert shown["ACME"][5] == "100.01"  # the page reads the entry
 
     code, output = run_verify(app)
 
     assert code == 1
-    assert "row" in output and "days_1_30: cached 100.01, ledger 100.00" in output
+    assert "days_1_30: cached 100.01, ledger 100.00" in output
+    assert ("(its first rows)" in output) == head
     assert "1 problem(s)" in output
 
 
