@@ -27,7 +27,8 @@ from models import AccountGroup
 from models.accounts import ACCOUNT_TYPES
 from models.base import utc_today
 from reports.actions import actions_per_manager
-from reports.aging import TOTAL, aging_report, open_invoices_of_account
+from reports.aging import open_invoices_of_account
+from reports.aging_cache import aging_figures, cached_aging_report
 from reports.aging_file import GROUPING_BY_PAGE, TITLES, aging_file
 from reports.aging_parameters import BASES, bucket_names
 from reports.collections import collections_per_manager
@@ -69,15 +70,6 @@ PERIOD_REPORTS = {
 }
 
 
-def sorted_rows(frame: pd.DataFrame, sort: str, descending: bool) -> pd.DataFrame:
-    """Rows ordered by the column `sort` (when it is one), TOTAL rows kept last."""
-    is_total = frame.iloc[:, 0] == TOTAL
-    rows, totals = frame[~is_total], frame[is_total]
-    if sort in rows.columns:
-        rows = rows.sort_values(sort, ascending=not descending, kind="stable")
-    return pd.concat([rows, totals])
-
-
 class ReportsView(LoginOrForbidden, BaseView):
     """Reports for super admins, admins and analysts (every account) and managers (their own)."""
 
@@ -106,13 +98,13 @@ class ReportsView(LoginOrForbidden, BaseView):
                 problem=problem.message, period_reports=PERIOD_REPORTS,
             )  # fmt: skip
             return page_html, 400
-        frame = aging_report(db.session, parameters, grouping)
         sort = request.args.get("sort", "")
         descending = request.args.get("desc") == "1"
-        shown = sorted_rows(frame, sort, descending)
-        is_total = shown.iloc[:, 0] == TOTAL
-        rows, totals = shown[~is_total], shown[is_total]
         first = (page_number - 1) * ROWS_PER_PAGE
+        rows_needed = None if sort else first + ROWS_PER_PAGE  # the report's order: a head does
+        figures = aging_figures(db.session, parameters, grouping, rows_needed)
+        shown = figures.page(sort, descending, first, ROWS_PER_PAGE)
+        row_count = figures.row_count
         return self.render(
             "reports/aging.html",
             page=page,
@@ -120,11 +112,11 @@ class ReportsView(LoginOrForbidden, BaseView):
             parameters=parameters,
             query=request.args.to_dict(),
             form=self._form_choices(),
-            rows=list(_records(rows.iloc[first : first + ROWS_PER_PAGE])),
-            totals=list(_records(totals)),
-            row_count=len(rows),
+            rows=list(_records(shown)),
+            totals=list(_records(figures.totals)),
+            row_count=row_count,
             page_number=page_number,
-            page_count=max(1, -(-len(rows) // ROWS_PER_PAGE)),
+            page_count=max(1, -(-row_count // ROWS_PER_PAGE)),
             money=bucket_names(parameters.bucket_edges)
             + [
                 "total",
@@ -132,7 +124,7 @@ class ReportsView(LoginOrForbidden, BaseView):
                 "net_total",
                 "disputed",
             ],  # fmt: skip
-            columns=columns_worth_showing(frame),
+            columns=figures.columns_shown,
             search=parameters.search,
             sort=sort,
             descending=descending,
@@ -176,7 +168,7 @@ class ReportsView(LoginOrForbidden, BaseView):
             parameters = aging_parameters(db.session, request.args, self._viewer())
         except ParameterError as problem:
             return Response(problem.message, status=400, mimetype="text/plain")
-        frame = aging_report(db.session, parameters, grouping)
+        frame = cached_aging_report(db.session, parameters, grouping)
         png = aging_chart_png(frame, frame.columns[0], bucket_names(parameters.bucket_edges))
         return Response(png, mimetype="image/png")
 

@@ -53,16 +53,24 @@ evicting the pages of the four invoice indexes, and inserts run about half as fa
 
 @contextmanager
 def larger_sqlite_cache(connection: sa.Connection) -> Iterator[None]:
-    """Raise SQLite's page cache for this connection while the block runs, then put it back."""
+    """Raise SQLite's page cache for this connection while the block runs, then put it back;
+    likewise keep its temporary files in memory.
+
+    The ledger-stamp triggers (migration 0014) make every inserted row a statement that changes
+    two tables, for which SQLite keeps a statement journal of the pages it touches: in a temporary
+    file, a million-row import spent half again as much CPU; in memory, a fraction of that."""
     if connection.dialect.name != "sqlite":
         yield
         return
     before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    temp_store = connection.exec_driver_sql("PRAGMA temp_store").scalar()
     connection.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+    connection.exec_driver_sql("PRAGMA temp_store=MEMORY")
     try:
         yield
     finally:
         connection.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
+        connection.exec_driver_sql(f"PRAGMA temp_store={int(temp_store or 0)}")
 
 
 REBUILD_INDEXES_FROM_ROWS = 50_000

@@ -7,10 +7,10 @@ limit shown before it was hidden) are never served; a rule for another role leav
 Every result carries the time it was computed, which the page shows ("as of 14:05 UTC");
 "Refresh" recomputes the viewer's widgets.
 
-Flask-Caching holds the entries: by default a file cache in the instance folder, shared by every
-worker on the host (a `flask dashboards warm` run from cron fills it for everyone); a mapping
-`DASHBOARD_CACHE` in the configuration replaces it (Redis, for several hosts), and tests get a
-per-app memory cache.
+Flask-Caching holds the entries (and the aging report's, `reports.aging_cache`): by default a
+file cache in the instance folder, shared by every worker on the host (a `flask dashboards warm`
+run from cron fills it for everyone); a mapping `DASHBOARD_CACHE` in the configuration replaces
+it (Redis, for several hosts), and tests get a per-app memory cache.
 """
 
 from __future__ import annotations
@@ -45,10 +45,14 @@ def init_dashboard_cache(app: Flask) -> None:
     figures_cache.init_app(app, config=config)
 
 
+def rows_scope(viewer: Any) -> str:
+    """Which rows figures built for `viewer` cover: "all", or "user:ID" for a scoped role (a
+    manager's accounts). Cached aging figures are keyed by it too (`reports.aging_cache`)."""
+    return f"user:{viewer.id}" if viewer.role in SCOPED_ROLES else "all"
+
+
 def scope_of(kind: WidgetKind, viewer: Any) -> str:
-    if kind.scope == USER_SCOPE or viewer.role in SCOPED_ROLES:
-        return f"user:{viewer.id}"
-    return "all"
+    return f"user:{viewer.id}" if kind.scope == USER_SCOPE else rows_scope(viewer)
 
 
 def unreadable_fingerprint(role: str) -> str:

@@ -2,7 +2,9 @@
 
 - `forms`: any field rule or custom-field change (`RuleBook` drops its cached rules);
 - `lists`: any saved list view or role's list settings (`admin_views.saved_list_views` drops its
-  cached views).
+  cached views);
+- `ledger`: bumped by the database's own triggers (migration 0014) on any change the aging report
+  shows; the cached aging figures are keyed by it (`reports.aging_cache`).
 
 A web request reads every stamp once, in one query (`config_stamp`), so a change saved in one
 worker applies to the next request in every other worker, with no restart and no rebuilding when
@@ -22,6 +24,7 @@ from models.list_views import ListView
 
 FORMS_STAMP = "forms"
 LISTS_STAMP = "lists"
+LEDGER_STAMP = "ledger"
 _WATCHED = {FormFieldRule: FORMS_STAMP, CustomField: FORMS_STAMP, ListView: LISTS_STAMP}
 
 

@@ -2,7 +2,8 @@
 
 One function for the page's download and for the background job that prepares the same file
 (`jobs.report_job`): both read the parameters for the same viewer, so scoping and field rules
-apply alike, and the file a job leaves is the file the download would have given.
+apply alike, and the file a job leaves is the file the download would have given. The figures
+come through the aging cache (`reports.aging_cache`), as the page's do.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from reports.aging import aging_report
+from reports.aging_cache import cached_aging_report
 from reports.aging_parameters import bucket_names
 from reports.downloads import ReportFile, report_file
 from reports.parameters import aging_parameters
@@ -28,7 +29,7 @@ def aging_file(
     `labels=1` in the query puts a row of column labels above the names (CSV and XLSX)."""
     grouping = GROUPING_BY_PAGE[page]
     parameters = aging_parameters(session, query, viewer)
-    frame = aging_report(session, parameters, grouping)
+    frame = cached_aging_report(session, parameters, grouping)
     chart = None
     if file_format == "pdf":
         from reports.chart import aging_chart_png  # matplotlib takes a second to import

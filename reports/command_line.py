@@ -95,3 +95,29 @@ def aging_command(
         return
     output.write_bytes(written.content)
     click.echo(f"Wrote {len(frame):,} rows to {output}.", err=True)
+
+
+@report_command.command("verify")
+@with_appcontext
+def verify_command() -> None:
+    """Check the cached aging figures against the ledger, figure by figure.
+
+    Checks that the database's ledger-stamp triggers exist, then builds again every aging report
+    cached under the current ledger stamp and compares each row and figure. Prints what differs
+    and exits with status 1 if anything does.
+    """
+    from extensions import db
+    from reports.aging_verify import verify_cached_aging
+
+    found = verify_cached_aging(db.session)
+    for line in found.problems:
+        click.echo(line)
+    click.echo(
+        f"Ledger stamp {found.stamp}: {found.entries_checked} cached report(s) recomputed, "
+        f"{len(found.problems)} problem(s)"
+        + (f", {found.entries_unreachable} never served again" if found.entries_unreachable else "")
+        + ".",
+        err=bool(found.problems),
+    )
+    if found.problems:
+        raise SystemExit(1)
