@@ -162,7 +162,8 @@ def _checkpoint(engine: sa.Engine) -> None:
 
 
 def forget_connections() -> None:
-    """Close every DuckDB connection (tests that rebuild a database's schema call it)."""
+    """Close every DuckDB connection: a command once its report is read, tests that rebuild a
+    database's schema."""
     with _connections_lock:
         for connection in _connections.values():
             if connection is not None:
