@@ -1,6 +1,7 @@
 """Benchmark: `flask report aging` end to end against hand-written SQL, and the aging pages.
 
     python benchmarks/aging.py --database-url URL [--as-of 2026-10-31] [--runs 5] [--no-pages]
+        [--before CHECKOUT]
 
 On a database made by `benchmarks/generate.py`. Each run of each case is its own process,
 timed from start to exit, with its CPU seconds (user + system, DuckDB's threads included) and
@@ -10,7 +11,9 @@ falls on all of them alike. Cases:
   (DuckDB), and with `AGING_ENGINE=sql` (the plain SQL fallback);
 - `benchmarks/aging_hand_written.py`: one hand-written statement (buckets by CASE) from a lean
   script, run by the database itself and by DuckDB: the yardstick;
-- `flask --app app report aging --help` (start-up alone).
+- `flask --app app report aging --help` (start-up alone);
+- with `--before CHECKOUT` (another worktree of this project, such as main), the same report
+  command run in that checkout, in the same turns: a before/after comparison.
 For PostgreSQL the CPU column is the client's: the server's work is in the wall time only.
 Then the report pages, in this process through the test client as an admin (server time):
 by manager and by account, as of D and as of today.
@@ -50,13 +53,14 @@ class Case:
     command: list[str]
     environment: dict[str, str] = field(default_factory=dict)
     output: Path | None = None
+    folder: Path = PROJECT_ROOT
     runs: list[tuple[float, float, float]] = field(default_factory=list)
     loads: list[float] = field(default_factory=list)
 
     def run_once(self) -> None:
         self.loads.append(os.getloadavg()[0])
         started = time.perf_counter()
-        process = subprocess.Popen(self.command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+        process = subprocess.Popen(self.command, cwd=self.folder, stdout=subprocess.DEVNULL,
                                    env={**os.environ, **self.environment})  # fmt: skip
         _pid, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
@@ -65,7 +69,7 @@ class Case:
         self.runs.append((wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024))
 
 
-def cases(url: str, as_of: str, folder: Path) -> list[Case]:
+def cases(url: str, as_of: str, folder: Path, before: Path | None) -> list[Case]:
     flask = [PYTHON, "-m", "flask", "--app", "app", "report", "aging"]
     report = [*flask, "--as-of", as_of, "--by", "account-manager", "--output"]
     hand = [PYTHON, "benchmarks/aging_hand_written.py", "--database-url", url, "--as-of", as_of]
@@ -80,7 +84,9 @@ def cases(url: str, as_of: str, folder: Path) -> list[Case]:
         Case("hand-written SQL, run by DuckDB", [*hand, "--runner", "duckdb", "--output",
              str(folder / "hand_duckdb.csv")], {}, folder / "hand_duckdb.csv"),
         Case("flask report aging --help", [*flask, "--help"], database),
-    ]  # fmt: skip
+    ] + ([Case("flask report aging, before (--before)", [*report, str(folder / "before.csv")],
+               {**database, "AGING_ENGINE": "duckdb"}, folder / "before.csv", before)]
+         if before else [])  # fmt: skip
 
 
 def cents(text: str) -> int:
@@ -175,10 +181,11 @@ def main() -> None:
     parser.add_argument("--as-of", default="2026-10-31")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-pages", action="store_true")
+    parser.add_argument("--before", type=Path, help="another checkout whose command to time too")
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        timed = cases(options.database_url, options.as_of, Path(folder))
+        timed = cases(options.database_url, options.as_of, Path(folder), options.before)
         for _ in range(options.runs):
             for case in timed:
                 case.run_once()

@@ -222,6 +222,15 @@ def test_by_account_lists_code_name_and_manager(app) -> None:
     ]  # fmt: skip
 
 
+def test_by_account_rows_are_in_code_point_order_whatever_the_collation(app) -> None:
+    """Sorted as Python sorts text (capitals before small letters, punctuation by its code), as
+    the downloads always were, on PostgreSQL whatever the database's collation."""
+    for number, code in enumerate(["b-2", "a_1", "B1", "A-1", "(x)"]):
+        owed(5, "1.00", add_account(code), f"I-{number}")
+    rows = aging_rows(app, "--by", "account")
+    assert [row["account_code"] for row in rows] == ["(x)", "A-1", "B1", "a_1", "b-2", "TOTAL"]
+
+
 def test_totals_equal_the_sum_of_the_rows_and_the_buckets(app) -> None:
     managers = [make_user("manager", f"m{n}@example.test") for n in range(3)]
     cents = 1
