@@ -2,9 +2,12 @@
 
 The database does the per-invoice work: each invoice's open amount as of D in integer cents
 (amount less the payments and credit notes applied to it and dated on or before D), its days
-past due and bucket, summed per (manager or account, currency) with one column per bucket. pandas
-adds the unapplied credit, labels and TOTAL rows; no invoice row reaches Python. Money stays in
-integer cents until the finished frame, whose amounts are `Decimal` with two places.
+past due and bucket, summed per (manager or account, currency) with one column per bucket, the
+unapplied credit added in the same statement, and for a report the labels joined and the rows
+sorted: one round trip. pandas adds the TOTAL rows; no invoice row reaches Python. Money stays
+in integer cents until the finished frame, whose amounts are `Decimal` with two places (a page
+converts only the rows it shows). pandas is imported where a frame is made, so a command can
+build and send its statement first and load pandas while the query runs.
 
 The statements are built here once, with row scoping and filters, and run either by DuckDB over
 the live database (`reports/duckdb_reader.py`, the default and several times faster on a million
