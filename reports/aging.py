@@ -163,7 +163,7 @@ def accounts_chosen(parameters: AgingParameters) -> sa.Select[tuple[int]] | None
         tree = (
             sa.select(AccountGroup.id)
             .where(AccountGroup.id == parameters.account_group_id)
-            .cte("group_tree", recursive=True, nesting=True)  # one per use: amounts, credit
+            .cte("group_tree", recursive=True)
         )
         tree = tree.union_all(sa.select(AccountGroup.id).where(AccountGroup.parent_id == tree.c.id))
         conditions.append(Account.group_id.in_(sa.select(tree.c.id)))
@@ -179,13 +179,19 @@ def bucket_number(days_past: Any, edges: tuple[int, ...]) -> sa.ColumnElement[in
 
 
 def open_amounts_as_of(parameters: AgingParameters, aged: AgedOn | None = None) -> sa.Select[Any]:
+    """One row per counted invoice (see `_open_amounts`), as of `parameters.as_of` or `aged`."""
+    return _open_amounts(parameters, aged or AgedOn(parameters.as_of), accounts_chosen(parameters))
+
+
+def _open_amounts(
+    parameters: AgingParameters, aged: AgedOn, chosen: sa.Select[tuple[int]] | None
+) -> sa.Select[Any]:
     """One row per counted invoice (and as-of date, aged on several): its open amount as of D in
     cents (may be 0 or negative), days past due (or since issue) and bucket number.
 
     Counted: issued on or before D, neither draft nor void, within the viewer's accounts and the
     filters. A negative open amount is an overpayment: account credit, not a receivable.
     """
-    aged = aged or AgedOn(parameters.as_of)
     applied = _applied_cents_as_of(aged)
     age_from = Invoice.due_date if parameters.basis == "due" else Invoice.issue_date
     days_past = days_from(age_from, aged.date_expression)
@@ -214,13 +220,14 @@ def open_amounts_as_of(parameters: AgingParameters, aged: AgedOn | None = None) 
     )
     if parameters.disputed_only:
         statement = statement.where(Invoice.disputed.is_(True))
-    chosen = accounts_chosen(parameters)
     if chosen is not None:
         statement = statement.where(Invoice.account_id.in_(chosen))
     return restrict_to_visible_rows(statement, Invoice, parameters.viewer)
 
 
-def _unapplied_cents_as_of(parameters: AgingParameters, aged: AgedOn) -> sa.Select[Any]:
+def _unapplied_cents_as_of(
+    parameters: AgingParameters, aged: AgedOn, chosen: sa.Select[tuple[int]] | None
+) -> sa.Select[Any]:
     """account_id -> cents of payments and credit notes on no invoice, dated on or before D."""
     viewer = parameters.viewer
     payments = restrict_to_visible_rows(
@@ -246,7 +253,6 @@ def _unapplied_cents_as_of(parameters: AgingParameters, aged: AgedOn) -> sa.Sele
     statement = sa.select(
         *keys, sa.cast(sa.func.sum(credits.c.cents), sa.BigInteger).label("cents")
     ).group_by(*keys)
-    chosen = accounts_chosen(parameters)
     if chosen is not None:
         statement = statement.where(credits.c.account_id.in_(chosen))
     return statement
@@ -256,13 +262,15 @@ def _summed(expression: Any) -> Any:
     return sa.cast(sa.func.sum(expression), sa.BigInteger)
 
 
-def _amounts_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) -> sa.Select[Any]:
+def _amounts_by_key(
+    parameters: AgingParameters, grouping: str, aged: AgedOn, chosen: sa.Select[tuple[int]] | None
+) -> sa.Select[Any]:
     """Open cents per bucket (columns named as `bucket_names`), disputed and excess cents and
     open invoice count, one row per (key, currency) (per as-of date, key and currency).
 
     Bucketed and pivoted in the database: one row per account and currency by account, where
     grouping by due date would bring nearly every invoice into pandas."""
-    invoices = open_amounts_as_of(parameters, aged).subquery()
+    invoices = _open_amounts(parameters, aged, chosen).subquery()
     open_cents = invoices.c.open_cents
     is_open = open_cents > 0
     if grouping == "account-manager":
@@ -293,8 +301,10 @@ def _amounts_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) ->
     )
 
 
-def _unapplied_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) -> sa.Select[Any]:
-    credits = _unapplied_cents_as_of(parameters, aged).subquery()
+def _unapplied_by_key(
+    parameters: AgingParameters, grouping: str, aged: AgedOn, chosen: sa.Select[tuple[int]] | None
+) -> sa.Select[Any]:
+    credits = _unapplied_cents_as_of(parameters, aged, chosen).subquery()
     if grouping == "account":
         return sa.select(
             *aged.of(credits),
@@ -324,10 +334,14 @@ def _figures_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) ->
     a report reads the ledger in one round trip. With `disputed_only` there is no unapplied
     credit: it belongs to no invoice, disputed or not."""
     names = bucket_names(parameters.bucket_edges)
-    amounts = _amounts_by_key(parameters, grouping, aged).add_columns(_zero().label("credit_cents"))
+    # One account filter for both branches: its group tree is then one CTE, read once (DuckDB
+    # over PostgreSQL waited forever on two recursive scans of account_groups in one query).
+    chosen = accounts_chosen(parameters)
+    amounts = _amounts_by_key(parameters, grouping, aged, chosen)
+    amounts = amounts.add_columns(_zero().label("credit_cents"))
     branches = [amounts]
     if not parameters.disputed_only:
-        credit = _unapplied_by_key(parameters, grouping, aged).subquery()
+        credit = _unapplied_by_key(parameters, grouping, aged, chosen).subquery()
         currency = sa.cast(sa.literal(DEFAULT_CURRENCY), Invoice.currency.type)
         branches.append(
             sa.select(
