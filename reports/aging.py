@@ -2,9 +2,12 @@
 
 The database does the per-invoice work: each invoice's open amount as of D in integer cents
 (amount less the payments and credit notes applied to it and dated on or before D), its days
-past due and bucket, summed per (manager or account, currency) with one column per bucket. pandas
-adds the unapplied credit, labels and TOTAL rows; no invoice row reaches Python. Money stays in
-integer cents until the finished frame, whose amounts are `Decimal` with two places.
+past due and bucket, summed per (manager or account, currency) with one column per bucket, the
+unapplied credit added in the same statement, and for a report the labels joined and the rows
+sorted: one round trip. pandas adds the TOTAL rows; no invoice row reaches Python. Money stays
+in integer cents until the finished frame, whose amounts are `Decimal` with two places (a page
+converts only the rows it shows). pandas is imported where a frame is made, so a command can
+build and send its statement first and load pandas while the query runs.
 
 The statements are built here once, with row scoping and filters, and run either by DuckDB over
 the live database (`reports/duckdb_reader.py`, the default and several times faster on a million
@@ -26,9 +29,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -38,15 +40,24 @@ from models.scoping import restrict_to_visible_rows
 from reports.aging_parameters import (
     GROUPINGS,
     LABEL_COLUMNS,
-    SUMMARY_COLUMNS,
     AgingParameters,
     aging_columns,
     bucket_names,
     money_columns,
 )
 from reports.duckdb_reader import aging_engine, frame_through_duckdb
-from reports.queries import cents, date_value, days_from, frame_of, mostly_true
+from reports.queries import (
+    cents,
+    date_value,
+    days_from,
+    frame_of,
+    in_code_point_order,
+    mostly_true,
+)
 from reports.readable_columns import TOTAL, may_read_column, readable_report
+
+if TYPE_CHECKING:  # imported where a frame is made: a command builds its statement without it
+    import pandas as pd
 
 UNASSIGNED = "(unassigned)"
 COUNTED_OUT_STATUSES = ("draft", "void")
@@ -168,13 +179,19 @@ def bucket_number(days_past: Any, edges: tuple[int, ...]) -> sa.ColumnElement[in
 
 
 def open_amounts_as_of(parameters: AgingParameters, aged: AgedOn | None = None) -> sa.Select[Any]:
+    """One row per counted invoice (see `_open_amounts`), as of `parameters.as_of` or `aged`."""
+    return _open_amounts(parameters, aged or AgedOn(parameters.as_of), accounts_chosen(parameters))
+
+
+def _open_amounts(
+    parameters: AgingParameters, aged: AgedOn, chosen: sa.Select[tuple[int]] | None
+) -> sa.Select[Any]:
     """One row per counted invoice (and as-of date, aged on several): its open amount as of D in
     cents (may be 0 or negative), days past due (or since issue) and bucket number.
 
     Counted: issued on or before D, neither draft nor void, within the viewer's accounts and the
     filters. A negative open amount is an overpayment: account credit, not a receivable.
     """
-    aged = aged or AgedOn(parameters.as_of)
     applied = _applied_cents_as_of(aged)
     age_from = Invoice.due_date if parameters.basis == "due" else Invoice.issue_date
     days_past = days_from(age_from, aged.date_expression)
@@ -203,13 +220,14 @@ def open_amounts_as_of(parameters: AgingParameters, aged: AgedOn | None = None) 
     )
     if parameters.disputed_only:
         statement = statement.where(Invoice.disputed.is_(True))
-    chosen = accounts_chosen(parameters)
     if chosen is not None:
         statement = statement.where(Invoice.account_id.in_(chosen))
     return restrict_to_visible_rows(statement, Invoice, parameters.viewer)
 
 
-def _unapplied_cents_as_of(parameters: AgingParameters, aged: AgedOn) -> sa.Select[Any]:
+def _unapplied_cents_as_of(
+    parameters: AgingParameters, aged: AgedOn, chosen: sa.Select[tuple[int]] | None
+) -> sa.Select[Any]:
     """account_id -> cents of payments and credit notes on no invoice, dated on or before D."""
     viewer = parameters.viewer
     payments = restrict_to_visible_rows(
@@ -235,7 +253,6 @@ def _unapplied_cents_as_of(parameters: AgingParameters, aged: AgedOn) -> sa.Sele
     statement = sa.select(
         *keys, sa.cast(sa.func.sum(credits.c.cents), sa.BigInteger).label("cents")
     ).group_by(*keys)
-    chosen = accounts_chosen(parameters)
     if chosen is not None:
         statement = statement.where(credits.c.account_id.in_(chosen))
     return statement
@@ -245,13 +262,15 @@ def _summed(expression: Any) -> Any:
     return sa.cast(sa.func.sum(expression), sa.BigInteger)
 
 
-def _amounts_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) -> sa.Select[Any]:
+def _amounts_by_key(
+    parameters: AgingParameters, grouping: str, aged: AgedOn, chosen: sa.Select[tuple[int]] | None
+) -> sa.Select[Any]:
     """Open cents per bucket (columns named as `bucket_names`), disputed and excess cents and
     open invoice count, one row per (key, currency) (per as-of date, key and currency).
 
     Bucketed and pivoted in the database: one row per account and currency by account, where
     grouping by due date would bring nearly every invoice into pandas."""
-    invoices = open_amounts_as_of(parameters, aged).subquery()
+    invoices = _open_amounts(parameters, aged, chosen).subquery()
     open_cents = invoices.c.open_cents
     is_open = open_cents > 0
     if grouping == "account-manager":
@@ -282,8 +301,10 @@ def _amounts_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) ->
     )
 
 
-def _unapplied_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) -> sa.Select[Any]:
-    credits = _unapplied_cents_as_of(parameters, aged).subquery()
+def _unapplied_by_key(
+    parameters: AgingParameters, grouping: str, aged: AgedOn, chosen: sa.Select[tuple[int]] | None
+) -> sa.Select[Any]:
+    credits = _unapplied_cents_as_of(parameters, aged, chosen).subquery()
     if grouping == "account":
         return sa.select(
             *aged.of(credits),
@@ -300,8 +321,53 @@ def _unapplied_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) 
     )
 
 
-def _cents_to_money(cents_column: pd.Series) -> list[Decimal]:
-    return [Decimal(int(value)).scaleb(-2) for value in cents_column]
+def _zero() -> sa.ColumnElement[int]:
+    return sa.cast(sa.literal(0), sa.BigInteger)
+
+
+def _figures_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) -> sa.Select[Any]:
+    """Every figure of a report row in cents, one row per (key, currency) (per as-of date, key
+    and currency): the buckets, total, unapplied credit, net total, disputed and open invoices.
+
+    One statement: the unapplied credit (in the default currency) is a second branch of a
+    UNION ALL beside the open amounts, and the rows of both are summed per key and currency, so
+    a report reads the ledger in one round trip. With `disputed_only` there is no unapplied
+    credit: it belongs to no invoice, disputed or not."""
+    names = bucket_names(parameters.bucket_edges)
+    # One account filter for both branches: its group tree is then one CTE, read once (DuckDB
+    # over PostgreSQL waited forever on two recursive scans of account_groups in one query).
+    chosen = accounts_chosen(parameters)
+    amounts = _amounts_by_key(parameters, grouping, aged, chosen)
+    amounts = amounts.add_columns(_zero().label("credit_cents"))
+    branches = [amounts]
+    if not parameters.disputed_only:
+        credit = _unapplied_by_key(parameters, grouping, aged, chosen).subquery()
+        currency = sa.cast(sa.literal(DEFAULT_CURRENCY), Invoice.currency.type)
+        branches.append(
+            sa.select(
+                *aged.of(credit),
+                credit.c.key,
+                currency.label("currency"),
+                *(_zero().label(name) for name in names),
+                *(_zero().label(name) for name in ("disputed_cents", "open_invoices")),
+                _zero().label("excess_cents"),
+                credit.c.credit_cents,
+            )
+        )
+    figures = sa.union_all(*branches).subquery("figures")
+    buckets = [_summed(figures.c[name]).label(name) for name in names]
+    total = sum((_summed(figures.c[name]) for name in names[1:]), _summed(figures.c[names[0]]))
+    unapplied = _summed(figures.c.excess_cents) + _summed(figures.c.credit_cents)
+    keys = (*aged.of(figures), figures.c.key, figures.c.currency)
+    return sa.select(
+        *keys,
+        *buckets,
+        total.label("total"),
+        unapplied.label("unapplied_credit"),
+        (total - unapplied).label("net_total"),
+        _summed(figures.c.disputed_cents).label("disputed"),
+        _summed(figures.c.open_invoices).label("open_invoices"),
+    ).group_by(*keys)
 
 
 def rows_of(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:
@@ -324,23 +390,13 @@ def rows_of(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:
 def _aging_frame(
     session: Session, parameters: AgingParameters, grouping: str, aged: AgedOn
 ) -> pd.DataFrame:
-    """The aging figures in cents per (key, currency), or per (as_of, key, currency)."""
-    names = bucket_names(parameters.bucket_edges)
-    index = [*(column.name for column in aged.columns), "key", "currency"]
-    amounts = _with_dates(rows_of(session, _amounts_by_key(parameters, grouping, aged)))
-    figures = amounts.set_index(index)
-    if not parameters.disputed_only:
-        credit = _with_dates(rows_of(session, _unapplied_by_key(parameters, grouping, aged)))
-        credit["currency"] = DEFAULT_CURRENCY
-        figures = figures.join(credit.set_index(index), how="outer")
-    else:
-        figures["credit_cents"] = 0
-    figures = figures.fillna(0).astype("int64")
-    figures["total"] = figures[names].sum(axis=1)
-    figures["unapplied_credit"] = figures["credit_cents"] + figures["excess_cents"]
-    figures["net_total"] = figures["total"] - figures["unapplied_credit"]
-    figures = figures.rename(columns={"disputed_cents": "disputed"})
-    return figures.reset_index()[[*index, *names, *SUMMARY_COLUMNS, "open_invoices"]]
+    """The aging figures in cents per (key, currency), or per (as_of, key, currency), in that
+    order (DuckDB returns groups in any order; a widget lists them as they come)."""
+    figures = _with_dates(rows_of(session, _figures_by_key(parameters, grouping, aged)))
+    amounts = [*money_columns(parameters.bucket_edges), "open_invoices"]
+    figures[amounts] = figures[amounts].astype("int64")
+    keys = [*(column.name for column in aged.columns), "key", "currency"]
+    return figures.sort_values(keys, ignore_index=True)
 
 
 def _with_dates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -366,33 +422,78 @@ def aging_by_key_on_dates(
     return _aging_frame(session, parameters, grouping, AgedOn(dates))
 
 
-def _labels(
-    session: Session, parameters: AgingParameters, grouping: str, keys: list[int]
-) -> pd.DataFrame:
-    """The names to show for the report's keys: manager e-mails, or account code, name, manager."""
+def _report_statement(parameters: AgingParameters, grouping: str) -> sa.Select[Any]:
+    """The report's rows in one statement: the figures (cents) with their labels (manager
+    e-mails, or account code, name and manager), sorted by the first label, then currency.
+
+    A label the viewer may not read is not sorted by (the rows keep the keys' order instead):
+    sorting by it would tell its values apart."""
+    figures = _figures_by_key(parameters, grouping, AgedOn(parameters.as_of)).subquery("figures")
+    manager_email = sa.func.coalesce(User.email, UNASSIGNED).label("account_manager")
     if grouping == "account-manager":
-        emails = sa.select(User.id.label("key"), User.email).where(User.id.in_(keys))
-        managers = rows_of(session, emails)
-        managers = pd.concat([managers, pd.DataFrame({"key": [0], "email": [UNASSIGNED]})])
-        return managers.rename(columns={"email": "account_manager"})
-    statement = sa.select(
-        Account.id.label("key"),
-        Account.code.label("account_code"),
-        Account.name.label("account_name"),
-        sa.func.coalesce(User.email, UNASSIGNED).label("account_manager"),
-    ).outerjoin(User, User.id == Account.account_manager_id)
-    return rows_of(session, restrict_to_visible_rows(statement, Account, parameters.viewer))
+        labels = (manager_email,)
+        source = figures.outerjoin(User, User.id == figures.c.key)
+    else:
+        named = restrict_to_visible_rows(
+            sa.select(
+                Account.id,
+                Account.code.label("account_code"),
+                Account.name.label("account_name"),
+                manager_email,
+            ).outerjoin(User, User.id == Account.account_manager_id),
+            Account,
+            parameters.viewer,
+        ).subquery("labels")
+        labels = (named.c.account_code, named.c.account_name, named.c.account_manager)
+        source = figures.outerjoin(named, named.c.id == figures.c.key)
+    readable = may_read_column(LABEL_COLUMNS[grouping][0], parameters.viewer)
+    order = [in_code_point_order(labels[0])] if readable else []
+    amount_names = (*money_columns(parameters.bucket_edges), "open_invoices")
+    amounts = [figures.c[name] for name in amount_names]
+    return (
+        sa.select(figures.c.key, *labels, figures.c.currency, *amounts)
+        .select_from(source)
+        .order_by(*order, in_code_point_order(figures.c.currency), figures.c.key)
+    )
 
 
 def with_totals(rows: pd.DataFrame, parameters: AgingParameters, grouping: str) -> pd.DataFrame:
     """Rows (cents) followed by one TOTAL row per currency, the sum of that currency's rows."""
+    import pandas as pd
+
     amount_names = [*money_columns(parameters.bucket_edges), "open_invoices"]
-    totals = rows.groupby("currency", as_index=False)[amount_names].sum()
+    totals = rows.groupby("currency", as_index=False, sort=True)[amount_names].sum()
     totals[LABEL_COLUMNS[grouping][0]] = TOTAL
     for label in LABEL_COLUMNS[grouping][1:]:
         totals[label] = ""
     totals["key"] = pd.NA
     return pd.concat([rows, totals], ignore_index=True)
+
+
+def aging_report_in_cents(
+    session: Session, parameters: AgingParameters, grouping: str
+) -> pd.DataFrame:
+    """`aging_report` with its amounts still in integer cents: what a page sorts and pages
+    before it turns the rows it shows into money (`in_money`)."""
+    import pandas as pd
+
+    if grouping not in GROUPINGS:
+        raise ValueError(f"A report is by {' or '.join(GROUPINGS)}, not {grouping!r}.")
+    rows = rows_of(session, _report_statement(parameters, grouping))
+    amounts = [*money_columns(parameters.bucket_edges), "open_invoices"]
+    rows[amounts] = rows[amounts].astype("int64")
+    report = with_totals(rows, parameters, grouping)
+    report.index = pd.Index(report["key"], name="id", dtype="Int64")
+    return readable_report(
+        report[aging_columns(grouping, parameters.bucket_edges)], parameters.viewer
+    )
+
+
+def in_money(report: pd.DataFrame, edges: tuple[int, ...]) -> pd.DataFrame:
+    """A report frame's amounts (buckets of `edges` and summary columns) from cents to `Decimal`
+    with two places; the open invoice count stays a count."""
+    money = money_columns(edges)
+    return report.assign(**{column: _cents_to_money(report[column]) for column in money})
 
 
 def aging_report(session: Session, parameters: AgingParameters, grouping: str) -> pd.DataFrame:
@@ -402,23 +503,11 @@ def aging_report(session: Session, parameters: AgingParameters, grouping: str) -
     currency. Amounts are Decimal with two places; the index holds the manager or account id
     (missing on TOTAL rows) for links, and is not part of any export.
     """
-    if grouping not in GROUPINGS:
-        raise ValueError(f"A report is by {' or '.join(GROUPINGS)}, not {grouping!r}.")
-    figures = aging_by_key(session, parameters, grouping)
-    labels = _labels(session, parameters, grouping, figures["key"].unique().tolist())
-    labels = readable_report(labels, parameters.viewer)  # before the sort: none by a hidden label
-    rows = figures.merge(labels, on="key", how="left")
-    rows = rows.sort_values(
-        [LABEL_COLUMNS[grouping][0], "currency"], kind="stable", ignore_index=True
-    )
-    report = with_totals(rows, parameters, grouping)
-    for column in money_columns(parameters.bucket_edges):
-        report[column] = _cents_to_money(report[column])
-    report["open_invoices"] = report["open_invoices"].astype("int64")
-    report.index = pd.Index(report["key"], name="id", dtype="Int64")
-    return readable_report(
-        report[aging_columns(grouping, parameters.bucket_edges)], parameters.viewer
-    )
+    return in_money(aging_report_in_cents(session, parameters, grouping), parameters.bucket_edges)
+
+
+def _cents_to_money(cents_column: Any) -> list[Decimal]:
+    return [Decimal(int(value)).scaleb(-2) for value in cents_column]
 
 
 def open_invoices_of_account(

@@ -27,13 +27,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from dashboards.cache import figures_cache, rows_scope, unreadable_fingerprint
 from forms_config.stamp import LEDGER_STAMP, config_stamp
-from reports.aging import aging_report
+from reports.aging import aging_report_in_cents
 from reports.aging_parameters import AgingParameters, money_columns
 from reports.readable_columns import columns_worth_showing, viewer_role
 
@@ -45,12 +44,11 @@ HEAD_ROWS = 1000
 """Rows kept in an entry's head (`AgingFigures.head`), stored beside it under `HEAD_SUFFIX`: the
 first five pages in the report's order, served without loading every row."""
 HEAD_SUFFIX = ":head"
-_HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
 class AgingFigures:
-    """One aging report, as stored: the rows with money in cents, the TOTAL rows as reported."""
+    """One aging report, as stored: the rows with money in cents, the TOTAL rows in money."""
 
     rows: pd.DataFrame
     """Every row but the TOTAL rows, in the report's order; `in_cents` columns hold cents."""
@@ -64,18 +62,16 @@ class AgingFigures:
 
     @classmethod
     def of_report(cls, report: pd.DataFrame, parameters: AgingParameters) -> AgingFigures:
+        """From `aging_report_in_cents`: money stays in cents but on the TOTAL rows (a few)."""
         is_total = report.index.isna()
-        rows = report[~is_total].copy()
         in_cents = tuple(
             column
             for column in money_columns(parameters.bucket_edges)
-            if column in rows.columns and all(isinstance(v, Decimal) for v in rows[column])
-        )
-        for column in in_cents:
-            rows[column] = np.fromiter(
-                map(int, map(_HUNDRED.__mul__, rows[column])), dtype="int64", count=len(rows)
-            )
-        return cls(rows, report[is_total], in_cents, columns_worth_showing(report), len(rows))
+            if column in report.columns and pd.api.types.is_integer_dtype(report[column])
+        )  # a column the viewer may not read holds no money: it stays as `readable_report` left it
+        figures = cls(report[~is_total], report[is_total], in_cents,
+                      columns_worth_showing(report), int((~is_total).sum()))  # fmt: skip
+        return dataclasses.replace(figures, totals=figures._in_money(figures.totals))
 
     def head(self, count: int) -> AgingFigures:
         """The same figures with only the first `count` rows: enough for the first pages in the
@@ -141,7 +137,7 @@ def aging_figures(
     holding at least the first that many rows in the report's order will do (a head)."""
     stamp = ledger_stamp(session)  # before the figures: they are then at least this recent
     if stamp == 0:
-        return AgingFigures.of_report(aging_report(session, parameters, grouping), parameters)
+        return _built(session, parameters, grouping)
     recipe = parameters_recipe(parameters, grouping)
     key = entry_key(stamp, recipe)
     if rows_needed is not None and rows_needed <= HEAD_ROWS:
@@ -150,9 +146,13 @@ def aging_figures(
             return head
     figures = figures_cache.get(key)
     if figures is None:
-        figures = AgingFigures.of_report(aging_report(session, parameters, grouping), parameters)
+        figures = _built(session, parameters, grouping)
         _store(key, stamp, recipe, figures)
     return figures
+
+
+def _built(session: Session, parameters: AgingParameters, grouping: str) -> AgingFigures:
+    return AgingFigures.of_report(aging_report_in_cents(session, parameters, grouping), parameters)
 
 
 def cached_aging_report(

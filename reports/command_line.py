@@ -10,6 +10,8 @@ own modules (pandas, DuckDB) are imported then too.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import threading
 from pathlib import Path
 
 import click
@@ -50,6 +52,13 @@ def _output(_context: click.Context, _param: click.Parameter, value: Path | None
     return value
 
 
+def _load_in_background(module: str) -> None:
+    """Import `module` on another thread. The report's query runs in DuckDB or the database,
+    which let go of the interpreter while they work, so the import costs no wall time; whoever
+    imports the module meanwhile waits for it (the import system's lock), and gets it whole."""
+    threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
+
+
 @click.group("report")
 def report_command() -> None:
     """Reports from the command line."""
@@ -71,22 +80,26 @@ def aging_command(
 ) -> None:
     """Receivables aging as of a date, every account (ARCHITECTURE §7)."""
     from extensions import db  # SQLAlchemy, pandas and DuckDB: not for --help or a bad option
-    from reports.duckdb_reader import start_duckdb
+    from reports.duckdb_reader import forget_connections, start_duckdb
 
     start_duckdb(db.engine)  # DuckDB loads while the report's own modules are imported
-    from reports.aging import aging_report
-    from reports.downloads import report_file
+    from reports.aging import aging_report  # the statements: SQLAlchemy, no pandas
     from reports.queries import FULL_ACCESS
+
+    _load_in_background("reports.downloads")  # pandas and the writers, while the query runs
 
     parameters = AgingParameters(as_of=as_of, viewer=FULL_ACCESS, basis=basis,
                                  bucket_edges=buckets)  # fmt: skip
     frame = aging_report(db.session, parameters, grouping)
+    forget_connections()  # DuckDB (on SQLite, its process, whose CPU time is then counted as ours)
     file_format = output.suffix.lower().lstrip(".") if output else "csv"
     chart = None
     if file_format == "pdf":
         from reports.chart import aging_chart_png  # matplotlib takes a second to import
 
         chart = aging_chart_png(frame, frame.columns[0], bucket_names(buckets))
+    from reports.downloads import report_file
+
     title = f"Aging by {grouping.replace('-', ' ')}"
     written = report_file(frame, file_format, title=title, slug=f"aging-by-{grouping}",
                           description=parameters.description(), chart_png=chart)  # fmt: skip

@@ -36,7 +36,7 @@ from sqlalchemy.engine import URL
 from reports.duckdb_connection import LEDGER, MEMORY_LIMIT, open_duckdb
 from reports.duckdb_isolated import OUT_OF_MEMORY, ROWS, IsolatedSqliteReader
 
-if TYPE_CHECKING:  # a frame arrives from DuckDB or its process; pandas is theirs to import
+if TYPE_CHECKING:  # pandas is imported where a frame is made, not with this module
     import pandas as pd
 
 ENGINES = ("duckdb", "sql")
@@ -128,7 +128,9 @@ def frame_through_duckdb(engine: sa.Engine, statement: sa.Select[Any]) -> pd.Dat
         _checkpoint(engine)
         outcome, answer = connection.reply(sql)
         if outcome == ROWS:
-            return answer
+            import pandas as pd
+
+            return pd.DataFrame(answer)  # NumPy columns; pandas is loaded here, not in the child
         if outcome == OUT_OF_MEMORY:
             return _out_of_memory()
         logger.warning("DuckDB could not run the report (%s); the database runs it", answer)
@@ -162,7 +164,8 @@ def _checkpoint(engine: sa.Engine) -> None:
 
 
 def forget_connections() -> None:
-    """Close every DuckDB connection (tests that rebuild a database's schema call it)."""
+    """Close every DuckDB connection: a command once its report is read, tests that rebuild a
+    database's schema."""
     with _connections_lock:
         for connection in _connections.values():
             if connection is not None:

@@ -3,15 +3,17 @@ hint, frames from Core SELECTs, and the viewer the command line reports as."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
 from models.ledger import cents as cents  # defined beside the ledger's sums, which use it too
+
+if TYPE_CHECKING:  # imported where a frame is made (`frame_of`), not by statements' builders
+    import pandas as pd
 
 
 class FullAccess:
@@ -88,11 +90,34 @@ def _text_date(element: date_value, compiler: Any, **kw: Any) -> str:
     return compiler.process(element.clauses, **kw)
 
 
+class in_code_point_order(FunctionElement[Any]):  # noqa: N801 - used like a SQL function
+    """Text ordered by code point, as Python sorts it, whatever the database's collation.
+
+    PostgreSQL sorts by its collation (in `en_US` it skips punctuation: "(unassigned)" among
+    the u's); `COLLATE "C"` orders by byte, which DuckDB also understands. SQLite's default
+    (BINARY) already orders by byte."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(in_code_point_order)
+def _c_collation(element: in_code_point_order, compiler: Any, **kw: Any) -> str:
+    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
+
+
+@compiles(in_code_point_order, "sqlite")
+def _binary_collation(element: in_code_point_order, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
 def frame_of(session: Session, statement: sa.Select[Any]) -> pd.DataFrame:
     """The rows of a Core SELECT as a frame (no ORM row processing on the way).
 
     The rows are turned into columns first: given `Row` objects, pandas probes each one for
     attributes, which a Row answers slowly (a second for 100,000 accounts)."""
+    import pandas as pd
+
     result = session.connection().execute(statement)
     names, rows = list(result.keys()), result.fetchall()
     if not rows:

@@ -8,11 +8,12 @@ may not read. The column itself stays, so downloads keep their documented column
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from forms_config.readability import HIDDEN, FieldRef, may_read_ref, unreadable_columns
+
+if TYPE_CHECKING:  # frames are made by the reports; this module only reads them
+    import pandas as pd
 
 TOTAL = "TOTAL"
 """The label of a report's total rows (per currency)."""
