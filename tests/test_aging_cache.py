@@ -308,3 +308,25 @@ def test_a_downgrade_and_upgrade_keeps_the_stamp_growing(tmp_path) -> None:
         )
         assert expected_trigger_names("sqlite") <= names
         db.session.remove()
+
+
+def test_a_long_ledger_transaction_holds_up_no_other_writer_and_each_moves_the_stamp(
+    ledger_world,
+) -> None:
+    """PostgreSQL takes the stamp row's lock only at COMMIT: an import's long transaction does
+    not make every invoice save wait for it (SQLite has one writer at a time anyway)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one transaction write at a time")
+    db.session.commit()
+    stamp = ledger_stamp()
+    with db.engine.connect() as long_import:
+        long_import.execute(sa.text("UPDATE invoices SET amount = 90 WHERE number = 'N-1'"))
+        with db.engine.connect() as other:
+            other.exec_driver_sql("SET lock_timeout = '5s'")  # waiting for the import: an error
+            other.execute(sa.text("UPDATE invoices SET amount = 80 WHERE number = 'INV-1'"))
+            other.commit()
+        assert ledger_stamp() == stamp + 1  # the other save is seen; the import is not yet
+        long_import.commit()
+    assert ledger_stamp() == stamp + 2
+    requests = "SELECT count(*) FROM config_stamps WHERE name LIKE 'ledger:%'"
+    assert db.session.scalar(sa.text(requests)) == 0
