@@ -94,7 +94,7 @@ class ReportsView(LoginOrForbidden, BaseView):
             page_number = page_parameter(request.args)
         except ParameterError as problem:
             page_html = self.render(
-                "reports/index.html", form=self._form_choices(), query=request.args.to_dict(),
+                "reports/index.html", form=self._form_choices(), query=_report_query(),
                 problem=problem.message, period_reports=PERIOD_REPORTS,
             )  # fmt: skip
             return page_html, 400
@@ -110,7 +110,7 @@ class ReportsView(LoginOrForbidden, BaseView):
             page=page,
             title=TITLES[page],
             parameters=parameters,
-            query=request.args.to_dict(),
+            query=_report_query(),
             form=self._form_choices(),
             rows=list(_records(shown)),
             totals=list(_records(figures.totals)),
@@ -156,7 +156,7 @@ class ReportsView(LoginOrForbidden, BaseView):
             aging_parameters(db.session, request.args, self._viewer())  # refuse now, not later
         except ParameterError as problem:
             return Response(problem.message, status=400, mimetype="text/plain")
-        job = start_report(self._viewer(), page, file_format, request.args.to_dict())
+        job = start_report(self._viewer(), page, file_format, _report_query())
         return redirect(url_for("jobs.details", job_id=job.id), code=303)
 
     @expose("/aging/<page>/chart.png")
@@ -221,7 +221,7 @@ class ReportsView(LoginOrForbidden, BaseView):
             report_name=report_name,
             report=report,
             parameters=parameters,
-            query=request.args.to_dict(),
+            query=_report_query(),
             columns=[] if frame is None else columns_worth_showing(frame),
             rows=[] if frame is None else [values for _id, values in _records(frame)],
             cell=pdf_cell,
@@ -240,7 +240,7 @@ class ReportsView(LoginOrForbidden, BaseView):
             "reports/open_invoices.html",
             account=account,
             parameters=parameters,
-            query=request.args.to_dict(),
+            query=_report_query(),
             invoices=list(_records(invoices)),
         )
 
@@ -271,6 +271,16 @@ class ReportsView(LoginOrForbidden, BaseView):
 def _label_row_asked() -> bool:
     """`labels=1`: the CSV or XLSX download gets a row of column labels above the names."""
     return request.args.get("labels") == "1"
+
+
+ROUTE_ARGUMENTS = frozenset({"page", "report_name", "file_format", "account_id"})
+"""Names in the reports' addresses: a query argument of the same name (`?page=2`) is not a
+report parameter, and carried into the page's links it would collide with the address's own."""
+
+
+def _report_query() -> dict[str, str]:
+    """The request's report parameters, to show in the form and carry into links."""
+    return {name: value for name, value in request.args.items() if name not in ROUTE_ARGUMENTS}
 
 
 def _records(frame: pd.DataFrame) -> Any:

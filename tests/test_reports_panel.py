@@ -242,3 +242,17 @@ def test_search_for_quotes_and_wildcards_matches_them_literally_on_either_engine
     download = f"/admin/reports/aging/account/download/csv?{QUERY}&q=O%27Brien%20100%25Ltd"
     rows = list(csv.DictReader(io.StringIO(panel.get(download).get_data(as_text=True))))
     assert [row["account_code"] for row in rows] == ["P1", "TOTAL"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/reports/aging/manager", "/admin/reports/aging/account",
+     "/admin/reports/period/collections"],
+)  # fmt: skip
+def test_a_query_argument_named_like_the_address_parts_is_ignored(url, login_as, panel) -> None:
+    """`?page=2` (a guess at the page number, which is `p`) must not break the page's links."""
+    arrange_two_managers()
+    login_as("analyst")
+    response = panel.get(f"{url}?{QUERY}&page=2&file_format=pdf&report_name=x")
+    assert response.status_code == 200
+    assert "page=2" not in response.get_data(as_text=True)
