@@ -120,7 +120,11 @@ def parameters_recipe(parameters: AgingParameters, grouping: str) -> dict[str, A
 
 
 def entry_key(stamp: int, recipe: dict[str, Any]) -> str:
-    return f"aging:{stamp}:" + json.dumps(recipe, sort_keys=True, separators=(",", ":"))
+    """The recipe without whom it was first built for: what a report shows depends on the
+    viewer's role, rows and unreadable fields, all in the key, so colleagues with the same role
+    and rows share one entry (verify rebuilds it as the viewer it names)."""
+    shared = {part: value for part, value in recipe.items() if part != "viewer_id"}
+    return f"aging:{stamp}:" + json.dumps(shared, sort_keys=True, separators=(",", ":"))
 
 
 def ledger_stamp(session: Session) -> int:

@@ -208,6 +208,20 @@ def test_an_entry_built_for_an_admin_never_reaches_a_manager(ledger_world, app, 
     assert set(totals_on(zoe, ACCOUNT_PAGE)) == {"ZED", "TOTAL"}
 
 
+def test_two_admins_share_one_entry_and_managers_keep_their_own(ledger_world, app, panel):
+    make_user("admin", "second.admin@example.test")
+    zoe = make_user("manager", "zoe@example.test")
+    add_invoice(add_account("ZED", account_manager=zoe), "ZED-1", "7.00",
+                issue_date=dt.date(2026, 3, 1))  # fmt: skip
+    first = totals_on(panel, ACCOUNT_PAGE)
+    assert totals_on(panel_of(app, "second.admin@example.test"), ACCOUNT_PAGE) == first
+    assert len(cached_entries()[1]) == 1  # the second admin read the first one's entry
+
+    assert set(totals_on(panel_of(app, "ann@example.test"), ACCOUNT_PAGE)) == {"ACME", "TOTAL"}
+    assert set(totals_on(panel_of(app, "zoe@example.test"), ACCOUNT_PAGE)) == {"ZED", "TOTAL"}
+    assert len(cached_entries()[1]) == 3
+
+
 def test_a_field_hidden_after_the_figures_were_cached_is_hidden(ledger_world, app, panel):
     assert "ann@example.test" in totals_on(panel)  # the admin's entry
     analyst = panel_of(app, make_user("analyst").email)
