@@ -20,11 +20,18 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dashboards.warming import RoleViewer
 from forms_config.readability import reading_as
 from forms_config.stamp import LEDGER_STAMP, config_stamp
 from models import User
 from reports.aging import aging_report
-from reports.aging_cache import AgingFigures, cached_entries, parameters_recipe, stored_figures
+from reports.aging_cache import (
+    AgingFigures,
+    cached_entries,
+    entry_key,
+    parameters_recipe,
+    stored_figures,
+)
 from reports.aging_parameters import AgingParameters
 from reports.queries import FULL_ACCESS
 
@@ -84,7 +91,8 @@ def verify_cached_aging(session: Session) -> Verification:
         if stored == [None, None]:
             continue  # expired or cleared: it will be built again when asked for
         parameters = _parameters_again(session, recipe)
-        if parameters is None or parameters_recipe(parameters, recipe["grouping"]) != recipe:
+        rebuilt = parameters and parameters_recipe(parameters, recipe["grouping"])
+        if not rebuilt or entry_key(stamp, rebuilt) != key:
             found.entries_unreachable += 1
             continue
         with reading_as(recipe["role"]):
@@ -97,9 +105,14 @@ def verify_cached_aging(session: Session) -> Verification:
 
 
 def _parameters_again(session: Session, recipe: dict[str, Any]) -> AgingParameters | None:
-    """The entry's parameters with its viewer as they are now (None: the viewer is gone)."""
+    """The entry's parameters with a viewer it is served to now (None: nobody can be).
+
+    An entry over every row is shared by its role (the key names no person): it is rebuilt as
+    that role, whoever first asked for it; an entry over one person's rows, as that person."""
     if recipe["role"] == FULL_ACCESS.role:
         viewer: Any = FULL_ACCESS
+    elif recipe["scope"] == "all":
+        viewer = RoleViewer(recipe["role"], recipe["viewer_id"])
     else:
         viewer = session.get(User, recipe["viewer_id"])
         if viewer is None:

@@ -270,6 +270,21 @@ def test_report_verify_recomputes_every_cached_report_and_passes(ledger_world, a
     assert "2 cached report(s) recomputed, 0 problem(s)" in output
 
 
+def test_report_verify_checks_a_shared_entry_after_its_first_viewer_changed_role(
+    ledger_world, app, panel
+):
+    make_user("admin", "second.admin@example.test")
+    totals_on(panel)  # built for the first admin, shared with every admin
+    ledger_world["admin"].role = "analyst"
+    db.session.commit()
+    assert totals_on(panel_of(app, "second.admin@example.test"))  # still served to admins
+
+    code, output = run_verify(app)
+
+    assert code == 0, output
+    assert "1 cached report(s) recomputed, 0 problem(s)" in output
+
+
 @pytest.mark.parametrize("head", [True, False], ids=["first rows", "whole report"])
 def test_report_verify_fails_on_a_tampered_entry(head: bool, ledger_world, app, panel) -> None:
     totals_on(panel, ACCOUNT_PAGE)
