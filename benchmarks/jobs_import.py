@@ -62,7 +62,7 @@ HEADER = ["number", "account_code", "issue_date", "due_date", "amount", "currenc
 CLI_IMPORT = """
 import sys, time
 from app import create_app
-from bulk_io import SystemActor, run_import
+from bulk_io.importing import SystemActor, run_import
 from extensions import db
 from pathlib import Path
 sys.path.insert(0, "benchmarks")

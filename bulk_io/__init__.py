@@ -27,18 +27,8 @@ One job per module:
 
 Custom fields are columns named by their key; per-role field rules come from `forms_config`
 through one function, `validation.role_field_rules`.
+
+Callers import the module they use (`bulk_io.importing`, ...): this file imports nothing, so a
+command that needs only the kinds' names (`flask report` registers `flask import` beside it)
+does not load the importer.
 """
-
-from bulk_io.exporting import export_kind, export_rows_of
-from bulk_io.importing import ImportReport, SystemActor, run_import
-from bulk_io.kinds import KINDS, importable_kinds
-
-__all__ = [
-    "KINDS",
-    "ImportReport",
-    "SystemActor",
-    "export_kind",
-    "export_rows_of",
-    "importable_kinds",
-    "run_import",
-]

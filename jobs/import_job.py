@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from bulk_io import ImportReport, run_import
+from bulk_io.importing import ImportReport, run_import
 from bulk_io.writing import write_csv
 from extensions import db
 from jobs import files, states

@@ -475,11 +475,11 @@ def aging_report_in_cents(
 ) -> pd.DataFrame:
     """`aging_report` with its amounts still in integer cents: what a page sorts and pages
     before it turns the rows it shows into money (`in_money`)."""
-    import pandas as pd
-
     if grouping not in GROUPINGS:
         raise ValueError(f"A report is by {' or '.join(GROUPINGS)}, not {grouping!r}.")
     rows = rows_of(session, _report_statement(parameters, grouping))
+    import pandas as pd  # after the statement is sent: a command loads pandas meanwhile
+
     amounts = [*money_columns(parameters.bucket_edges), "open_invoices"]
     rows[amounts] = rows[amounts].astype("int64")
     report = with_totals(rows, parameters, grouping)
