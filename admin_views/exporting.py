@@ -26,8 +26,7 @@ from flask_admin import expose
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
-from bulk_io.exporting import export_rows_of
-from bulk_io.exporting import export_expressions, with_custom_values
+from bulk_io.exporting import export_expressions, export_rows_of, with_custom_values
 from bulk_io.kinds import KIND_BY_MODEL
 from bulk_io.writing import XLSX_MIMETYPE, csv_chunks, file_chunks, xlsx_file
 from extensions import db

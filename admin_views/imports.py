@@ -19,8 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from admin_views.access import LoginOrForbidden
-from bulk_io.kinds import importable_kinds
-from bulk_io.kinds import KINDS
+from bulk_io.kinds import KINDS, importable_kinds
 from jobs import files
 from jobs.import_job import start_import
 

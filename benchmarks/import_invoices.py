@@ -350,8 +350,8 @@ def contenders(url: str, source: Path, methods: list[str], app_root: Path) -> li
 
 def exported_rows_match(url: str, source: Path, above_id: int) -> bool:
     """The export of what was imported reads back as the file: same rows, order and text."""
-    from bulk_io.importing import SystemActor
     from bulk_io.exporting import export_statement
+    from bulk_io.importing import SystemActor
     from bulk_io.kinds import KINDS
     from extensions import db
     from models import Invoice
