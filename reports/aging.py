@@ -3,8 +3,9 @@
 The database does the per-invoice work: each invoice's open amount as of D in integer cents
 (amount less the payments and credit notes applied to it and dated on or before D), its days
 past due and bucket, summed per (manager or account, currency) with one column per bucket, the
-unapplied credit added in the same statement, and for a report the labels joined and the rows
-sorted: one round trip. pandas adds the TOTAL rows; no invoice row reaches Python. Money stays
+unapplied credit added in the same statement, and for a report the labels joined, the rows
+sorted and a TOTAL row per currency added: one round trip, and no invoice row reaches Python
+(a page's first rows can come without the others). Money stays
 in integer cents until the finished frame, whose amounts are `Decimal` with two places (a page
 converts only the rows it shows). pandas is imported where a frame is made, so a command can
 build and send its statement first and load pandas while the query runs.
@@ -422,9 +423,16 @@ def aging_by_key_on_dates(
     return _aging_frame(session, parameters, grouping, AgedOn(dates))
 
 
-def _report_statement(parameters: AgingParameters, grouping: str) -> sa.Select[Any]:
-    """The report's rows in one statement: the figures (cents) with their labels (manager
-    e-mails, or account code, name and manager), sorted by the first label, then currency.
+def _report_statement(
+    parameters: AgingParameters, grouping: str, first_rows: int | None = None
+) -> sa.Select[Any]:
+    """The report in one statement: its rows (figures in cents with their labels: manager
+    e-mails, or account code, name and manager), sorted by the first label, then currency, then
+    one TOTAL row per currency, the sum of that currency's rows, with `rows`, how many rows it
+    sums (the rows themselves have none).
+
+    With `first_rows`, only that many first rows come back, and the totals and counts are still
+    over every row: a page's first rows without sending the other 250,000.
 
     A label the viewer may not read is not sorted by (the rows keep the keys' order instead):
     sorting by it would tell its values apart."""
@@ -446,28 +454,43 @@ def _report_statement(parameters: AgingParameters, grouping: str) -> sa.Select[A
         ).subquery("labels")
         labels = (named.c.account_code, named.c.account_name, named.c.account_manager)
         source = figures.outerjoin(named, named.c.id == figures.c.key)
-    readable = may_read_column(LABEL_COLUMNS[grouping][0], parameters.viewer)
-    order = [in_code_point_order(labels[0])] if readable else []
     amount_names = (*money_columns(parameters.bucket_edges), "open_invoices")
-    amounts = [figures.c[name] for name in amount_names]
-    return (
-        sa.select(figures.c.key, *labels, figures.c.currency, *amounts)
+    report = (
+        sa.select(
+            figures.c.key, *labels, figures.c.currency, *(figures.c[name] for name in amount_names)
+        )  # fmt: skip
         .select_from(source)
-        .order_by(*order, in_code_point_order(figures.c.currency), figures.c.key)
+        .cte("report")
+        .prefix_with("MATERIALIZED")  # read twice (rows, totals), computed once
+    )
+    label_names = LABEL_COLUMNS[grouping]
+    readable = may_read_column(label_names[0], parameters.viewer)
+
+    def report_order(rows: Any) -> list[Any]:
+        first_label = [in_code_point_order(rows.c[label_names[0]])] if readable else []
+        return [*first_label, in_code_point_order(rows.c.currency), rows.c.key]
+
+    rows = sa.select(report, sa.literal(0).label("is_total"), _null_count().label("rows"))
+    if first_rows is not None:
+        first = rows.order_by(*report_order(report)).limit(first_rows).subquery("first_rows")
+        rows = sa.select(first)
+    totals = sa.select(
+        sa.cast(sa.null(), report.c.key.type).label("key"),
+        sa.literal(TOTAL).label(label_names[0]),
+        *(sa.literal("").label(label) for label in label_names[1:]),
+        report.c.currency,
+        *(_summed(report.c[name]).label(name) for name in amount_names),
+        sa.literal(1).label("is_total"),
+        _summed(1).label("rows"),
+    ).group_by(report.c.currency)
+    both = sa.union_all(rows, totals).subquery("report_rows")
+    return sa.select(*(column for column in both.c if column.name != "is_total")).order_by(
+        both.c.is_total, *report_order(both)
     )
 
 
-def with_totals(rows: pd.DataFrame, parameters: AgingParameters, grouping: str) -> pd.DataFrame:
-    """Rows (cents) followed by one TOTAL row per currency, the sum of that currency's rows."""
-    import pandas as pd
-
-    amount_names = [*money_columns(parameters.bucket_edges), "open_invoices"]
-    totals = rows.groupby("currency", as_index=False, sort=True)[amount_names].sum()
-    totals[LABEL_COLUMNS[grouping][0]] = TOTAL
-    for label in LABEL_COLUMNS[grouping][1:]:
-        totals[label] = ""
-    totals["key"] = pd.NA
-    return pd.concat([rows, totals], ignore_index=True)
+def _null_count() -> sa.ColumnElement[int]:
+    return sa.cast(sa.null(), sa.BigInteger)
 
 
 def aging_report_in_cents(
@@ -475,18 +498,26 @@ def aging_report_in_cents(
 ) -> pd.DataFrame:
     """`aging_report` with its amounts still in integer cents: what a page sorts and pages
     before it turns the rows it shows into money (`in_money`)."""
+    return first_rows_in_cents(session, parameters, grouping)[0]
+
+
+def first_rows_in_cents(
+    session: Session, parameters: AgingParameters, grouping: str, first_rows: int | None = None
+) -> tuple[pd.DataFrame, int]:
+    """(`aging_report_in_cents` with only its first `first_rows` rows and its TOTAL rows, how
+    many rows the whole report has): the first pages of a report without the rest."""
     if grouping not in GROUPINGS:
         raise ValueError(f"A report is by {' or '.join(GROUPINGS)}, not {grouping!r}.")
-    rows = rows_of(session, _report_statement(parameters, grouping))
+    report = rows_of(session, _report_statement(parameters, grouping, first_rows))
     import pandas as pd  # after the statement is sent: a command loads pandas meanwhile
 
     amounts = [*money_columns(parameters.bucket_edges), "open_invoices"]
-    rows[amounts] = rows[amounts].astype("int64")
-    report = with_totals(rows, parameters, grouping)
+    report[amounts] = report[amounts].astype("int64")
     report.index = pd.Index(report["key"], name="id", dtype="Int64")
+    row_count = int(report["rows"].sum())  # a TOTAL row's count; the rows' are empty
     return readable_report(
         report[aging_columns(grouping, parameters.bucket_edges)], parameters.viewer
-    )
+    ), row_count
 
 
 def in_money(report: pd.DataFrame, edges: tuple[int, ...]) -> pd.DataFrame:

@@ -13,6 +13,10 @@ the same frame of `Decimal`s took 0.8 s. A page sorts on the cents and turns onl
 back into `Decimal`; downloads get the whole frame back (`cached_aging_report`), equal to
 `aging_report`'s. Beside each entry, its head (the first `HEAD_ROWS` rows, the totals and the
 row count) serves the first pages in the report's own order without loading the 30 MB entry.
+A first page asked for before anything is stored gets a head built alone: the database still
+reads every invoice, but sends only those rows and the totals, and nothing big is stored (by
+account: 1,000 rows instead of 250,000 carried, framed and pickled). The whole entry is built
+when a page needs more (another order, a later page) or a download does.
 
 One index entry lists the entries made under the newest stamp, with what each was built from:
 storing under a newer stamp deletes the older stamp's entries (so the store holds one ledger's
@@ -32,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.cache import figures_cache, rows_scope, unreadable_fingerprint
 from forms_config.stamp import LEDGER_STAMP, config_stamp
-from reports.aging import aging_report_in_cents
+from reports.aging import first_rows_in_cents
 from reports.aging_parameters import AgingParameters, money_columns
 from reports.readable_columns import columns_worth_showing, viewer_role
 
@@ -61,16 +65,21 @@ class AgingFigures:
     """The report's rows but TOTAL rows: `len(rows)`, but in a head (`head`)."""
 
     @classmethod
-    def of_report(cls, report: pd.DataFrame, parameters: AgingParameters) -> AgingFigures:
-        """From `aging_report_in_cents`: money stays in cents but on the TOTAL rows (a few)."""
+    def of_report(
+        cls, report: pd.DataFrame, parameters: AgingParameters, row_count: int | None = None
+    ) -> AgingFigures:
+        """From `aging_report_in_cents` (or its first rows, of `row_count` in all): money stays
+        in cents but on the TOTAL rows (a few)."""
         is_total = report.index.isna()
         in_cents = tuple(
             column
             for column in money_columns(parameters.bucket_edges)
             if column in report.columns and pd.api.types.is_integer_dtype(report[column])
         )  # a column the viewer may not read holds no money: it stays as `readable_report` left it
+        if row_count is None:
+            row_count = int((~is_total).sum())
         figures = cls(report[~is_total], report[is_total], in_cents,
-                      columns_worth_showing(report), int((~is_total).sum()))  # fmt: skip
+                      columns_worth_showing(report), row_count)  # fmt: skip
         return dataclasses.replace(figures, totals=figures._in_money(figures.totals))
 
     def head(self, count: int) -> AgingFigures:
@@ -144,19 +153,25 @@ def aging_figures(
         return _built(session, parameters, grouping)
     recipe = parameters_recipe(parameters, grouping)
     key = entry_key(stamp, recipe)
-    if rows_needed is not None and rows_needed <= HEAD_ROWS:
-        head = figures_cache.get(key + HEAD_SUFFIX)
-        if head is not None:
-            return head
+    wants_head = rows_needed is not None and rows_needed <= HEAD_ROWS
+    if wants_head and (head := figures_cache.get(key + HEAD_SUFFIX)) is not None:
+        return head
     figures = figures_cache.get(key)
+    if figures is None and wants_head:  # the first pages, without the report's other rows
+        head = _built(session, parameters, grouping, first_rows=HEAD_ROWS)
+        _store(key, stamp, recipe, head=head)
+        return head
     if figures is None:
         figures = _built(session, parameters, grouping)
-        _store(key, stamp, recipe, figures)
+        _store(key, stamp, recipe, figures.head(HEAD_ROWS), figures)
     return figures
 
 
-def _built(session: Session, parameters: AgingParameters, grouping: str) -> AgingFigures:
-    return AgingFigures.of_report(aging_report_in_cents(session, parameters, grouping), parameters)
+def _built(
+    session: Session, parameters: AgingParameters, grouping: str, first_rows: int | None = None
+) -> AgingFigures:
+    report, row_count = first_rows_in_cents(session, parameters, grouping, first_rows)
+    return AgingFigures.of_report(report, parameters, row_count)
 
 
 def cached_aging_report(
@@ -166,8 +181,12 @@ def cached_aging_report(
     return aging_figures(session, parameters, grouping).report()
 
 
-def _store(key: str, stamp: int, recipe: dict[str, Any], figures: AgingFigures) -> None:
-    """Keep `figures` and list them in the index; a newer stamp's index drops the older entries.
+def _store(
+    key: str, stamp: int, recipe: dict[str, Any], head: AgingFigures,
+    figures: AgingFigures | None = None,
+) -> None:  # fmt: skip
+    """Keep `head` (and the whole `figures`, when built) and list them in the index; a newer
+    stamp's index drops the older entries.
 
     Two workers storing at once may each write the index without the other's entry: that entry
     is still served, and only `report verify` and the clean-up miss it (it expires unread)."""
@@ -179,8 +198,9 @@ def _store(key: str, stamp: int, recipe: dict[str, Any], figures: AgingFigures) 
             older = [key + suffix for key in index["entries"] for suffix in ("", HEAD_SUFFIX)]
             figures_cache.delete_many(*older)
         index = {"stamp": stamp, "entries": {}}
-    figures_cache.set(key, figures, timeout=ENTRY_SECONDS)
-    figures_cache.set(key + HEAD_SUFFIX, figures.head(HEAD_ROWS), timeout=ENTRY_SECONDS)
+    if figures is not None:
+        figures_cache.set(key, figures, timeout=ENTRY_SECONDS)
+    figures_cache.set(key + HEAD_SUFFIX, head, timeout=ENTRY_SECONDS)
     index["entries"][key] = recipe
     figures_cache.set(INDEX_KEY, index, timeout=ENTRY_SECONDS)
 

@@ -18,7 +18,13 @@ from dashboards.cache import figures_cache
 from extensions import db
 from models import FormFieldRule, Invoice, ManagerAccess
 from reports.aging import aging_report
-from reports.aging_cache import HEAD_SUFFIX, AgingFigures, cached_entries, stored_figures
+from reports.aging_cache import (
+    HEAD_SUFFIX,
+    AgingFigures,
+    aging_figures,
+    cached_entries,
+    stored_figures,
+)
 from reports.aging_parameters import AgingParameters
 from reports.aging_verify import expected_trigger_names
 from reports.queries import FULL_ACCESS
@@ -255,6 +261,41 @@ def test_the_page_sorted_from_the_cache_is_the_report_sorted(ledger_world, app) 
             pd.testing.assert_frame_equal(figures.page(sort, descending, 1, 3), expected[1:4])
 
 
+def test_a_first_page_asked_for_cold_builds_its_first_rows_alone(
+    ledger_world, app, panel, monkeypatch
+) -> None:
+    """The head built alone holds the whole report's first rows, its TOTAL rows and its row
+    count; the whole report is built (and stored) only when a page needs more."""
+    for number, amount in enumerate(["5.00", "300.00", "100.00", "42.00"]):
+        account = add_account(f"B{number}", name=f"Birch {3 - number}")
+        add_invoice(account, f"B-{number}", amount, issue_date=dt.date(2026, 1, number + 1))
+    add_invoice(ledger_world["acme"], "INV-EUR", "7.50", currency="EUR",
+                issue_date=dt.date(2026, 3, 2))  # fmt: skip
+    monkeypatch.setattr("reports.aging_cache.HEAD_ROWS", 3)
+    parameters = AgingParameters(as_of=AS_OF, viewer=FULL_ACCESS)
+    whole = aging_report(db.session, parameters, "account")
+    is_total = whole.index.isna()
+
+    head = aging_figures(db.session, parameters, "account", rows_needed=3)
+
+    assert head.row_count == 7 == (~is_total).sum()
+    expected = pd.concat([whole[~is_total].iloc[:3], whole[is_total]])
+    pd.testing.assert_frame_equal(head.report(), expected)
+    (key,) = cached_entries()[1]
+    assert stored_figures(key) is None
+    pd.testing.assert_frame_equal(stored_figures(key, head=True).report(), expected)
+    assert aging_figures(db.session, parameters, "account", rows_needed=7).row_count == 7
+    pd.testing.assert_frame_equal(stored_figures(key).report(), whole)
+
+
+def test_the_first_page_by_account_is_served_from_its_first_rows_alone(ledger_world, panel) -> None:
+    page = panel.get(ACCOUNT_PAGE).get_data(as_text=True)
+
+    assert {row[0] for row in table_rows(page)} == {"ACME", "NOBODY", "TOTAL"}
+    (key,) = cached_entries()[1]
+    assert stored_figures(key) is None  # the first page needed no more than its first rows
+
+
 def run_verify(app) -> tuple[int, str]:
     result = app.test_cli_runner().invoke(args=["report", "verify"])
     return result.exit_code, result.output
@@ -287,7 +328,7 @@ def test_report_verify_checks_a_shared_entry_after_its_first_viewer_changed_role
 
 @pytest.mark.parametrize("head", [True, False], ids=["first rows", "whole report"])
 def test_report_verify_fails_on_a_tampered_entry(head: bool, ledger_world, app, panel) -> None:
-    totals_on(panel, ACCOUNT_PAGE)
+    totals_on(panel, ACCOUNT_PAGE + ("" if head else "&sort=account_code"))
     (key,) = cached_entries()[1]
     figures = stored_figures(key, head=head)
     figures.rows.loc[figures.rows.index[0], "days_1_30"] += 1  # one cent more
