@@ -3,8 +3,9 @@
 The `report` group is registered twice: by `app.py` on the app, and as a Flask plugin command
 (the `flask.commands` entry point in pyproject.toml), which `flask` finds before it builds the app.
 So `flask report aging --help` and a refused option answer without building the app (the
-models, the database): the app is built when a report runs (`with_appcontext`), and the report's
-own modules (pandas, DuckDB) are imported then too.
+models, the database): the app is built when a report runs, and the report's own modules
+(pandas, DuckDB) are imported then too, each as late as it can be, so that DuckDB's process
+loads while the app is built and pandas while the query runs.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import gc
-import importlib
-import threading
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
 from reports.aging_parameters import (
     BASES,
@@ -54,13 +53,6 @@ def _output(_context: click.Context, _param: click.Parameter, value: Path | None
     return value
 
 
-def _load_in_background(module: str) -> None:
-    """Import `module` on another thread. The report's query runs in DuckDB or the database,
-    which let go of the interpreter while they work, so the import costs no wall time; whoever
-    imports the module meanwhile waits for it (the import system's lock), and gets it whole."""
-    threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
-
-
 @click.group("report")
 def report_command() -> None:
     """Reports from the command line."""
@@ -80,35 +72,40 @@ def report_command() -> None:
               help="Bucket edges in days, increasing, separated by commas.")  # fmt: skip
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), callback=_output,
               help="FILE.csv, .xlsx or .pdf; CSV to standard output when left out.")  # fmt: skip
-@with_appcontext
+@click.pass_context
 def aging_command(
-    as_of: dt.date, grouping: str, basis: str, buckets: tuple[int, ...], output: Path | None
+    context: click.Context,
+    as_of: dt.date,
+    grouping: str,
+    basis: str,
+    buckets: tuple[int, ...],
+    output: Path | None,
 ) -> None:
     """Receivables aging as of a date, every account (ARCHITECTURE §7)."""
-    from extensions import db  # SQLAlchemy, pandas and DuckDB: not for --help or a bad option
-    from reports.duckdb_reader import forget_connections, start_duckdb
+    from reports.duckdb_reader import forget_connections, start_duckdb, start_duckdb_process
 
-    start_duckdb(db.engine)  # DuckDB loads while the report's own modules are imported
-    from reports.aging import aging_report  # the statements: SQLAlchemy, no pandas
-    from reports.queries import FULL_ACCESS
+    start_duckdb_process()  # SQLite's DuckDB process loads while the app is built
+    with context.ensure_object(ScriptInfo).load_app().app_context():
+        from extensions import db
+        from reports.aging import aging_report  # the statements: SQLAlchemy, no pandas
+        from reports.queries import FULL_ACCESS
 
-    _load_in_background("reports.downloads")  # pandas and the writers, while the query runs
+        start_duckdb(db.engine)  # attached, or opened in this process for PostgreSQL
+        parameters = AgingParameters(as_of=as_of, viewer=FULL_ACCESS, basis=basis,
+                                     bucket_edges=buckets)  # fmt: skip
+        frame = aging_report(db.session, parameters, grouping)
+        forget_connections()  # on SQLite, DuckDB's process: its CPU time is then counted as ours
+        file_format = output.suffix.lower().lstrip(".") if output else "csv"
+        chart = None
+        if file_format == "pdf":
+            from reports.chart import aging_chart_png  # matplotlib takes a second to import
 
-    parameters = AgingParameters(as_of=as_of, viewer=FULL_ACCESS, basis=basis,
-                                 bucket_edges=buckets)  # fmt: skip
-    frame = aging_report(db.session, parameters, grouping)
-    forget_connections()  # DuckDB (on SQLite, its process, whose CPU time is then counted as ours)
-    file_format = output.suffix.lower().lstrip(".") if output else "csv"
-    chart = None
-    if file_format == "pdf":
-        from reports.chart import aging_chart_png  # matplotlib takes a second to import
+            chart = aging_chart_png(frame, frame.columns[0], bucket_names(buckets))
+        from reports.downloads import report_file
 
-        chart = aging_chart_png(frame, frame.columns[0], bucket_names(buckets))
-    from reports.downloads import report_file
-
-    title = f"Aging by {grouping.replace('-', ' ')}"
-    written = report_file(frame, file_format, title=title, slug=f"aging-by-{grouping}",
-                          description=parameters.description(), chart_png=chart)  # fmt: skip
+        title = f"Aging by {grouping.replace('-', ' ')}"
+        written = report_file(frame, file_format, title=title, slug=f"aging-by-{grouping}",
+                              description=parameters.description(), chart_png=chart)  # fmt: skip
     if output is None:
         click.echo(written.content.decode("utf-8"), nl=False)
         return

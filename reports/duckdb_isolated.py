@@ -10,12 +10,14 @@ process had committed), and the DuckDB and SQLite projects report crashes and co
 same cause (duckdb/duckdb-sqlite#82). In a child process that opens no other SQLite connection,
 the scanner's locks are the only ones it holds.
 
-The child is started on the first report that needs it and lives as long as its parent; one
+The child is started on the first report that needs it, or earlier, before the database is
+known (a command starts it before building the app, so DuckDB loads meanwhile): the first
+message it reads is the ATTACH clause of its database. It lives as long as its parent; one
 statement at a time goes through it (a lock), rendered as text, and the result comes back as
 pickled NumPy columns over a pipe between these two processes only. PostgreSQL has no such problem:
 DuckDB reads it over a network connection, in the parent's own process.
 
-Run as `python -m reports.duckdb_isolated ATTACH-CLAUSE EXTENSION-DIRECTORY` by the reader only.
+Run as `python -m reports.duckdb_isolated EXTENSION-DIRECTORY` by the reader only.
 """
 
 from __future__ import annotations
@@ -51,9 +53,11 @@ def _receive(stream: IO[bytes]) -> Any:
 class IsolatedSqliteReader:
     """The parent's end: a child process running DuckDB over one SQLite file."""
 
-    def __init__(self, attach: str, extension_directory: Path) -> None:
-        self._arguments = [sys.executable, "-m", __name__, attach, str(extension_directory)]
+    def __init__(self, extension_directory: Path) -> None:
+        self._arguments = [sys.executable, "-m", __name__, str(extension_directory)]
+        self._attach: str | None = None
         self._child: subprocess.Popen[bytes] | None = None
+        self._child_attached = False
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -61,11 +65,22 @@ class IsolatedSqliteReader:
         with self._lock:
             self._started()
 
+    def attach(self, attach: str) -> None:
+        """Give the child (and any started after it died) its database: DuckDB's ATTACH."""
+        with self._lock:
+            self._attach = attach
+            self._started()
+
     def _started(self) -> subprocess.Popen[bytes]:
         if self._child is None or self._child.poll() is not None:
             self._child = subprocess.Popen(
                 self._arguments, stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True
             )
+            self._child_attached = False
+        if self._attach is not None and not self._child_attached:
+            assert self._child.stdin is not None
+            _send(self._child.stdin, self._attach)
+            self._child_attached = True
         return self._child
 
     def reply(self, sql: str) -> tuple[str, Any]:
@@ -89,8 +104,9 @@ class IsolatedSqliteReader:
                 self._child = None
 
 
-def serve(statements: IO[bytes], replies: IO[bytes], connect: Callable[[], Any | None]) -> None:
-    """The child's loop: run each statement received, reply with its rows, until the pipe ends.
+def serve(statements: IO[bytes], replies: IO[bytes], connect: Callable[[str], Any | None]) -> None:
+    """The child's loop: attach the database the first message names (`connect`), then run each
+    statement received and reply with its rows, until the pipe ends.
 
     The rows go back as NumPy arrays, one per column (a NULL is a masked cell), which the parent
     makes into a frame: the child never imports pandas, a third of a second of CPU per process
@@ -99,7 +115,10 @@ def serve(statements: IO[bytes], replies: IO[bytes], connect: Callable[[], Any |
 
     from reports.duckdb_connection import LEDGER
 
-    connection = connect()
+    try:
+        connection = connect(_receive(statements))
+    except EOFError:
+        return  # started for a database that turned out to need none
     while True:
         try:
             sql = _receive(statements)
@@ -123,10 +142,10 @@ def serve(statements: IO[bytes], replies: IO[bytes], connect: Callable[[], Any |
 def main() -> None:
     from reports.duckdb_connection import open_duckdb
 
-    attach, extension_directory = sys.argv[1:3]
+    extension_directory = Path(sys.argv[1])
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # whatever else prints cannot reach the pipe
-    serve(sys.stdin.buffer, replies, lambda: open_duckdb(attach, Path(extension_directory)))
+    serve(sys.stdin.buffer, replies, lambda attach: open_duckdb(attach, extension_directory))
 
 
 if __name__ == "__main__":

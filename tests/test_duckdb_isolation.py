@@ -63,3 +63,32 @@ def test_another_process_sees_what_the_app_commits_after_a_duckdb_report(
     )  # fmt: skip
     assert counted.stdout.strip() == "3"
     assert db.session.scalar(sa.select(sa.func.count()).where(Account.code.like("LATER%"))) == 3
+
+
+def test_a_duckdb_process_started_before_its_database_is_known_reads_the_first_asked_for(
+    aging_on_duckdb, panel, today
+) -> None:
+    """The report command starts DuckDB's process before it builds the app; the first report
+    attaches it, and no other process is started."""
+    from reports import duckdb_reader
+
+    duckdb_reader.forget_connections()
+    duckdb_reader.start_duckdb_process()
+    (started,) = duckdb_reader._unattached
+
+    read_aging_page(panel, today)
+
+    assert duckdb_reader._unattached == []
+    assert list(duckdb_reader._connections.values()) == [started]
+
+
+def test_a_duckdb_process_nobody_attached_ends_with_the_others(app) -> None:
+    from reports import duckdb_reader
+
+    duckdb_reader.start_duckdb_process()
+    (started,) = duckdb_reader._unattached
+    child = started._started()
+
+    duckdb_reader.forget_connections()
+
+    assert child.poll() is not None and duckdb_reader._unattached == []
