@@ -263,14 +263,12 @@ def _summed(expression: Any) -> Any:
     return sa.cast(sa.func.sum(expression), sa.BigInteger)
 
 
-def _amounts_by_key(
+def _invoice_figures(
     parameters: AgingParameters, grouping: str, aged: AgedOn, chosen: sa.Select[tuple[int]] | None
 ) -> sa.Select[Any]:
-    """Open cents per bucket (columns named as `bucket_names`), disputed and excess cents and
-    open invoice count, one row per (key, currency) (per as-of date, key and currency).
-
-    Bucketed and pivoted in the database: one row per account and currency by account, where
-    grouping by due date would bring nearly every invoice into pandas."""
+    """Each counted invoice's part of its row's figures, in cents, keyed by its manager (0 for
+    none) or account: its open amount in its bucket's column (columns named as `bucket_names`),
+    disputed and excess cents, and 1 in `open_invoices` when it is open."""
     invoices = _open_amounts(parameters, aged, chosen).subquery()
     open_cents = invoices.c.open_cents
     is_open = open_cents > 0
@@ -285,40 +283,30 @@ def _amounts_by_key(
             key.label("key"),
             invoices.c.currency,
             *(
-                _summed(
-                    sa.case((is_open & (invoices.c.bucket == number), open_cents), else_=0)
-                ).label(name)
+                sa.case((is_open & (invoices.c.bucket == number), open_cents), else_=0).label(name)
                 for number, name in enumerate(bucket_names(parameters.bucket_edges))
             ),
-            _summed(sa.case((is_open & invoices.c.disputed, open_cents), else_=0)).label(
-                "disputed_cents"
-            ),
-            _summed(sa.case((is_open, 1), else_=0)).label("open_invoices"),
-            _summed(sa.case((is_open, 0), else_=-open_cents)).label("excess_cents"),
+            sa.case((is_open & invoices.c.disputed, open_cents), else_=0).label("disputed_cents"),
+            sa.case((is_open, 1), else_=0).label("open_invoices"),
+            sa.case((is_open, 0), else_=-open_cents).label("excess_cents"),
         )
         .select_from(source)
         .where(open_cents != 0)
-        .group_by(*aged.of(invoices), key, invoices.c.currency)
     )
 
 
-def _unapplied_by_key(
+def _unapplied_by_account(
     parameters: AgingParameters, grouping: str, aged: AgedOn, chosen: sa.Select[tuple[int]] | None
 ) -> sa.Select[Any]:
+    """Each account's unapplied credit in cents, keyed by its manager (0 for none) or itself."""
     credits = _unapplied_cents_as_of(parameters, aged, chosen).subquery()
     if grouping == "account":
         return sa.select(
-            *aged.of(credits),
-            credits.c.account_id.label("key"),
-            credits.c.cents.label("credit_cents"),
+            *aged.of(credits), credits.c.account_id.label("key"), credits.c.cents.label("cents")
         )
     key = sa.func.coalesce(Account.account_manager_id, 0)
-    return (
-        sa.select(
-            *aged.of(credits), key.label("key"), _summed(credits.c.cents).label("credit_cents")
-        )
-        .join(Account, Account.id == credits.c.account_id)
-        .group_by(*aged.of(credits), key)
+    return sa.select(*aged.of(credits), key.label("key"), credits.c.cents.label("cents")).join(
+        Account, Account.id == credits.c.account_id
     )
 
 
@@ -330,19 +318,19 @@ def _figures_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) ->
     """Every figure of a report row in cents, one row per (key, currency) (per as-of date, key
     and currency): the buckets, total, unapplied credit, net total, disputed and open invoices.
 
-    One statement: the unapplied credit (in the default currency) is a second branch of a
-    UNION ALL beside the open amounts, and the rows of both are summed per key and currency, so
-    a report reads the ledger in one round trip. With `disputed_only` there is no unapplied
-    credit: it belongs to no invoice, disputed or not."""
+    One statement and one grouping: each invoice's figures and each account's unapplied credit
+    (in the default currency) are the two branches of a UNION ALL, summed per key and currency,
+    so a report reads the ledger in one round trip and groups its rows once (by account, a
+    second grouping of 250,000 rows cost DuckDB a third of its time). With `disputed_only` there
+    is no unapplied credit: it belongs to no invoice, disputed or not."""
     names = bucket_names(parameters.bucket_edges)
     # One account filter for both branches: its group tree is then one CTE, read once (DuckDB
     # over PostgreSQL waited forever on two recursive scans of account_groups in one query).
     chosen = accounts_chosen(parameters)
-    amounts = _amounts_by_key(parameters, grouping, aged, chosen)
-    amounts = amounts.add_columns(_zero().label("credit_cents"))
-    branches = [amounts]
+    invoices = _invoice_figures(parameters, grouping, aged, chosen)
+    branches = [invoices.add_columns(_zero().label("credit_cents"))]
     if not parameters.disputed_only:
-        credit = _unapplied_by_key(parameters, grouping, aged, chosen).subquery()
+        credit = _unapplied_by_account(parameters, grouping, aged, chosen).subquery()
         currency = sa.cast(sa.literal(DEFAULT_CURRENCY), Invoice.currency.type)
         branches.append(
             sa.select(
@@ -352,7 +340,7 @@ def _figures_by_key(parameters: AgingParameters, grouping: str, aged: AgedOn) ->
                 *(_zero().label(name) for name in names),
                 *(_zero().label(name) for name in ("disputed_cents", "open_invoices")),
                 _zero().label("excess_cents"),
-                credit.c.credit_cents,
+                credit.c.cents.label("credit_cents"),
             )
         )
     figures = sa.union_all(*branches).subquery("figures")
@@ -458,7 +446,7 @@ def _report_statement(
     report = (
         sa.select(
             figures.c.key, *labels, figures.c.currency, *(figures.c[name] for name in amount_names)
-        )  # fmt: skip
+        )
         .select_from(source)
         .cte("report")
         .prefix_with("MATERIALIZED")  # read twice (rows, totals), computed once
@@ -470,7 +458,8 @@ def _report_statement(
         first_label = [in_code_point_order(rows.c[label_names[0]])] if readable else []
         return [*first_label, in_code_point_order(rows.c.currency), rows.c.key]
 
-    rows = sa.select(report, sa.literal(0).label("is_total"), _null_count().label("rows"))
+    no_count = sa.cast(sa.null(), sa.BigInteger)
+    rows = sa.select(report, sa.literal(0).label("is_total"), no_count.label("rows"))
     if first_rows is not None:
         first = rows.order_by(*report_order(report)).limit(first_rows).subquery("first_rows")
         rows = sa.select(first)
@@ -487,10 +476,6 @@ def _report_statement(
     return sa.select(*(column for column in both.c if column.name != "is_total")).order_by(
         both.c.is_total, *report_order(both)
     )
-
-
-def _null_count() -> sa.ColumnElement[int]:
-    return sa.cast(sa.null(), sa.BigInteger)
 
 
 def aging_report_in_cents(
