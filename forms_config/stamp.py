@@ -42,7 +42,7 @@ mapped attributes (a tenth of a millisecond a request)."""
 
 
 def _read_stamps(session: Any) -> dict[str, int]:
-    return dict(session.execute(_EVERY_STAMP).tuples())
+    return {name: version for name, version in session.execute(_EVERY_STAMP)}
 
 
 def config_stamp(session: Any, name: str) -> int:
