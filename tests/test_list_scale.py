@@ -51,6 +51,7 @@ def test_list_page_runs_the_same_statements_for_5_or_20_rows(entity, login_as, p
     with counted_statements() as few:
         assert panel.get(f"/admin/{entity}/").status_code == 200
     add_ledger(accounts=4, invoices_each=5)
+    panel.get(f"/admin/{entity}/")  # counted once under the new ledger stamp, as `few` was
     with counted_statements() as many:
         assert panel.get(f"/admin/{entity}/").status_code == 200
     assert len(many) == len(few), many
