@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "benchmark password 1"
+PASSWORD = "benchmark-password"
 PER_REQUEST = re.compile(r'(nonce|value)="[^"]*"')
 """What differs between two renderings of one page: CSP nonces and CSRF tokens."""
 
