@@ -134,6 +134,20 @@ def test_by_account_is_searchable_and_sortable(login_as, panel: Panel) -> None:
     assert [row[0] for row in by_total] == ["Z1", "A1", "Z2", "NOBODY", "TOTAL"]
 
 
+def test_a_page_past_the_last_says_so_and_links_to_the_last(login_as, panel: Panel) -> None:
+    arrange_two_managers()
+    login_as("analyst")
+    html = panel.get(f"/admin/reports/aging/account?{QUERY}&p=9").get_data(as_text=True)
+
+    message = table_rows(html)[0][0]
+    assert message.startswith("Page 9 is past the last page: the report has 4 rows.")
+    assert "No open receivables" not in html
+    last_page = re.search(r'href="([^"]*)">Go to page 1</a>', html).group(1)
+    codes = [row[0] for row in table_rows(panel.get(last_page.replace("&amp;", "&")).get_data(
+        as_text=True))]  # fmt: skip
+    assert codes == ["A1", "NOBODY", "Z1", "Z2", "TOTAL"]
+
+
 def test_a_malformed_parameter_is_refused_with_a_reason(login_as, panel: Panel) -> None:
     login_as("analyst")
     response = panel.get("/admin/reports/aging/manager?as_of=31/03/2026")
