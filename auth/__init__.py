@@ -5,11 +5,13 @@ from flask_login import user_logged_in
 
 from auth.impersonation import current_impersonator, impersonation_blueprint
 from auth.session_binding import bind_session_to_browser
+from auth.session_cookie import SlidingSessionInterface
 from auth.views import auth_blueprint, load_user_by_session_token
 from extensions import login_manager
 
 
 def init_auth(app: Flask) -> None:
+    app.session_interface = SlidingSessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
