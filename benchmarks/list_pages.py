@@ -51,6 +51,7 @@ from flask import Flask  # noqa: E402
 from flask_admin import Admin  # noqa: E402
 from flask_admin.contrib.sqla import ModelView  # noqa: E402
 from flask_admin.theme import Bootstrap4Theme  # noqa: E402
+from flask_login import LoginManager, UserMixin, current_user, login_user  # noqa: E402
 from sqlalchemy.orm import undefer  # noqa: E402
 
 from admin_views import panel_models  # noqa: E402
@@ -101,6 +102,24 @@ class SimplePagerStockView(StockView):
     simple_list_pager = True
 
 
+class LoggedInSimplePagerStockView(SimplePagerStockView):
+    """Behind Flask-Login, as Flask-Admin's documentation protects a view: the session cookie
+    read and the user loaded on every request (our panel does both, and more)."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated
+
+
+class StockUser(UserMixin):
+    """A stock app's own user model over the same `users` table; it has no panel role, so our
+    field rules (which read the logged-in user's role) stay out of the stock side."""
+
+    role = None
+
+
+sa.orm.registry().map_imperatively(StockUser, User.__table__, include_properties=["id", "email"])
+
+
 class MenuEntryView(SamePageFeatures):
     """A stock view per model, so that stock's pages carry the same menu as ours."""
 
@@ -133,8 +152,12 @@ STOCK_SIDES = {
     "stock, lazy": LazyStockView,
     "stock": StockView,
     "stock, simple pager": SimplePagerStockView,
+    "stock, simple pager, logged in": LoggedInSimplePagerStockView,
 }
 FAIR_SIDES = ("stock", "stock, simple pager")
+"""The sides the headline ratio takes the faster of: stock with no login at all. The logged-in
+side gets a ratio line of its own."""
+LOGGED_IN_SIDE = "stock, simple pager, logged in"
 
 
 def stock_app(url: str, manager_id: int, menu: set[str]) -> Flask:
@@ -143,6 +166,14 @@ def stock_app(url: str, manager_id: int, menu: set[str]) -> Flask:
     app = Flask("stock")
     app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="benchmark")
     db.init_app(app)
+    logins = LoginManager(app)  # the user loader Flask-Login documents: the user by id
+    logins.user_loader(lambda user_id: db.session.get(StockUser, int(user_id)))
+
+    @app.post("/login/<int:user_id>")
+    def log_in(user_id: int) -> tuple[str, int]:
+        login_user(db.session.get(StockUser, user_id))
+        return "", 204
+
     admin = Admin(app, name="stock", theme=Bootstrap4Theme(fluid=True))
     for model in panel_models():
         if model.__name__.lower() in menu:
@@ -240,18 +271,31 @@ def load_average() -> str:
 
 
 def print_page(page: str, rows: int, load: str, timings: dict[str, Timings]) -> None:
-    """The page's timings, and the fairest stock's median over ours, wall-clock and CPU."""
+    """The page's timings, and the fairest stock's median over ours, wall-clock and CPU; and the
+    logged-in stock's, on a line of its own."""
     ours = timings["ours"]
     fair = {side: statistics.median(timings[side].wall) for side in timings if side in FAIR_SIDES}
     fairest = min(fair, key=fair.get) if fair else None
-    ratio = ""
-    if fairest:
-        wall = fair[fairest] / statistics.median(ours.wall)
-        cpu = statistics.median(timings[fairest].cpu) / statistics.median(ours.cpu)
-        ratio = f"fairest stock ({fairest}) / ours = {wall:.2f}x wall, {cpu:.2f}x CPU"
+    ratio = f"fairest stock ({fairest}) / ours = {_ratios(timings[fairest], ours)}"
     print(f"{page} ({rows} rows, load {load}): {ratio}")
+    if LOGGED_IN_SIDE in timings:
+        print(f"    {LOGGED_IN_SIDE} / ours = {_ratios(timings[LOGGED_IN_SIDE], ours)}")
     for side, timing in timings.items():
-        print(f"    {side:<22} {timing.summary()}")
+        print(f"    {side:<30} {timing.summary()}")
+
+
+def _ratios(stock: Timings, ours: Timings) -> str:
+    wall = statistics.median(stock.wall) / statistics.median(ours.wall)
+    cpu = statistics.median(stock.cpu) / statistics.median(ours.cpu)
+    return f"{wall:.2f}x wall, {cpu:.2f}x CPU"
+
+
+def stock_clients(stock: Flask, user_id: int) -> dict[str, Any]:
+    """A test client per stock side: the logged-in side's carries its session cookie, the
+    others none (a cookie would cost them its reading)."""
+    anonymous, logged_in = stock.test_client(), stock.test_client()
+    assert logged_in.post(f"/login/{user_id}").status_code == 204
+    return {side: logged_in if side == LOGGED_IN_SIDE else anonymous for side in STOCK_SIDES}
 
 
 def url_of(app: Flask, endpoint: str, query: str = "") -> str:
@@ -303,7 +347,7 @@ def main() -> None:
     our_client = logged_in_client(ours, admin_email)
     menu = menu_of(our_client.get("/admin/invoice/"))
     stock = stock_app(options.database_url, manager_id, menu)
-    stock_client = stock.test_client()
+    clients = stock_clients(stock, manager_id)  # stock scopes no list by user: anyone will do
     stock_sides = {side: index for index, side in enumerate(STOCK_SIDES)
                    if not (options.no_lazy and side == "stock, lazy")}  # fmt: skip
     our_queries = page_queries(ours, "invoice")
@@ -313,17 +357,17 @@ def main() -> None:
         sides = {"ours": lambda q=our_query: our_client.get(f"/admin/invoice/{q}")}
         for side, index in stock_sides.items():
             url = f"/admin/stock{index}/{stock_queries[side]}"
-            sides[side] = lambda u=url: stock_client.get(u)
+            sides[side] = lambda u=url, client=clients[side]: client.get(u)
         rows = compare_sides(sides, page)
         load = load_average()
         print_page(page, rows, load, time_sides(sides, options.runs))
 
     manager_client = logged_in_client(ours, manager_email)
     menu = menu_of(manager_client.get("/admin/invoice/"))
-    stock_client = stock_app(options.database_url, manager_id, menu).test_client()
+    clients = stock_clients(stock_app(options.database_url, manager_id, menu), manager_id)
     sides = {"ours": lambda: manager_client.get("/admin/invoice/")}
     for side, index in stock_sides.items():
-        sides[side] = lambda u=f"/admin/scoped{index}/": stock_client.get(u)
+        sides[side] = lambda u=f"/admin/scoped{index}/", client=clients[side]: client.get(u)
     rows = compare_sides(sides, "manager's page")
     load = load_average()
     print_page("manager's scoped first page", rows, load, time_sides(sides, options.runs))
