@@ -19,10 +19,13 @@ The sides:
 - "stock": the same view loading them the way Flask-Admin's documentation has a stock user
   change the list's query, `get_query().options(undefer(...))`, and sorted newest first like ours;
 - "stock, simple pager": that view with `simple_list_pager = True` (no count at all);
-- for the manager's page, the two stock views narrowed the usual way: `get_query` and
+- "stock, simple pager, logged in": that view behind Flask-Login, as the two projects document it
+  (the user loaded by id on every request, `is_accessible` asking whether one is logged in);
+- for the manager's page, the stock views narrowed the usual way: `get_query` and
   `get_count_query` filtered to the accounts the manager manages or has been granted.
 The fairest stock is the faster of "stock" and "stock, simple pager" on each page; the ratio is
-its median wall time over ours (above 1.0x: ours is faster). Every stock view has our search and
+its median wall time over ours (above 1.0x: ours is faster). The logged-in side's ratio is
+printed on a line of its own. Every stock view has our search and
 filter columns (Flask-Admin searches them with `ILIKE '%term%'`, ours by prefix).
 
 Before timing, each page's invoice numbers are read from both sides' HTML and compared: the same
