@@ -24,9 +24,9 @@ The sides:
 - for the manager's page, the stock views narrowed the usual way: `get_query` and
   `get_count_query` filtered to the accounts the manager manages or has been granted.
 The fairest stock is the faster of "stock" and "stock, simple pager" on each page; the ratio is
-its median wall time over ours (above 1.0x: ours is faster). The logged-in side's ratio is
-printed on a line of its own. Every stock view has our search and
-filter columns (Flask-Admin searches them with `ILIKE '%term%'`, ours by prefix).
+its median wall time over ours (above 1.0x: ours is faster); the logged-in side's ratio is
+printed on a line of its own. Every stock view has our search and filter columns (Flask-Admin
+searches them with `ILIKE '%term%'`, ours by prefix).
 
 Before timing, each page's invoice numbers are read from both sides' HTML and compared: the same
 rows in the same order, or the script stops. With `--small-database-url` (the same accounts with
