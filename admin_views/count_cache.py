@@ -76,6 +76,21 @@ def _column_watched(column: ColumnClause) -> bool:
     return table.name in LEDGER_WATCHED_TABLES
 
 
+_shapes_read: dict[Any, bool] = {}
+"""Statement shape (SQLAlchemy's cache key, without parameter values) -> `reads_only_watched`."""
+
+
+def _reads_only_watched_shape(shape: Any, statement: Any) -> bool:
+    """`reads_only_watched(statement)`, worked out once per statement shape: what it reads and
+    calls is all in the shape, which a list repeats on every request."""
+    answer = _shapes_read.get(shape)
+    if answer is None:
+        if len(_shapes_read) >= MAX_COUNTS:
+            _shapes_read.clear()
+        answer = _shapes_read[shape] = reads_only_watched(statement)
+    return answer
+
+
 def _statement_key(statement: Any) -> tuple[Any, ...] | None:
     cache_key = statement._generate_cache_key()
     if cache_key is None:
@@ -119,7 +134,7 @@ def counted_per_ledger(session: Session, statement: Any, count: Callable[[], int
         return count()
     stamp = config_stamp(session, LEDGER_STAMP)
     key = _statement_key(statement) if stamp else None
-    if key is None or not reads_only_watched(statement):
+    if key is None or not _reads_only_watched_shape(key[0], statement):
         return count()
     counts = current_app.extensions[_EXTENSION]
     kept = counts.get(stamp, key)
