@@ -17,6 +17,7 @@ from auth.passwords import hash_password, password_matches, password_problem
 from auth.session_binding import session_is_from_its_browser
 from auth.throttling import reserve_attempt
 from extensions import db
+from forms_config.stamp import keep_request_stamps, with_stamps
 from models import User
 from models.base import utcnow
 
@@ -43,8 +44,8 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
 
 
-_USER_BY_TOKEN = sa.select(User).where(User.session_token == sa.bindparam("token"))
-"""Built once: the user loader runs on every request."""
+_USER_BY_TOKEN = with_stamps(sa.select(User).where(User.session_token == sa.bindparam("token")))
+"""Built once: the user loader runs on every request, and reads the request's config stamps."""
 
 
 def load_user_by_session_token(token: str) -> User | None:
@@ -55,7 +56,11 @@ def load_user_by_session_token(token: str) -> User | None:
     - the cookie is presented by another browser than the one it was issued to, or
     - the super admin viewing the panel as this user may no longer do so.
     """
-    user = db.session.scalar(_USER_BY_TOKEN, {"token": token})
+    found = db.session.execute(_USER_BY_TOKEN, {"token": token}).first()
+    user = None
+    if found is not None:
+        user, *stamps = found
+        keep_request_stamps(stamps)
     if (
         user is None
         or not user.is_active

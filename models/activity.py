@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.base import CustomFieldValues, PanelModel, Versioned, utcnow
+from models.base import CustomFieldValues, PanelModel, Versioned, sort_index, utcnow
 from models.billing import invoice_must_belong_to_account
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ class FollowUpAction(Versioned, PanelModel, db.Model):
         default="call",
     )
     description: Mapped[str | None] = mapped_column(sa.Text)
-    due_date: Mapped[dt.date] = mapped_column(index=True)
+    due_date: Mapped[dt.date]
     status: Mapped[str] = mapped_column(
         sa.Enum(*ACTION_STATUSES, name="action_status", native_enum=False, create_constraint=True),
         default="open",
@@ -96,6 +96,8 @@ class FollowUpAction(Versioned, PanelModel, db.Model):
     invoice: Mapped[Invoice | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+    __table_args__ = (sort_index("follow_up_actions", "due_date"),)
 
     def __str__(self) -> str:
         return self.label_of(self.kind, "on", self.due_date)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from extensions import db
 from models.accounts import Account
-from models.base import CustomFieldValues, Money, PanelModel, Versioned, utc_today
+from models.base import CustomFieldValues, Money, PanelModel, Versioned, sort_index, utc_today
 
 INVOICE_STATUSES = ("draft", "issued", "void")
 PAYMENT_METHODS = ("bank_transfer", "card", "direct_debit", "cheque", "cash", "other")
@@ -52,8 +52,8 @@ class Invoice(Versioned, PanelModel, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(40), unique=True)
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="RESTRICT"))
-    issue_date: Mapped[dt.date] = mapped_column(index=True)
-    due_date: Mapped[dt.date] = mapped_column(index=True)
+    issue_date: Mapped[dt.date]
+    due_date: Mapped[dt.date]
     amount: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(sa.String(3), default=DEFAULT_CURRENCY)
     status: Mapped[str] = mapped_column(
@@ -72,6 +72,8 @@ class Invoice(Versioned, PanelModel, db.Model):
         sa.CheckConstraint("due_date >= issue_date", name="due_not_before_issue"),
         sa.CheckConstraint("amount > 0", name="invoice_amount_positive"),
         sa.Index("ix_invoices_account_due", "account_id", "due_date"),
+        sort_index("invoices", "issue_date"),
+        sort_index("invoices", "due_date"),
     )
 
     def __str__(self) -> str:
@@ -107,7 +109,7 @@ class Payment(Versioned, PanelModel, db.Model):
     invoice_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
     )
-    payment_date: Mapped[dt.date] = mapped_column(index=True)
+    payment_date: Mapped[dt.date]
     amount: Mapped[Decimal] = mapped_column(Money)
     method: Mapped[str] = mapped_column(
         sa.Enum(*PAYMENT_METHODS, name="payment_method", native_enum=False, create_constraint=True),
@@ -118,7 +120,10 @@ class Payment(Versioned, PanelModel, db.Model):
     account: Mapped[Account] = relationship()
     invoice: Mapped[Invoice | None] = relationship()
 
-    __table_args__ = (sa.CheckConstraint("amount > 0", name="payment_amount_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="payment_amount_positive"),
+        sort_index("payments", "payment_date"),
+    )
 
     def __str__(self) -> str:
         return self.label_of(self.reference)
@@ -145,7 +150,7 @@ class CreditNote(Versioned, PanelModel, db.Model):
     invoice_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
     )
-    issue_date: Mapped[dt.date] = mapped_column(index=True)
+    issue_date: Mapped[dt.date]
     amount: Mapped[Decimal] = mapped_column(Money)
     reason: Mapped[str | None] = mapped_column(sa.Text)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(CustomFieldValues, default=dict)
@@ -153,7 +158,10 @@ class CreditNote(Versioned, PanelModel, db.Model):
     account: Mapped[Account] = relationship()
     invoice: Mapped[Invoice | None] = relationship()
 
-    __table_args__ = (sa.CheckConstraint("amount > 0", name="credit_note_amount_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="credit_note_amount_positive"),
+        sort_index("credit_notes", "issue_date"),
+    )
 
     def __str__(self) -> str:
         return self.label_of(self.number)

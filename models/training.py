@@ -18,7 +18,15 @@ from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, rela
 
 from extensions import db
 from models.accounts import Account
-from models.base import CustomFieldValues, Money, PanelModel, Versioned, utc_today, utcnow
+from models.base import (
+    CustomFieldValues,
+    Money,
+    PanelModel,
+    Versioned,
+    sort_index,
+    utc_today,
+    utcnow,
+)
 from models.billing import invoice_must_belong_to_account
 from models.people import User
 
@@ -67,7 +75,7 @@ class CourseDate(Versioned, PanelModel, db.Model):
     course_id: Mapped[int] = mapped_column(
         sa.ForeignKey("courses.id", ondelete="RESTRICT"), index=True
     )
-    start_date: Mapped[dt.date] = mapped_column(index=True)
+    start_date: Mapped[dt.date]
     end_date: Mapped[dt.date]
     venue: Mapped[str] = mapped_column(sa.String(200))
     capacity: Mapped[int]
@@ -78,6 +86,7 @@ class CourseDate(Versioned, PanelModel, db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("end_date >= start_date", name="course_date_ends_after_start"),
+        sort_index("course_dates", "start_date"),
         sa.CheckConstraint("capacity > 0", name="course_date_capacity_positive"),
         sa.CheckConstraint("price >= 0", name="course_date_price_not_negative"),
     )
@@ -172,8 +181,8 @@ class Award(Versioned, PanelModel, db.Model):
     course_id: Mapped[int] = mapped_column(
         sa.ForeignKey("courses.id", ondelete="RESTRICT"), index=True
     )
-    achieved_on: Mapped[dt.date] = mapped_column(index=True)
-    expires_on: Mapped[dt.date | None] = mapped_column(index=True)
+    achieved_on: Mapped[dt.date]
+    expires_on: Mapped[dt.date | None]
     """The last day the award is valid; None when it never expires."""
     custom_fields: Mapped[dict[str, Any]] = mapped_column(CustomFieldValues, default=dict)
 
@@ -184,6 +193,8 @@ class Award(Versioned, PanelModel, db.Model):
         sa.CheckConstraint(
             "expires_on IS NULL OR expires_on >= achieved_on", name="award_expires_after_achieved"
         ),
+        sort_index("awards", "achieved_on"),
+        sort_index("awards", "expires_on"),
     )
 
     def __str__(self) -> str:

@@ -57,6 +57,18 @@ def test_list_page_runs_the_same_statements_for_5_or_20_rows(entity, login_as, p
     assert len(many) == len(few), many
 
 
+def test_a_logged_in_page_reads_its_user_and_the_config_stamps_in_one_statement(
+    login_as, panel: Panel
+) -> None:
+    login_as("admin")
+    panel.get("/admin/invoice/")
+    with counted_statements() as statements:
+        assert panel.get("/admin/invoice/").status_code == 200
+    reading_stamps = [statement for statement in statements if "config_stamps" in statement]
+    assert len(reading_stamps) == 1, statements
+    assert "FROM users" in reading_stamps[0]
+
+
 def test_count_is_capped_and_exact_on_demand(app, login_as, panel: Panel) -> None:
     login_as("admin")
     add_ledger(accounts=3, invoices_each=5)

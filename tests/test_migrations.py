@@ -26,3 +26,17 @@ def test_every_foreign_key_leads_an_index() -> None:
             if key["constrained_columns"][0] not in leading:
                 unindexed.append(f"{table}.{key['constrained_columns'][0]}")
     assert unindexed == []
+
+
+def test_every_indexed_date_ends_its_index_in_the_id() -> None:
+    """A list sorted by a date breaks ties by id: (date, id) lets PostgreSQL read a page straight
+    from the index, where (date) alone made it sort every row of the first date."""
+    inspector = sa.inspect(db.engine)
+    date_only = []
+    for table in inspector.get_table_names():
+        dates = {c["name"] for c in inspector.get_columns(table) if isinstance(c["type"], sa.Date)}
+        for index in inspector.get_indexes(table):
+            columns = index["column_names"]
+            if columns and columns[0] in dates and columns[1:] != ["id"]:
+                date_only.append(f"{table}.{index['name']}: {columns}")
+    assert date_only == []
