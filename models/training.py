@@ -86,9 +86,9 @@ class CourseDate(Versioned, PanelModel, db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("end_date >= start_date", name="course_date_ends_after_start"),
-        sort_index("course_dates", "start_date"),
         sa.CheckConstraint("capacity > 0", name="course_date_capacity_positive"),
         sa.CheckConstraint("price >= 0", name="course_date_price_not_negative"),
+        sort_index("course_dates", "start_date"),
     )
 
     def __str__(self) -> str:
