@@ -97,7 +97,7 @@ class FollowUpAction(Versioned, PanelModel, db.Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
-    __table_args__ = (sort_index("follow_up_actions", "due_date"),)
+    __table_args__ = (sort_index("due_date"),)
 
     def __str__(self) -> str:
         return self.label_of(self.kind, "on", self.due_date)

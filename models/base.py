@@ -20,15 +20,16 @@ CustomFieldValues = sa.JSON().with_variant(JSONB(), "postgresql")
 CENT = Decimal("0.01")
 
 
-def sort_index(table: str, column: str) -> sa.Index:
+def sort_index(column: str) -> sa.Index:
     """The index a list sorts `column` by: the column, then the id.
 
     A list breaks ties by id, so that no row shows on two pages, and thousands of invoices share
     a due date. With the id in the index, PostgreSQL reads a sorted page straight from it; with
     the date alone it reads every row of the first date and sorts them (SQLite's indexes end in
-    the row id already). Keeps the name of the single-column index it replaced (migration 0015).
+    the row id already). Named by the metadata's convention (`ix_<table>_<column>`), as the
+    single-column index it replaced was (migration 0015).
     """
-    return sa.Index(f"ix_{table}_{column}", column, "id")
+    return sa.Index(None, column, "id")
 
 
 def utcnow() -> dt.datetime:

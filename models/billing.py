@@ -72,8 +72,8 @@ class Invoice(Versioned, PanelModel, db.Model):
         sa.CheckConstraint("due_date >= issue_date", name="due_not_before_issue"),
         sa.CheckConstraint("amount > 0", name="invoice_amount_positive"),
         sa.Index("ix_invoices_account_due", "account_id", "due_date"),
-        sort_index("invoices", "issue_date"),
-        sort_index("invoices", "due_date"),
+        sort_index("issue_date"),
+        sort_index("due_date"),
     )
 
     def __str__(self) -> str:
@@ -122,7 +122,7 @@ class Payment(Versioned, PanelModel, db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("amount > 0", name="payment_amount_positive"),
-        sort_index("payments", "payment_date"),
+        sort_index("payment_date"),
     )
 
     def __str__(self) -> str:
@@ -160,7 +160,7 @@ class CreditNote(Versioned, PanelModel, db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("amount > 0", name="credit_note_amount_positive"),
-        sort_index("credit_notes", "issue_date"),
+        sort_index("issue_date"),
     )
 
     def __str__(self) -> str:

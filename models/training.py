@@ -88,7 +88,7 @@ class CourseDate(Versioned, PanelModel, db.Model):
         sa.CheckConstraint("end_date >= start_date", name="course_date_ends_after_start"),
         sa.CheckConstraint("capacity > 0", name="course_date_capacity_positive"),
         sa.CheckConstraint("price >= 0", name="course_date_price_not_negative"),
-        sort_index("course_dates", "start_date"),
+        sort_index("start_date"),
     )
 
     def __str__(self) -> str:
@@ -193,8 +193,8 @@ class Award(Versioned, PanelModel, db.Model):
         sa.CheckConstraint(
             "expires_on IS NULL OR expires_on >= achieved_on", name="award_expires_after_achieved"
         ),
-        sort_index("awards", "achieved_on"),
-        sort_index("awards", "expires_on"),
+        sort_index("achieved_on"),
+        sort_index("expires_on"),
     )
 
     def __str__(self) -> str:
