@@ -1,13 +1,11 @@
 """The application factory and the `flask --app app ...` commands (ARCHITECTURE §6).
 
-Configuration comes from defaults, then the instance folder's `config.py`, then the environment
-(`DATABASE_URL`, `SECRET_KEY`, `TRUSTED_PROXY_HOPS`), then the mapping a caller (a test) passes in.
+Configuration comes from `settings` (defaults, then the instance folder's `config.py`, then the
+environment), then the mapping a caller (a test) passes in.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from extensions import csrf, db
 from schema_migrations import init_migrations, upgrade_schema
+from settings import configure
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -27,32 +26,10 @@ PAGE_COMMANDS = frozenset({"run", "shell", "routes"})
 """Flask's own commands that need the pages; the app's commands load it without them (the
 worker loads them itself: `load_pages`)."""
 
-DEFAULT_CONFIG: dict[str, Any] = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=8),
-    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-    "FLASK_ADMIN_FLUID_LAYOUT": True,
-    "TRUSTED_PROXY_HOPS": 0,
-}
-
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.from_mapping(DEFAULT_CONFIG)
-    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'accounts.db'}"
-    app.config.from_pyfile("config.py", silent=True)
-    if os.environ.get("DATABASE_URL"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    if os.environ.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
-    if os.environ.get("AGING_ENGINE"):
-        app.config["AGING_ENGINE"] = os.environ["AGING_ENGINE"]  # "duckdb" (default) or "sql"
-    if os.environ.get("TRUSTED_PROXY_HOPS"):
-        app.config["TRUSTED_PROXY_HOPS"] = int(os.environ["TRUSTED_PROXY_HOPS"])
+    configure(app)
     if not app.debug and not (test_config or {}).get("TESTING"):
         app.config["SESSION_COOKIE_SECURE"] = True  # production is served over HTTPS only
     if test_config:

@@ -73,11 +73,14 @@ def worker_command(threads: int | None, periodic: bool, niceness: int) -> None:
     from app import load_pages
     from jobs.queue import job_queue  # Huey loads only for the worker, not for every command
     from jobs.reaping import fail_dead_jobs
+    from reports.duckdb_reader import start_duckdb
+    from reports.report_service import serving_reports
 
     if niceness:
         os.nice(niceness)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    load_pages(current_app._get_current_object())  # big list exports replay their list view
+    app = current_app._get_current_object()
+    load_pages(app)  # big list exports replay their list view
     queue = job_queue()
     if threads is None:
         threads = 1 if db.engine.dialect.name == "sqlite" else 2
@@ -88,5 +91,9 @@ def worker_command(threads: int | None, periodic: bool, niceness: int) -> None:
         f"Worker on the {queue.backend} queue, {threads} thread(s), nice {os.nice(0)}; "
         "Ctrl-C stops it."
     )
-    current_app.logger.setLevel(logging.INFO)
-    make_consumer(queue, threads, periodic).run()
+    app.logger.setLevel(logging.INFO)
+    start_duckdb(db.engine)  # opened once, for the reports it makes
+    with serving_reports(app) as report_socket:
+        if report_socket:
+            click.echo(f"It makes `flask report aging`'s files too, asked on {report_socket}.")
+        make_consumer(queue, threads, periodic).run()

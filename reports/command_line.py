@@ -3,7 +3,8 @@
 The `report` group is registered twice: by `app.py` on the app, and as a Flask plugin command
 (the `flask.commands` entry point in pyproject.toml), which `flask` finds before it builds the app.
 So `flask report aging --help` and a refused option answer without building the app (the
-models, the database): the app is built when a report runs, and the report's own modules
+models, the database). A report is first offered to a running worker (`reports.report_service`),
+which needs only the settings; without one the app is built, and the report's own modules
 (pandas, DuckDB) are imported then too, each as late as it can be, so that DuckDB's process
 loads while the app is built and pandas while the query runs.
 """
@@ -13,9 +14,12 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import gc
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import click
+from flask import Flask
 from flask.cli import ScriptInfo, with_appcontext
 
 from reports.aging_parameters import (
@@ -25,15 +29,47 @@ from reports.aging_parameters import (
     bucket_names,
     parse_bucket_edges,
 )
+from settings import APP_MODULE, settings_only
 
 OUTPUT_FORMATS = ("csv", "xlsx", "pdf")
 
 
-def _as_of(_context: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
-    if value is None:
-        from models.base import utc_today  # the models load when a report runs, not for --help
+@dataclass(frozen=True)
+class AgingRequest:
+    """What `flask report aging` was asked for, as it travels to a worker."""
 
-        return utc_today()
+    as_of: dt.date | None
+    """None: today where the report is made."""
+    grouping: str
+    basis: str
+    bucket_edges: tuple[int, ...]
+    file_format: str
+
+    def to_json(self) -> str:
+        fields = asdict(self)
+        fields["as_of"] = self.as_of.isoformat() if self.as_of else None
+        return json.dumps(fields)
+
+    @classmethod
+    def from_json(cls, text: str) -> AgingRequest:
+        """Raises ValueError, KeyError or TypeError for a request it cannot read."""
+        fields = json.loads(text)
+        as_of = dt.date.fromisoformat(fields["as_of"]) if fields["as_of"] else None
+        edges = tuple(int(edge) for edge in fields["bucket_edges"])
+        return cls(as_of, str(fields["grouping"]), str(fields["basis"]), edges,
+                   str(fields["file_format"]))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MadeReport:
+    rows: int
+    content: bytes
+
+
+def _as_of(_context: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    """None for today, which is decided where the report is made (`make_aging_report`)."""
+    if value is None:
+        return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -75,42 +111,82 @@ def report_command() -> None:
 @click.pass_context
 def aging_command(
     context: click.Context,
-    as_of: dt.date,
+    as_of: dt.date | None,
     grouping: str,
     basis: str,
     buckets: tuple[int, ...],
     output: Path | None,
 ) -> None:
-    """Receivables aging as of a date, every account (ARCHITECTURE §7)."""
+    """Receivables aging as of a date, every account (ARCHITECTURE §7).
+
+    A running `flask worker` for the same database makes the file, which saves this command
+    the app's start; without one, the command makes it itself."""
+    from reports.report_service import WorkerRefused, made_by_worker
+
+    file_format = output.suffix.lower().lstrip(".") if output else "csv"
+    request = AgingRequest(as_of, grouping, basis, buckets, file_format)
+    info = context.ensure_object(ScriptInfo)
+    try:
+        made = made_by_worker(_settings_of(info), request)
+    except WorkerRefused as refusal:
+        click.echo(f"{refusal}; making it here.", err=True)
+        made = None
+    made = made or _made_here(info, request)
+    if output is None:
+        click.echo(made.content.decode("utf-8"), nl=False)
+        return
+    output.write_bytes(made.content)
+    click.echo(f"Wrote {made.rows:,} rows to {output}.", err=True)
+
+
+def _settings_of(info: ScriptInfo) -> Flask:
+    """The app's settings, without building the app when it is `flask --app app`'s own (an app
+    given otherwise, as a test's, is built: its settings may be its own)."""
+    if info.create_app is None and info.app_import_path == APP_MODULE:
+        return settings_only()
+    return info.load_app()
+
+
+def _made_here(info: ScriptInfo, request: AgingRequest) -> MadeReport:
     from reports.duckdb_reader import forget_connections, start_duckdb, start_duckdb_process
 
     start_duckdb_process()  # SQLite's DuckDB process loads while the app is built
-    with context.ensure_object(ScriptInfo).load_app().app_context():
+    with info.load_app().app_context():
         from extensions import db
-        from reports.aging import aging_report  # the statements: SQLAlchemy, no pandas
-        from reports.queries import FULL_ACCESS
 
         start_duckdb(db.engine)  # attached, or opened in this process for PostgreSQL
-        parameters = AgingParameters(as_of=as_of, viewer=FULL_ACCESS, basis=basis,
-                                     bucket_edges=buckets)  # fmt: skip
-        frame = aging_report(db.session, parameters, grouping)
+        made = make_aging_report(request)
         forget_connections()  # on SQLite, DuckDB's process: its CPU time is then counted as ours
-        file_format = output.suffix.lower().lstrip(".") if output else "csv"
-        chart = None
-        if file_format == "pdf":
-            from reports.chart import aging_chart_png  # matplotlib takes a second to import
+    return made
 
-            chart = aging_chart_png(frame, frame.columns[0], bucket_names(buckets))
-        from reports.downloads import report_file
 
-        title = f"Aging by {grouping.replace('-', ' ')}"
-        written = report_file(frame, file_format, title=title, slug=f"aging-by-{grouping}",
-                              description=parameters.description(), chart_png=chart)  # fmt: skip
-    if output is None:
-        click.echo(written.content.decode("utf-8"), nl=False)
-        return
-    output.write_bytes(written.content)
-    click.echo(f"Wrote {len(frame):,} rows to {output}.", err=True)
+def make_aging_report(request: AgingRequest) -> MadeReport:
+    """The command's report as a file, in an app context: in the command or in a worker
+    (`reports.report_service`). Every account: a command line sees the whole ledger."""
+    from extensions import db
+    from models.base import utc_today
+    from reports.aging import aging_report  # the statements: SQLAlchemy, no pandas
+    from reports.queries import FULL_ACCESS
+
+    parameters = AgingParameters(
+        as_of=request.as_of or utc_today(),
+        viewer=FULL_ACCESS,
+        basis=request.basis,
+        bucket_edges=request.bucket_edges,
+    )
+    frame = aging_report(db.session, parameters, request.grouping)
+    chart = None
+    if request.file_format == "pdf":
+        from reports.chart import aging_chart_png  # matplotlib takes a second to import
+
+        chart = aging_chart_png(frame, frame.columns[0], bucket_names(request.bucket_edges))
+    from reports.downloads import report_file
+
+    title = f"Aging by {request.grouping.replace('-', ' ')}"
+    written = report_file(frame, request.file_format, title=title,
+                          slug=f"aging-by-{request.grouping}",
+                          description=parameters.description(), chart_png=chart)  # fmt: skip
+    return MadeReport(rows=len(frame), content=written.content)
 
 
 @report_command.command("verify")

@@ -1,0 +1,191 @@
+"""A running worker makes `flask report aging`'s file, so that the command skips the app's start.
+
+Why: the report's statement takes a few tenths of a second in DuckDB, but a fresh process
+first spends most of a second loading Flask's extensions, SQLAlchemy, the models and pandas and
+opening DuckDB. `flask worker` has done all that once already. So while it runs, it answers
+on a Unix socket, and `flask report aging` hands the report to it before building the app. The
+command loads only Flask and its settings, sends what it was asked for, and writes the file it
+gets back.
+
+What the worker runs is the command's own work (`reports.command_line.make_aging_report`): same
+code, same statement, same file, byte for byte. The command makes the report itself, as before,
+whenever no worker answers for its database:
+- no worker runs on this machine, or it serves another database or aging engine (the socket's
+  name is a digest of both, so a worker is only ever asked about its own);
+- the socket is left over from a worker that stopped (nothing listens on it);
+- the worker refuses: its code changed on disk since it started (restart it after an upgrade),
+  or the report failed there. The command says so on standard error, then makes the report.
+
+The socket lives in the instance folder, in a directory only the app's user may enter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+import socketserver
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from reports.command_line import AgingRequest, MadeReport, make_aging_report
+
+SOCKET_FOLDER = "report-sockets"
+CONNECT_SECONDS = 1.0
+ANSWER_SECONDS = 600.0
+"""How long the command waits for the worker's file before making it itself."""
+MAX_REQUEST_BYTES = 4096
+
+logger = logging.getLogger(__name__)
+
+
+class WorkerRefused(Exception):
+    """A worker took the request but gave no file; the message says why."""
+
+
+def socket_path(app: Flask) -> Path:
+    """Where a worker for `app`'s database and aging engine answers."""
+    served = f"{app.config['SQLALCHEMY_DATABASE_URI']}\n{app.config.get('AGING_ENGINE')}"
+    digest = hashlib.sha256(served.encode()).hexdigest()[:20]
+    return Path(app.instance_path) / SOCKET_FOLDER / f"{digest}.sock"
+
+
+def made_by_worker(app: Flask, request: AgingRequest) -> MadeReport | None:
+    """The report made by the worker serving `app`'s database; None where none answers.
+
+    Raises `WorkerRefused` when a worker answered without the file."""
+    path = socket_path(app)
+    if not path.exists():
+        return None
+    try:
+        with socket.socket(socket.AF_UNIX) as connection:
+            connection.settimeout(CONNECT_SECONDS)
+            connection.connect(str(path))
+            connection.settimeout(ANSWER_SECONDS)
+            connection.sendall(request.to_json().encode() + b"\n")
+            with connection.makefile("rb") as answer:
+                header = json.loads(answer.readline() or b"{}")
+                content = answer.read()
+    except ConnectionRefusedError:
+        return None  # a socket left by a worker that stopped
+    except (OSError, ValueError) as problem:
+        raise WorkerRefused(f"no answer: {problem}") from None
+    if "refused" in header:
+        raise WorkerRefused(header["refused"])
+    if header.get("bytes") != len(content):
+        raise WorkerRefused("its answer was cut short")
+    return MadeReport(rows=header["rows"], content=content)
+
+
+@contextmanager
+def serving_reports(app: Flask) -> Iterator[Path | None]:
+    """Answer report requests for `app`'s database on a thread until the block ends.
+
+    Yields the socket's path, or None when another worker on this machine already answers for
+    the same database (or the socket cannot be made): the block runs either way."""
+    path = socket_path(app)
+    folder = path.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    if _answers(path):
+        logger.info("Another worker answers report commands on %s", path)
+        yield None
+        return
+    path.unlink(missing_ok=True)
+    try:
+        server = _ReportServer(path, app)
+    except OSError as problem:  # a path longer than a socket's 107 bytes, say
+        logger.warning("Report commands will not be answered by this worker: %s", problem)
+        yield None
+        return
+    path.chmod(0o600)
+    thread = threading.Thread(target=server.serve_forever, name="report-service", daemon=True)
+    thread.start()
+    try:
+        yield path
+    finally:
+        server.shutdown()
+        server.server_close()
+        if _still_ours(path, server):
+            path.unlink(missing_ok=True)
+
+
+def _answers(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX) as probe:
+        probe.settimeout(CONNECT_SECONDS)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
+def _still_ours(path: Path, server: _ReportServer) -> bool:
+    """False when another worker has since replaced the socket with its own."""
+    try:
+        return path.stat().st_ino == server.socket_inode
+    except FileNotFoundError:
+        return False
+
+
+class _ReportServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+
+    def __init__(self, path: Path, app: Flask) -> None:
+        super().__init__(str(path), _ReportRequestHandler)
+        self.app = app
+        self.started_ns = time.time_ns()
+        self.socket_inode = path.stat().st_ino
+
+    def changed_code(self) -> str | None:
+        """A module this process runs whose file changed after it started: it would make the
+        report with code that is no longer the installed one."""
+        for module in list(sys.modules.values()):
+            source = getattr(module, "__file__", None)
+            try:
+                if source and os.stat(source).st_mtime_ns > self.started_ns:
+                    return source
+            except OSError:
+                return source  # removed, as by an upgrade
+        return None
+
+
+class _ReportRequestHandler(socketserver.StreamRequestHandler):
+    server: _ReportServer
+
+    def handle(self) -> None:
+        line = self.rfile.readline(MAX_REQUEST_BYTES)
+        if not line:
+            return  # another worker checking whether this one answers
+        try:
+            request = AgingRequest.from_json(line.decode())
+        except (ValueError, KeyError, TypeError) as problem:
+            self._refuse(f"a request it could not read ({problem})")
+            return
+        if changed := self.server.changed_code():
+            self._refuse(f"{changed} changed since the worker started; restart the worker")
+            return
+        try:
+            with self.server.app.app_context():
+                made = make_aging_report(request)
+        except Exception as problem:
+            logger.exception("A report command's report failed in the worker")
+            self._refuse(f"the report failed there: {type(problem).__name__}: {problem}")
+            return
+        self._send({"rows": made.rows, "bytes": len(made.content)}, made.content)
+
+    def _refuse(self, reason: str) -> None:
+        self._send({"refused": f"the worker did not make the report: {reason}"}, b"")
+
+    def _send(self, header: dict[str, Any], content: bytes) -> None:
+        self.wfile.write(json.dumps(header).encode() + b"\n")
+        self.wfile.write(content)
