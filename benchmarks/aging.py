@@ -74,11 +74,15 @@ class Case:
         server_cpu = tree_cpu(self.served_by) if self.served_by else 0.0
         started = time.perf_counter()
         process = subprocess.Popen(self.command, cwd=self.folder, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE,
                                    env={**os.environ, **self.environment})  # fmt: skip
+        said = process.stderr.read().decode()  # to its end: the command has exited
         _pid, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         if status != 0:
-            raise SystemExit(f"{self.name} failed with status {status}")
+            raise SystemExit(f"{self.name} failed with status {status}: {said}")
+        if self.served_by and "making it here" in said:
+            raise SystemExit(f"{self.name}: the worker did not make the report: {said}")
         if self.served_by:
             self.server_cpus.append(tree_cpu(self.served_by) - server_cpu)
         cpu = usage.ru_utime + usage.ru_stime + (self.server_cpus[-1] if self.served_by else 0)

@@ -10,13 +10,14 @@ gets back.
 What the worker runs is the command's own work (`reports.command_line.make_aging_report`): same
 code, same statement, same file, byte for byte. The command makes the report itself, as before,
 whenever no worker answers for its database:
-- no worker runs on this machine, or it serves another database or aging engine (the socket's
-  name is a digest of both, so a worker is only ever asked about its own);
-- the socket is left over from a worker that stopped (nothing listens on it);
+- no worker runs on this machine, or they serve another database or aging engine (a socket's
+  name starts with a digest of both, so a worker is only ever asked about its own);
+- the sockets are left over from workers that were killed (nothing listens on them);
 - the worker refuses: its code changed on disk since it started (restart it after an upgrade),
   or the report failed there. The command says so on standard error, then makes the report.
 
-The socket lives in the instance folder, in a directory only the app's user may enter.
+Each worker has a socket of its own, in the instance folder, in a directory only the app's user
+may enter; the command asks them in a random order until one answers.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ import hashlib
 import json
 import logging
 import os
+import random
 import socket
 import socketserver
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,37 +55,60 @@ class WorkerRefused(Exception):
     """A worker took the request but gave no file; the message says why."""
 
 
-def socket_path(app: Flask) -> Path:
-    """Where a worker for `app`'s database and aging engine answers."""
+def worker_sockets(app: Flask) -> list[Path]:
+    """The sockets of the workers answering for `app`'s database and aging engine (some may be
+    left by workers that stopped), in a random order, so that several workers share the work."""
+    sockets = list(_socket_folder(app).glob(f"{_served_digest(app)}-*.sock"))
+    random.shuffle(sockets)
+    return sockets
+
+
+def new_socket_path(app: Flask) -> Path:
+    """A path for one more worker's socket for `app`'s database and aging engine."""
+    return _socket_folder(app) / f"{_served_digest(app)}-{uuid.uuid4().hex[:8]}.sock"
+
+
+def _socket_folder(app: Flask) -> Path:
+    return Path(app.instance_path) / SOCKET_FOLDER
+
+
+def _served_digest(app: Flask) -> str:
     served = f"{app.config['SQLALCHEMY_DATABASE_URI']}\n{app.config.get('AGING_ENGINE')}"
-    digest = hashlib.sha256(served.encode()).hexdigest()[:20]
-    return Path(app.instance_path) / SOCKET_FOLDER / f"{digest}.sock"
+    return hashlib.sha256(served.encode()).hexdigest()[:20]
 
 
 def made_by_worker(app: Flask, request: AgingRequest) -> MadeReport | None:
-    """The report made by the worker serving `app`'s database; None where none answers.
+    """The report made by a worker serving `app`'s database; None where none answers.
 
     Raises `WorkerRefused` when a worker answered without the file."""
-    path = socket_path(app)
-    if not path.exists():
-        return None
-    try:
-        with socket.socket(socket.AF_UNIX) as connection:
-            connection.settimeout(CONNECT_SECONDS)
+    for path in worker_sockets(app):
+        if (made := _asked(path, request)) is not None:
+            return made
+    return None
+
+
+def _asked(path: Path, request: AgingRequest) -> MadeReport | None:
+    """The worker's file; None when no worker listens on `path`."""
+    with socket.socket(socket.AF_UNIX) as connection:
+        connection.settimeout(CONNECT_SECONDS)
+        try:
             connection.connect(str(path))
+        except (ConnectionRefusedError, FileNotFoundError):
+            return None  # left by a worker that was killed, or removed as its worker stopped
+        except OSError as problem:  # a worker too busy to take the connection
+            raise WorkerRefused(f"the worker did not answer: {problem}") from None
+        try:
             connection.settimeout(ANSWER_SECONDS)
             connection.sendall(request.to_json().encode() + b"\n")
             with connection.makefile("rb") as answer:
                 header = json.loads(answer.readline() or b"{}")
                 content = answer.read()
-    except ConnectionRefusedError:
-        return None  # a socket left by a worker that stopped
-    except (OSError, ValueError) as problem:
-        raise WorkerRefused(f"no answer: {problem}") from None
+        except (OSError, ValueError) as problem:
+            raise WorkerRefused(f"the worker did not answer: {problem}") from None
     if "refused" in header:
         raise WorkerRefused(header["refused"])
     if header.get("bytes") != len(content):
-        raise WorkerRefused("its answer was cut short")
+        raise WorkerRefused("the worker's answer was cut short")
     return MadeReport(rows=header["rows"], content=content)
 
 
@@ -90,17 +116,15 @@ def made_by_worker(app: Flask, request: AgingRequest) -> MadeReport | None:
 def serving_reports(app: Flask) -> Iterator[Path | None]:
     """Answer report requests for `app`'s database on a thread until the block ends.
 
-    Yields the socket's path, or None when another worker on this machine already answers for
-    the same database (or the socket cannot be made): the block runs either way."""
-    path = socket_path(app)
-    folder = path.parent
+    Yields the socket's path, or None when it cannot be made (the block runs either way).
+    Sockets that workers left when they were killed are removed first."""
+    folder = _socket_folder(app)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder.chmod(0o700)
-    if _answers(path):
-        logger.info("Another worker answers report commands on %s", path)
-        yield None
-        return
-    path.unlink(missing_ok=True)
+    for left in worker_sockets(app):
+        if not _answers(left):
+            left.unlink(missing_ok=True)
+    path = new_socket_path(app)
     try:
         server = _ReportServer(path, app)
     except OSError as problem:  # a path longer than a socket's 107 bytes, say
@@ -115,8 +139,7 @@ def serving_reports(app: Flask) -> Iterator[Path | None]:
     finally:
         server.shutdown()
         server.server_close()
-        if _still_ours(path, server):
-            path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
 
 
 def _answers(path: Path) -> bool:
@@ -129,14 +152,6 @@ def _answers(path: Path) -> bool:
     return True
 
 
-def _still_ours(path: Path, server: _ReportServer) -> bool:
-    """False when another worker has since replaced the socket with its own."""
-    try:
-        return path.stat().st_ino == server.socket_inode
-    except FileNotFoundError:
-        return False
-
-
 class _ReportServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
 
@@ -144,19 +159,26 @@ class _ReportServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         super().__init__(str(path), _ReportRequestHandler)
         self.app = app
         self.started_ns = time.time_ns()
-        self.socket_inode = path.stat().st_ino
+        self.not_files = {source for source in _module_sources() if not os.path.isfile(source)}
+        """Module "files" that are not files (`<stdin>`, a zip's member): nothing to watch."""
 
     def changed_code(self) -> str | None:
         """A module this process runs whose file changed after it started: it would make the
         report with code that is no longer the installed one."""
-        for module in list(sys.modules.values()):
-            source = getattr(module, "__file__", None)
+        for source in _module_sources():
+            if source in self.not_files:
+                continue
             try:
-                if source and os.stat(source).st_mtime_ns > self.started_ns:
+                if os.stat(source).st_mtime_ns > self.started_ns:
                     return source
             except OSError:
                 return source  # removed, as by an upgrade
         return None
+
+
+def _module_sources() -> list[str]:
+    return [source for module in list(sys.modules.values())
+            if (source := getattr(module, "__file__", None))]  # fmt: skip
 
 
 class _ReportRequestHandler(socketserver.StreamRequestHandler):
@@ -165,7 +187,7 @@ class _ReportRequestHandler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         line = self.rfile.readline(MAX_REQUEST_BYTES)
         if not line:
-            return  # another worker checking whether this one answers
+            return  # a worker starting up, checking whether this one still answers
         try:
             request = AgingRequest.from_json(line.decode())
         except (ValueError, KeyError, TypeError) as problem:

@@ -11,6 +11,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import openpyxl
 import pytest
 
 import reports.command_line
-from reports.report_service import serving_reports, socket_path
+from reports.report_service import new_socket_path, serving_reports, worker_sockets
 from tests.factories import add_account, add_invoice, add_payment
 from tests.job_helpers import start_worker_process
 
@@ -91,48 +92,66 @@ def test_as_of_today_is_decided_by_the_worker_with_the_same_clock(app, today, ma
 
 def test_the_socket_is_private_and_gone_when_the_worker_stops(app) -> None:
     with serving_reports(app) as path:
-        assert path == socket_path(app)
+        assert worker_sockets(app) == [path]
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert not path.exists()
+    assert worker_sockets(app) == []
 
 
-def test_a_second_worker_for_the_same_database_leaves_the_first_one_answering(
+def test_several_workers_for_one_database_all_answer_and_one_stopping_leaves_the_others(
     app, ledger, made_here
 ) -> None:
     with serving_reports(app) as first:
         with serving_reports(app) as second:
-            assert second is None
-        assert first.exists()
+            assert sorted(worker_sockets(app)) == sorted([first, second])
+            assert run(app, *AS_OF).exit_code == 0
+        assert worker_sockets(app) == [first]
         assert run(app, *AS_OF).exit_code == 0
     assert made_here == []
 
 
 def test_a_worker_answers_only_for_its_own_database_and_engine(app) -> None:
-    ours = socket_path(app)
-    for setting, value in (("SQLALCHEMY_DATABASE_URI", "sqlite:////tmp/other.db"),
-                           ("AGING_ENGINE", "sql")):  # fmt: skip
-        saved = app.config.get(setting)
-        app.config[setting] = value
-        try:
-            assert socket_path(app) != ours
-        finally:
-            app.config[setting] = saved
+    with serving_reports(app):
+        for setting, value in (("SQLALCHEMY_DATABASE_URI", "sqlite:////tmp/other.db"),
+                               ("AGING_ENGINE", "sql")):  # fmt: skip
+            saved = app.config.get(setting)
+            app.config[setting] = value
+            try:
+                assert worker_sockets(app) == []
+            finally:
+                app.config[setting] = saved
+        assert len(worker_sockets(app)) == 1
 
 
-def test_a_socket_left_by_a_stopped_worker_is_passed_over(app, ledger, made_here) -> None:
-    path = socket_path(app)
+def killed_workers_socket(app) -> Path:
+    """A socket file bound and never listened on: what `kill -9` leaves of a worker's."""
+    path = new_socket_path(app)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with socket.socket(socket.AF_UNIX) as stopped_worker:
-        stopped_worker.bind(str(path))  # bound, never listening: as after a `kill -9`
+    with socket.socket(socket.AF_UNIX) as killed_worker:
+        killed_worker.bind(str(path))
+    return path
+
+
+def test_a_socket_left_by_a_killed_worker_is_passed_over(app, ledger, made_here) -> None:
+    left = killed_workers_socket(app)
     try:
         result = run(app, *AS_OF)
     finally:
-        path.unlink()
+        left.unlink()
     assert result.exit_code == 0
     assert result.stderr == ""
     assert result.stdout.splitlines()[0].startswith("account_manager,currency,")
     assert made_here == ["account-manager"]
+
+
+def test_a_starting_worker_removes_the_sockets_killed_workers_left(app, ledger, made_here) -> None:
+    left = killed_workers_socket(app)
+    with serving_reports(app) as path:
+        assert not left.exists()
+        assert worker_sockets(app) == [path]
+        assert run(app, *AS_OF).exit_code == 0
+    assert made_here == []
 
 
 def test_a_worker_whose_code_changed_refuses_and_the_command_makes_the_report(
@@ -156,6 +175,34 @@ def test_a_worker_whose_code_changed_refuses_and_the_command_makes_the_report(
     assert made_here == ["account-manager"]
 
 
+def test_a_worker_that_dies_mid_answer_is_noticed_and_the_command_makes_the_report(
+    app, ledger, made_here
+) -> None:
+    path = new_socket_path(app)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with socket.socket(socket.AF_UNIX) as dying_worker:
+        dying_worker.bind(str(path))
+        dying_worker.listen()
+
+        def answer_half() -> None:
+            connection, _ = dying_worker.accept()
+            with connection:
+                connection.makefile("rb").readline()
+                connection.sendall(b'{"rows": 3, "bytes": 4000}\naccount_manager,curr')
+
+        answering = threading.Thread(target=answer_half)
+        answering.start()
+        try:
+            result = run(app, *AS_OF)
+        finally:
+            answering.join()
+            path.unlink()
+    assert result.exit_code == 0
+    assert result.stderr.startswith("the worker's answer was cut short; making it here.")
+    assert "1234.56" in result.stdout.replace(",", "")
+    assert made_here == ["account-manager"]
+
+
 def test_a_request_the_worker_cannot_read_is_refused_with_a_reason(app) -> None:
     with serving_reports(app) as path, socket.socket(socket.AF_UNIX) as connection:
         connection.connect(str(path))
@@ -171,7 +218,7 @@ def test_an_operators_worker_answers_an_operators_command_without_the_app(
     command loads neither SQLAlchemy, the models nor pandas: the worker did that once."""
     worker = start_worker_process(app, job_queue)
     try:
-        _wait_for_socket(worker, socket_path(app))
+        _wait_for_a_socket(worker, app)
         command = [sys.executable, "-X", "importtime", "-m", "flask", "--app", "app", "report",
                    "aging", *AS_OF, "--output", str(tmp_path / "aging.csv")]  # fmt: skip
         done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True,
@@ -184,12 +231,12 @@ def test_an_operators_worker_answers_an_operators_command_without_the_app(
     loaded = set(re.findall(r"^import time:.*\|\s*([\w.]+)$", done.stderr, flags=re.MULTILINE))
     assert {"sqlalchemy", "models", "pandas", "duckdb", "app"}.isdisjoint(loaded)
     assert (tmp_path / "aging.csv").read_text() == run(app, *AS_OF).stdout
-    assert not socket_path(app).exists()
+    assert worker_sockets(app) == []
 
 
-def _wait_for_socket(worker: subprocess.Popen[bytes], path: Path) -> None:
+def _wait_for_a_socket(worker: subprocess.Popen[bytes], app) -> None:
     deadline = time.monotonic() + 120
-    while not path.exists():
+    while not worker_sockets(app):
         assert worker.poll() is None, worker.stdout.read().decode()[-2000:]
         assert time.monotonic() < deadline, "the worker did not start answering reports"
         time.sleep(0.1)
