@@ -62,6 +62,8 @@ class AgingRequest:
 
 @dataclass(frozen=True)
 class MadeReport:
+    """The report's file, and how many rows it holds (the command says so on standard error)."""
+
     rows: int
     content: bytes
 

@@ -13,13 +13,20 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 import reports.command_line
-from reports.report_service import new_socket_path, serving_reports, worker_sockets
+from reports.command_line import AgingRequest
+from reports.report_service import (
+    made_by_worker,
+    new_socket_path,
+    serving_reports,
+    worker_sockets,
+)
 from tests.factories import add_account, add_invoice, add_payment
 from tests.job_helpers import start_worker_process
 
@@ -80,6 +87,16 @@ def test_a_worker_writes_xlsx_and_pdf_files_too(app, ledger, made_here, tmp_path
     ]
     assert pdf_file.read_bytes().startswith(b"%PDF")
     assert made_here == []
+
+
+def test_a_worker_answers_two_commands_at_once(app, ledger, tmp_path) -> None:
+    requests = [AgingRequest(dt.date(2026, 3, 31), grouping, "due", (30, 60, 90), "csv")
+                for grouping in ("account-manager", "account")]  # fmt: skip
+    with serving_reports(app), ThreadPoolExecutor(max_workers=2) as pool:
+        made = list(pool.map(lambda request: made_by_worker(app, request), requests))
+    assert [report.rows for report in made] == [2, 3]
+    run(app, *AS_OF, "--by", "account", "--output", str(tmp_path / "by-account.csv"))
+    assert made[1].content == (tmp_path / "by-account.csv").read_bytes()
 
 
 def test_as_of_today_is_decided_by_the_worker_with_the_same_clock(app, today, made_here) -> None:
