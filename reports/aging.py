@@ -509,7 +509,7 @@ def in_money(report: pd.DataFrame, edges: tuple[int, ...]) -> pd.DataFrame:
     """A report frame's amounts (buckets of `edges` and summary columns) from cents to `Decimal`
     with two places; the open invoice count stays a count."""
     money = money_columns(edges)
-    return report.assign(**{column: _cents_to_money(report[column]) for column in money})
+    return report.assign(**{column: money_of_cents(report[column]) for column in money})
 
 
 def aging_report(session: Session, parameters: AgingParameters, grouping: str) -> pd.DataFrame:
@@ -522,7 +522,8 @@ def aging_report(session: Session, parameters: AgingParameters, grouping: str) -
     return in_money(aging_report_in_cents(session, parameters, grouping), parameters.bucket_edges)
 
 
-def _cents_to_money(cents_column: Any) -> list[Decimal]:
+def money_of_cents(cents_column: Any) -> list[Decimal]:
+    """Whole cents as `Decimal` amounts with two places (`1234` -> `Decimal("12.34")`)."""
     return [Decimal(int(value)).scaleb(-2) for value in cents_column]
 
 
@@ -552,5 +553,5 @@ def open_invoices_of_account(
     names = bucket_names(parameters.bucket_edges)
     invoices["bucket"] = [names[number] for number in invoices["bucket"]]
     for column in ("amount", "open_amount"):
-        invoices[column] = _cents_to_money(invoices[column])
+        invoices[column] = money_of_cents(invoices[column])
     return readable_report(invoices, parameters.viewer)

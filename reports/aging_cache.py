@@ -28,7 +28,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -36,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.cache import figures_cache, rows_scope, unreadable_fingerprint
 from forms_config.stamp import LEDGER_STAMP, config_stamp
-from reports.aging import first_rows_in_cents
+from reports.aging import first_rows_in_cents, money_of_cents
 from reports.aging_parameters import AgingParameters, money_columns
 from reports.readable_columns import columns_worth_showing, viewer_role
 
@@ -103,7 +102,7 @@ class AgingFigures:
     def _in_money(self, rows: pd.DataFrame) -> pd.DataFrame:
         rows = rows.copy()
         for column in self.in_cents:
-            rows[column] = [Decimal(int(cents)).scaleb(-2) for cents in rows[column]]
+            rows[column] = money_of_cents(rows[column])
         return rows
 
 
