@@ -118,19 +118,13 @@ def serving_reports(app: Flask) -> Iterator[Path | None]:
 
     Yields the socket's path, or None when it cannot be made (the block runs either way).
     Sockets that workers left when they were killed are removed first."""
-    folder = _socket_folder(app)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    folder.chmod(0o700)
-    for left in worker_sockets(app):
-        if not _answers(left):
-            left.unlink(missing_ok=True)
-    path = new_socket_path(app)
     try:
-        server = _ReportServer(path, app)
-    except OSError as problem:  # a path longer than a socket's 107 bytes, say
+        server = _ReportServer(_fresh_socket_path(app), app)
+    except OSError as problem:  # a read-only instance folder, a path over a socket's 107 bytes
         logger.warning("Report commands will not be answered by this worker: %s", problem)
         yield None
         return
+    path = Path(server.server_address)
     path.chmod(0o600)
     thread = threading.Thread(target=server.serve_forever, name="report-service", daemon=True)
     thread.start()
@@ -140,6 +134,17 @@ def serving_reports(app: Flask) -> Iterator[Path | None]:
         server.shutdown()
         server.server_close()
         path.unlink(missing_ok=True)
+
+
+def _fresh_socket_path(app: Flask) -> Path:
+    """A new socket's path, in the private folder, once the sockets of killed workers are gone."""
+    folder = _socket_folder(app)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    for left in worker_sockets(app):
+        if not _answers(left):
+            left.unlink(missing_ok=True)
+    return new_socket_path(app)
 
 
 def _answers(path: Path) -> bool:
@@ -196,6 +201,7 @@ class _ReportRequestHandler(socketserver.StreamRequestHandler):
         if changed := self.server.changed_code():
             self._refuse(f"{changed} changed since the worker started; restart the worker")
             return
+        started = time.perf_counter()
         try:
             with self.server.app.app_context():
                 made = make_aging_report(request)
@@ -203,6 +209,8 @@ class _ReportRequestHandler(socketserver.StreamRequestHandler):
             logger.exception("A report command's report failed in the worker")
             self._refuse(f"the report failed there: {type(problem).__name__}: {problem}")
             return
+        logger.info("Made a report command's file: %s, %d rows, %.2f s", request.to_json(),
+                    made.rows, time.perf_counter() - started)  # fmt: skip
         self._send({"rows": made.rows, "bytes": len(made.content)}, made.content)
 
     def _refuse(self, reason: str) -> None:

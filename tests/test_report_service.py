@@ -128,6 +128,17 @@ def test_several_workers_for_one_database_all_answer_and_one_stopping_leaves_the
     assert made_here == []
 
 
+def test_a_worker_that_cannot_make_its_socket_runs_without_it(
+    app, ledger, made_here, tmp_path, monkeypatch
+) -> None:
+    too_deep = tmp_path / ("instance-" * 12)  # a socket's path may not exceed 107 bytes
+    monkeypatch.setattr(app, "instance_path", str(too_deep))
+    with serving_reports(app) as path:
+        assert path is None
+        assert run(app, *AS_OF).exit_code == 0
+    assert made_here == ["account-manager"]
+
+
 def test_a_worker_answers_only_for_its_own_database_and_engine(app) -> None:
     with serving_reports(app):
         for setting, value in (("SQLALCHEMY_DATABASE_URI", "sqlite:////tmp/other.db"),
