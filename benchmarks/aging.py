@@ -42,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -123,6 +124,8 @@ def running_worker(url: str, folder: Path) -> Iterator[subprocess.Popen[str]]:
                 break
         else:
             raise SystemExit("the worker stopped before it answered report commands")
+        # Its log goes on: read it, or the pipe fills and the worker waits to write.
+        threading.Thread(target=worker.stdout.read, daemon=True).start()
         yield worker
     finally:
         worker.terminate()
