@@ -72,7 +72,7 @@ class Case:
 
     def run_once(self) -> None:
         self.loads.append(os.getloadavg()[0])
-        server_cpu = tree_cpu(self.served_by) if self.served_by else 0.0
+        worker_cpu_before = tree_cpu(self.served_by) if self.served_by else 0.0
         started = time.perf_counter()
         process = subprocess.Popen(self.command, cwd=self.folder, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE,
@@ -82,11 +82,13 @@ class Case:
         wall = time.perf_counter() - started
         if status != 0:
             raise SystemExit(f"{self.name} failed with status {status}: {said}")
-        if self.served_by and "making it here" in said:
-            raise SystemExit(f"{self.name}: the worker did not make the report: {said}")
+        worker_cpu = 0.0
         if self.served_by:
-            self.server_cpus.append(tree_cpu(self.served_by) - server_cpu)
-        cpu = usage.ru_utime + usage.ru_stime + (self.server_cpus[-1] if self.served_by else 0)
+            if "making it here" in said:
+                raise SystemExit(f"{self.name}: the worker did not make the report: {said}")
+            worker_cpu = tree_cpu(self.served_by) - worker_cpu_before
+            self.server_cpus.append(worker_cpu)
+        cpu = usage.ru_utime + usage.ru_stime + worker_cpu
         self.runs.append((wall, cpu, usage.ru_maxrss / 1024))
 
 

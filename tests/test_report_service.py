@@ -152,13 +152,19 @@ def test_a_worker_answers_only_for_its_own_database_and_engine(app) -> None:
         assert len(worker_sockets(app)) == 1
 
 
-def killed_workers_socket(app) -> Path:
-    """A socket file bound and never listened on: what `kill -9` leaves of a worker's."""
+def socket_bound_where_a_worker_listens(app) -> socket.socket:
+    """A socket bound at a new worker socket path for `app`'s database, not listening yet."""
     path = new_socket_path(app)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with socket.socket(socket.AF_UNIX) as killed_worker:
-        killed_worker.bind(str(path))
-    return path
+    bound = socket.socket(socket.AF_UNIX)
+    bound.bind(str(path))
+    return bound
+
+
+def killed_workers_socket(app) -> Path:
+    """A socket file bound and never listened on: what `kill -9` leaves of a worker's."""
+    with socket_bound_where_a_worker_listens(app) as killed_worker:
+        return Path(killed_worker.getsockname())
 
 
 def test_a_socket_left_by_a_killed_worker_is_passed_over(app, ledger, made_here) -> None:
@@ -206,10 +212,8 @@ def test_a_worker_whose_code_changed_refuses_and_the_command_makes_the_report(
 def test_a_worker_that_dies_mid_answer_is_noticed_and_the_command_makes_the_report(
     app, ledger, made_here
 ) -> None:
-    path = new_socket_path(app)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with socket.socket(socket.AF_UNIX) as dying_worker:
-        dying_worker.bind(str(path))
+    with socket_bound_where_a_worker_listens(app) as dying_worker:
+        path = Path(dying_worker.getsockname())
         dying_worker.listen()
 
         def answer_half() -> None:
